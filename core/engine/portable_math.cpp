@@ -1,0 +1,118 @@
+#include "engine/portable_math.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+namespace opsim::pmath {
+namespace {
+
+std::uint64_t bits_of(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+double from_bits(std::uint64_t b) {
+  double x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+}  // namespace
+
+double log(double x) {
+  if (!(x > 0)) return x == 0 ? -std::numeric_limits<double>::infinity()
+                              : std::numeric_limits<double>::quiet_NaN();
+  if (x == std::numeric_limits<double>::infinity()) return x;
+  // x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1).
+  std::uint64_t b = bits_of(x);
+  int e = static_cast<int>((b >> 52) & 0x7ff);
+  if (e == 0) {  // subnormal: scale into the normal range first
+    x *= 18014398509481984.0;  // 2^54
+    b = bits_of(x);
+    e = static_cast<int>((b >> 52) & 0x7ff) - 54;
+  }
+  e -= 1023;
+  double m = from_bits((b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    ++e;
+  }
+  const double s = (m - 1.0) / (m + 1.0);
+  const double s2 = s * s;
+  // atanh series: |s| <= 0.1716, so s^2 <= 0.0295 and 12 terms reach below 1e-18.
+  double sum = 1.0 / 25.0;
+  for (int k = 11; k >= 0; --k) sum = 1.0 / (2 * k + 1) + s2 * sum;
+  return 2.0 * s * sum + e * kLn2;
+}
+
+double exp(double x) {
+  if (x != x) return x;
+  if (x > 709.78) return std::numeric_limits<double>::infinity();
+  if (x < -745.2) return 0.0;
+  // x = k ln2 + r, |r| <= ln2/2; ln2 split in two parts so that k*ln2_hi is exact.
+  const double ln2_hi = 6.93147180369123816490e-01;
+  const double ln2_lo = 1.90821492927058770002e-10;
+  const double kd = std::floor(x / kLn2 + 0.5);
+  const int k = static_cast<int>(kd);
+  const double r = (x - kd * ln2_hi) - kd * ln2_lo;
+  // Taylor series of e^r to r^16/16!: |r| < 0.35, error below 1e-18.
+  double sum = 1.0;
+  for (int n = 16; n >= 1; --n) sum = 1.0 + r * sum / n;
+  // Multiply by 2^k in two steps so that results near the subnormal range stay exact.
+  const int k1 = k / 2, k2 = k - k1;
+  return sum * from_bits(static_cast<std::uint64_t>(k1 + 1023) << 52) *
+         from_bits(static_cast<std::uint64_t>(k2 + 1023) << 52);
+}
+
+double cos(double x) {
+  // Reduce to [-pi, pi] around a multiple of 2 pi, then to [0, pi/2] by symmetry.
+  const double two_pi = 2.0 * kPi;
+  double r = x - two_pi * std::floor(x / two_pi + 0.5);
+  if (r < 0) r = -r;
+  double sign = 1.0;
+  if (r > kPi / 2) {
+    r = kPi - r;
+    sign = -1.0;
+  }
+  const double r2 = r * r;
+  // Taylor series to r^24: r <= pi/2, error below 1e-17.
+  double sum = 1.0;
+  for (int n = 24; n >= 2; n -= 2) sum = 1.0 - r2 * sum / (n * (n - 1));
+  return sign * sum;
+}
+
+double pow(double base, double exponent) { return exp(exponent * log(base)); }
+
+double normal_quantile(double p) {
+  // Acklam's rational approximation: relative error below 1.15e-9, far finer than any
+  // latency distribution opsim draws from needs.
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01,  -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  const double p_low = 0.02425;
+  double x;
+  if (p < p_low) {
+    const double q = std::sqrt(-2 * log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - p_low) {
+    const double q = p - 0.5;
+    const double r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const double q = std::sqrt(-2 * log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  return x;
+}
+
+}  // namespace opsim::pmath

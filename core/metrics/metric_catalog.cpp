@@ -1,0 +1,103 @@
+#include "metrics/metric_catalog.h"
+
+namespace opsim {
+
+const std::vector<MetricInfo>& metric_catalog() {
+  constexpr unsigned kRequests = kGlobal | kTenant | kService;
+  constexpr unsigned kFleet = kGlobal | kService;
+  static const std::vector<MetricInfo> catalog = {
+      {MetricId::requests_total, "requests_total", kRequests, true,
+       "arrivals: succeeded + failed + rejected + in flight (cumulative)"},
+      {MetricId::requests_succeeded, "requests_succeeded", kRequests, true, "requests completed without error (cumulative)"},
+      {MetricId::requests_failed, "requests_failed", kRequests, true,
+       "requests that failed: queue full, queue timeout or agent error (cumulative)"},
+      {MetricId::requests_rejected, "requests_rejected", kRequests, true,
+       "requests refused at admission by the tenant's quota or rate limit (cumulative)"},
+      {MetricId::requests_in_flight, "requests_in_flight", kRequests, true, "requests arrived and not yet finished (gauge)"},
+      {MetricId::requests_queued, "requests_queued", kRequests, true,
+       "requests that found every slot busy and waited in a service queue (cumulative)"},
+      {MetricId::requests_failed_queue_full, "requests_failed_queue_full", kRequests, true,
+       "failures because the service queue was full (cumulative)"},
+      {MetricId::requests_failed_timeout, "requests_failed_timeout", kRequests, true,
+       "failures because the request waited longer than the queue timeout (cumulative)"},
+      {MetricId::requests_failed_agent_error, "requests_failed_agent_error", kRequests, true,
+       "failures of the agent itself (its error_percent) (cumulative)"},
+      {MetricId::availability_percent, "availability_percent", kRequests, true,
+       "succeeded / (succeeded + failed), 100 when nothing completed"},
+      {MetricId::error_rate_percent, "error_rate_percent", kRequests, true, "failed / (succeeded + failed)"},
+      {MetricId::rejection_rate_percent, "rejection_rate_percent", kRequests, true, "rejected / arrived"},
+      {MetricId::latency_avg_ms, "latency_avg_ms", kRequests, true, "mean arrival-to-completion time of successful requests"},
+      {MetricId::latency_p50_ms, "latency_p50_ms", kRequests, true, "median latency (histogram, within 0.39 %)"},
+      {MetricId::latency_p95_ms, "latency_p95_ms", kRequests, true, "95th percentile latency (histogram, within 0.39 %)"},
+      {MetricId::latency_p99_ms, "latency_p99_ms", kRequests, true, "99th percentile latency (histogram, within 0.39 %)"},
+      {MetricId::latency_max_ms, "latency_max_ms", kRequests, true, "largest latency of a successful request"},
+      {MetricId::request_rate, "request_rate", kRequests, true, "arrivals per second"},
+      {MetricId::cpu_utilization, "cpu_utilization", kFleet, true,
+       "busy slots / slots of ready instances, percent, time-averaged"},
+      {MetricId::memory_utilization, "memory_utilization", kFleet, true,
+       "memory estimates of running executions / memory of ready instances, percent, time-averaged"},
+      {MetricId::queue_depth, "queue_depth", kFleet, true, "requests waiting in service queues, time-averaged"},
+      {MetricId::queue_depth_max, "queue_depth_max", kFleet, true, "most requests waiting at once"},
+      {MetricId::instances, "instances", kFleet, true, "instances running (starting, ready or draining) now"},
+      {MetricId::instances_max, "instances_max", kFleet, true, "most instances running at once"},
+      {MetricId::cost_usd, "cost_usd", kFleet, true, "instance cost so far: instance-seconds x cost_per_hour / 3600"},
+      {MetricId::scaling_events, "scaling_events", kFleet, false, "scale-out and scale-in decisions carried out"},
+      {MetricId::alerts_fired, "alerts_fired", kGlobal, false, "alerts that reached the firing state"},
+      {MetricId::incidents_total, "incidents_total", kGlobal, false, "incidents opened"},
+      {MetricId::incidents_sev1, "incidents_sev1", kGlobal, false, "incidents of severity 1"},
+      {MetricId::incidents_sev2, "incidents_sev2", kGlobal, false, "incidents of severity 2"},
+      {MetricId::incidents_sev3, "incidents_sev3", kGlobal, false, "incidents of severity 3"},
+      {MetricId::incidents_sev4, "incidents_sev4", kGlobal, false, "incidents of severity 4"},
+      {MetricId::mttr_minutes, "mttr_minutes", kGlobal, false, "mean time from an incident's opening to its resolution"},
+      {MetricId::context_cache_hit_percent, "context_cache_hit_percent", kGlobal | kTenant, false,
+       "context provider look-ups served from cache"},
+      {MetricId::context_failures, "context_failures", kGlobal | kTenant, false, "context provider failures"},
+      {MetricId::context_denials, "context_denials", kGlobal | kTenant, false, "context entries denied by access control"},
+      {MetricId::performance_score, "performance_score", kGlobal, false, "performance analysis score, 0 to 100"},
+      {MetricId::budget_remaining_percent, "budget_remaining_percent", kSlo, false, "error budget left"},
+      {MetricId::burn_rate, "burn_rate", kSlo, false, "error ratio / (1 - target)"},
+      {MetricId::compliant, "compliant", kSlo, false, "1 when the SLO is met over its window"},
+      {MetricId::passed, "passed", kChaos, false, "1 when the experiment's hypothesis held"},
+      {MetricId::resilience_score, "resilience_score", kChaos, false, "chaos experiment resilience score"},
+  };
+  return catalog;
+}
+
+const MetricInfo& metric_info(MetricId id) { return metric_catalog()[static_cast<std::size_t>(id)]; }
+
+bool parse_metric_name(std::string_view name, MetricRef& out, std::string& why) {
+  out = MetricRef{};
+  std::string_view base = name;
+  struct Prefix {
+    std::string_view text;
+    ScopeBit scope;
+  };
+  static const Prefix prefixes[] = {
+      {"tenant.", kTenant}, {"service.", kService}, {"slo.", kSlo}, {"chaos.", kChaos}};
+  for (const Prefix& p : prefixes) {
+    if (name.substr(0, p.text.size()) != p.text) continue;
+    const std::string_view rest = name.substr(p.text.size());
+    const std::size_t dot = rest.find('.');
+    if (dot == std::string_view::npos || dot == 0) {
+      why = "a scoped metric is " + std::string(p.text) + "<id>.<metric>";
+      return false;
+    }
+    out.scope = p.scope;
+    out.scope_id = std::string(rest.substr(0, dot));
+    base = rest.substr(dot + 1);
+    break;
+  }
+  for (const MetricInfo& m : metric_catalog()) {
+    if (base != m.name) continue;
+    if (!(m.scopes & out.scope)) {
+      why = "metric \"" + std::string(base) + "\" does not exist in this scope";
+      return false;
+    }
+    out.info = &m;
+    return true;
+  }
+  why = "unknown metric \"" + std::string(base) + "\"";
+  return false;
+}
+
+}  // namespace opsim

@@ -1,0 +1,86 @@
+// The catalogue of public metric names (SCENARIO_FORMAT.md "Metric names"): the one list
+// that the loader checks references against, the registry builds columns from, and the
+// documentation describes. A name is global, or scoped as tenant.<id>.<name>,
+// service.<id>.<name>, slo.<id>.<name> or chaos.<id>.<name>.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace opsim {
+
+enum class MetricId {
+  requests_total,
+  requests_succeeded,
+  requests_failed,
+  requests_rejected,
+  requests_in_flight,
+  requests_queued,
+  requests_failed_queue_full,
+  requests_failed_timeout,
+  requests_failed_agent_error,
+  availability_percent,
+  error_rate_percent,
+  rejection_rate_percent,
+  latency_avg_ms,
+  latency_p50_ms,
+  latency_p95_ms,
+  latency_p99_ms,
+  latency_max_ms,
+  request_rate,
+  cpu_utilization,
+  memory_utilization,
+  queue_depth,
+  queue_depth_max,
+  instances,
+  instances_max,
+  cost_usd,
+  // Names of the public contract whose subsystems are not simulated yet (see `simulated`).
+  scaling_events,
+  alerts_fired,
+  incidents_total,
+  incidents_sev1,
+  incidents_sev2,
+  incidents_sev3,
+  incidents_sev4,
+  mttr_minutes,
+  context_cache_hit_percent,
+  context_failures,
+  context_denials,
+  performance_score,
+  budget_remaining_percent,
+  burn_rate,
+  compliant,
+  passed,
+  resilience_score,
+};
+
+enum ScopeBit : unsigned {
+  kGlobal = 1u << 0,
+  kTenant = 1u << 1,
+  kService = 1u << 2,
+  kSlo = 1u << 3,
+  kChaos = 1u << 4,
+};
+
+struct MetricInfo {
+  MetricId id;
+  const char* name;
+  unsigned scopes;  // ScopeBit set
+  bool simulated;  // false: a public name whose subsystem this version does not simulate
+  const char* meaning;
+};
+
+const std::vector<MetricInfo>& metric_catalog();
+const MetricInfo& metric_info(MetricId id);
+
+// A metric name split into its scope and id: "tenant.acme.latency_p95_ms" ->
+// {kTenant, "acme", latency_p95_ms}. Returns false with a reason for an unknown name.
+struct MetricRef {
+  ScopeBit scope = kGlobal;
+  std::string scope_id;
+  const MetricInfo* info = nullptr;
+};
+bool parse_metric_name(std::string_view name, MetricRef& out, std::string& why);
+
+}  // namespace opsim

@@ -1,0 +1,206 @@
+#include "metrics/registry.h"
+
+#include <algorithm>
+
+#include "scenario/scenario.h"
+
+namespace opsim {
+
+void WindowCounters::add_counts(const WindowCounters& o) {
+  arrived += o.arrived;
+  succeeded += o.succeeded;
+  failed += o.failed;
+  rejected += o.rejected;
+  queued += o.queued;
+  failed_queue_full += o.failed_queue_full;
+  failed_timeout += o.failed_timeout;
+  failed_agent_error += o.failed_agent_error;
+  latency_sum_us += o.latency_sum_us;
+  busy_slot_us += o.busy_slot_us;
+  ready_slot_us += o.ready_slot_us;
+  memory_used_mb_us += o.memory_used_mb_us;
+  memory_ready_mb_us += o.memory_ready_mb_us;
+  queue_len_us += o.queue_len_us;
+  cost_usd += o.cost_usd;
+}
+
+void WindowCounters::add(const WindowCounters& o) {
+  add_counts(o);
+  queue_max = std::max(queue_max, o.queue_max);
+  instances_max = std::max(instances_max, o.instances_max);
+}
+
+void ScopeStats::close_window() {
+  total.add(window);
+  total_latency.merge(window_latency);
+  window = WindowCounters{};
+  window_latency.clear();
+}
+
+MetricRegistry::MetricRegistry(const Scenario& s) : tenants_(s.tenants.size()), services_(s.services.size()) {
+  for (const MetricInfo& m : metric_catalog())
+    if (m.simulated && (m.scopes & kGlobal)) columns_.push_back({kGlobal, -1, m.id, m.name});
+  for (std::size_t t = 0; t < s.tenants.size(); ++t)
+    for (const MetricInfo& m : metric_catalog())
+      if (m.simulated && (m.scopes & kTenant))
+        columns_.push_back({kTenant, static_cast<int>(t), m.id, "tenant." + s.tenants[t].id + "." + m.name});
+  for (std::size_t v = 0; v < s.services.size(); ++v)
+    for (const MetricInfo& m : metric_catalog())
+      if (m.simulated && (m.scopes & kService))
+        columns_.push_back({kService, static_cast<int>(v), m.id, "service." + s.services[v].id + "." + m.name});
+}
+
+int MetricRegistry::find(const std::string& name) const {
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+void MetricRegistry::aggregate_global() {
+  // Global maxima (queue, instances) are kept by the simulation on global_.window directly;
+  // only the additive quantities are rebuilt here.
+  const std::int64_t queue_max = global_.window.queue_max, instances_max = global_.window.instances_max;
+  global_.window = WindowCounters{};
+  global_.window_latency.clear();
+  std::int64_t instances = 0;
+  for (const ScopeStats& s : services_) {
+    global_.window.add_counts(s.window);
+    global_.window_latency.merge(s.window_latency);
+    instances += s.instances_now;
+  }
+  global_.window.queue_max = queue_max;
+  global_.window.instances_max = instances_max;
+  global_.instances_now = instances;
+}
+
+const ScopeStats& MetricRegistry::stats_of(const Column& c) const {
+  switch (c.scope) {
+    case kTenant: return tenants_[static_cast<std::size_t>(c.index)];
+    case kService: return services_[static_cast<std::size_t>(c.index)];
+    default: return global_;
+  }
+}
+
+void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& row) {
+  aggregate_global();
+  // Counters in a row are cumulative, so close first and read totals; rates come from the
+  // interval's own copy taken before closing.
+  std::vector<WindowCounters> interval;
+  interval.reserve(1 + tenants_.size() + services_.size());
+  auto close = [&](ScopeStats& s) {
+    interval.push_back(s.window);
+    s.total.add(s.window);
+  };
+  close(global_);
+  for (ScopeStats& s : tenants_) close(s);
+  for (ScopeStats& s : services_) close(s);
+  row.resize(columns_.size());
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    const Column& c = columns_[i];
+    const ScopeStats& s = stats_of(c);
+    const std::size_t slot = c.scope == kGlobal ? 0
+                             : c.scope == kTenant ? 1 + static_cast<std::size_t>(c.index)
+                                                  : 1 + tenants_.size() + static_cast<std::size_t>(c.index);
+    row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s.instances_now);
+  }
+  auto finish = [](ScopeStats& s) {
+    s.total_latency.merge(s.window_latency);
+    s.window = WindowCounters{};
+    s.window_latency.clear();
+  };
+  finish(global_);
+  for (ScopeStats& s : tenants_) finish(s);
+  for (ScopeStats& s : services_) finish(s);
+}
+
+void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounters>& pending,
+                             std::vector<double>& values) const {
+  // The global window is rebuilt on the side so that reading a summary changes nothing.
+  WindowCounters global_window;
+  LatencyHistogram global_latency;
+  std::int64_t instances = 0;
+  for (std::size_t i = 0; i < services_.size(); ++i) {
+    global_window.add_counts(services_[i].window);
+    global_window.add_counts(pending[i]);
+    global_latency.merge(services_[i].window_latency);
+    instances += services_[i].instances_now;
+  }
+  global_window.queue_max = global_.window.queue_max;
+  global_window.instances_max = global_.window.instances_max;
+  values.resize(columns_.size());
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    const Column& c = columns_[i];
+    const ScopeStats& s = stats_of(c);
+    WindowCounters all = s.total;
+    if (c.scope == kGlobal) {
+      all.add(global_window);
+    } else {
+      all.add(s.window);
+      if (c.scope == kService) all.add(pending[static_cast<std::size_t>(c.index)]);
+    }
+    const bool is_global = c.scope == kGlobal;
+    values[i] = evaluate_metric(c.metric, all, s.total_latency, is_global ? &global_latency : &s.window_latency, elapsed,
+                                all, is_global ? instances : s.instances_now);
+  }
+}
+
+namespace {
+
+double ratio_percent(double part, double whole, double if_empty) { return whole > 0 ? 100.0 * part / whole : if_empty; }
+
+}  // namespace
+
+double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogram& latency,
+                       const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cum,
+                       std::int64_t instances_now) {
+  const double completed = static_cast<double>(r.succeeded + r.failed);
+  const double elapsed_us = static_cast<double>(elapsed);
+  auto quantile_ms = [&](double q) {
+    const double us = latency_more ? LatencyHistogram::quantile_us(latency, *latency_more, q) : latency.quantile_us(q);
+    return us / 1000.0;
+  };
+  switch (m) {
+    case MetricId::requests_total: return static_cast<double>(cum.arrived);
+    case MetricId::requests_succeeded: return static_cast<double>(cum.succeeded);
+    case MetricId::requests_failed: return static_cast<double>(cum.failed);
+    case MetricId::requests_rejected: return static_cast<double>(cum.rejected);
+    case MetricId::requests_in_flight:
+      return static_cast<double>(cum.arrived - cum.succeeded - cum.failed - cum.rejected);
+    case MetricId::requests_queued: return static_cast<double>(cum.queued);
+    case MetricId::requests_failed_queue_full: return static_cast<double>(cum.failed_queue_full);
+    case MetricId::requests_failed_timeout: return static_cast<double>(cum.failed_timeout);
+    case MetricId::requests_failed_agent_error: return static_cast<double>(cum.failed_agent_error);
+    case MetricId::availability_percent: return ratio_percent(static_cast<double>(r.succeeded), completed, 100.0);
+    case MetricId::error_rate_percent: return ratio_percent(static_cast<double>(r.failed), completed, 0.0);
+    case MetricId::rejection_rate_percent:
+      return ratio_percent(static_cast<double>(r.rejected), static_cast<double>(r.arrived), 0.0);
+    case MetricId::latency_avg_ms:
+      return r.succeeded ? static_cast<double>(r.latency_sum_us) / static_cast<double>(r.succeeded) / 1000.0 : 0.0;
+    case MetricId::latency_p50_ms: return quantile_ms(0.50);
+    case MetricId::latency_p95_ms: return quantile_ms(0.95);
+    case MetricId::latency_p99_ms: return quantile_ms(0.99);
+    case MetricId::latency_max_ms:
+      return static_cast<double>(std::max(latency.max_us(), latency_more ? latency_more->max_us() : 0)) / 1000.0;
+    case MetricId::request_rate: return elapsed > 0 ? static_cast<double>(r.arrived) / to_seconds(elapsed) : 0.0;
+    case MetricId::cpu_utilization: return ratio_percent(r.busy_slot_us, r.ready_slot_us, 0.0);
+    case MetricId::memory_utilization: return ratio_percent(r.memory_used_mb_us, r.memory_ready_mb_us, 0.0);
+    case MetricId::queue_depth: return elapsed_us > 0 ? r.queue_len_us / elapsed_us : 0.0;
+    case MetricId::queue_depth_max: return static_cast<double>(r.queue_max);
+    case MetricId::instances: return static_cast<double>(instances_now);
+    case MetricId::instances_max: return static_cast<double>(std::max(cum.instances_max, r.instances_max));
+    case MetricId::cost_usd: return cum.cost_usd;
+    default: return 0.0;  // names of subsystems this version does not simulate (not columns)
+  }
+}
+
+SeriesStore::SeriesStore(std::size_t columns, std::size_t capacity_rows)
+    : columns_(columns), capacity_(std::max<std::size_t>(1, capacity_rows)), times_(capacity_), values_(capacity_ * columns) {}
+
+void SeriesStore::push(SimTime t, const std::vector<double>& row) {
+  times_[head_] = t;
+  std::copy(row.begin(), row.end(), values_.begin() + static_cast<std::ptrdiff_t>(head_ * columns_));
+  head_ = (head_ + 1) % capacity_;
+  if (size_ < capacity_) ++size_;
+}
+
+}  // namespace opsim

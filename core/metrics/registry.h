@@ -1,0 +1,114 @@
+// The metric registry: counters and histograms per scope (global, each tenant, each
+// service), the columns of the time series, and the one function that turns them into the
+// values of SCENARIO_FORMAT.md's metric names.
+//
+// Every scope keeps two windows: the current scrape interval and the total since start.
+// At each scrape the interval is closed into the total. A time-series row takes counters
+// (requests_*, cost_usd) from the total and rates, ratios and percentiles from the interval;
+// the summary takes everything from the total (plus the open interval).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/sim_time.h"
+#include "metrics/histogram.h"
+#include "metrics/metric_catalog.h"
+
+namespace opsim {
+
+struct Scenario;
+
+// Quantities that add up over time and over scopes.
+struct WindowCounters {
+  std::uint64_t arrived = 0, succeeded = 0, failed = 0, rejected = 0;
+  std::uint64_t queued = 0, failed_queue_full = 0, failed_timeout = 0, failed_agent_error = 0;
+  std::int64_t latency_sum_us = 0;  // successful requests only
+  // Time integrals (value x microseconds) of fleet gauges, for time averages.
+  double busy_slot_us = 0, ready_slot_us = 0;
+  double memory_used_mb_us = 0, memory_ready_mb_us = 0;
+  double queue_len_us = 0;
+  double cost_usd = 0;
+  // Maxima combine by max, not by sum.
+  std::int64_t queue_max = 0;
+  std::int64_t instances_max = 0;
+
+  void add(const WindowCounters& o);
+  // Sums for a parent scope: maxima of disjoint fleets add up when they are concurrent,
+  // which a sum bounds from above; the global maxima are tracked directly instead.
+  void add_counts(const WindowCounters& o);
+};
+
+struct ScopeStats {
+  WindowCounters window, total;
+  LatencyHistogram window_latency, total_latency;
+  // Gauges, instantaneous.
+  std::int64_t instances_now = 0;
+
+  void close_window();
+};
+
+struct Column {
+  ScopeBit scope;
+  int index;  // tenant or service index; -1 for global
+  MetricId metric;
+  std::string name;  // "latency_p95_ms", "tenant.acme.latency_p95_ms"
+};
+
+class MetricRegistry {
+ public:
+  explicit MetricRegistry(const Scenario& s);
+  const std::vector<Column>& columns() const { return columns_; }
+  int find(const std::string& name) const;  // column index or -1
+
+  ScopeStats& global() { return global_; }
+  ScopeStats& tenant(int i) { return tenants_[static_cast<std::size_t>(i)]; }
+  ScopeStats& service(int i) { return services_[static_cast<std::size_t>(i)]; }
+  const ScopeStats& global() const { return global_; }
+  const ScopeStats& tenant(int i) const { return tenants_[static_cast<std::size_t>(i)]; }
+  const ScopeStats& service(int i) const { return services_[static_cast<std::size_t>(i)]; }
+  std::size_t tenant_count() const { return tenants_.size(); }
+  std::size_t service_count() const { return services_.size(); }
+
+  // Rebuilds the global window from the services' windows (every request passes through
+  // exactly one service). Call before reading or closing windows.
+  void aggregate_global();
+  // A time-series row for the interval that ends now (interval length `elapsed`), then
+  // closes every window. The owner re-seeds the new windows' maxima with current gauges.
+  void sample_and_close(SimDuration elapsed, std::vector<double>& row);
+  // Values of every column over the whole run so far: total, plus the open interval, plus
+  // `pending` per service (gauge integrals the owner has not folded in yet).
+  void summary(SimDuration elapsed_since_start, const std::vector<WindowCounters>& pending,
+               std::vector<double>& values) const;
+
+ private:
+  const ScopeStats& stats_of(const Column& c) const;
+  std::vector<Column> columns_;
+  ScopeStats global_;
+  std::vector<ScopeStats> tenants_, services_;
+};
+
+// One metric's value from a window's counters and latency histogram(s).
+double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHistogram& latency,
+                       const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
+                       std::int64_t instances_now);
+
+// The last `capacity` time-series rows, in a ring: memory bounded by retention, not duration.
+class SeriesStore {
+ public:
+  SeriesStore(std::size_t columns, std::size_t capacity_rows);
+  void push(SimTime t, const std::vector<double>& row);
+  std::size_t size() const { return size_; }
+  std::size_t columns() const { return columns_; }
+  // i = 0 is the oldest row kept.
+  SimTime time(std::size_t i) const { return times_[slot(i)]; }
+  double value(std::size_t i, std::size_t column) const { return values_[slot(i) * columns_ + column]; }
+
+ private:
+  std::size_t slot(std::size_t i) const { return (head_ + capacity_ - size_ + i) % capacity_; }
+  std::size_t columns_, capacity_, size_ = 0, head_ = 0;
+  std::vector<SimTime> times_;
+  std::vector<double> values_;
+};
+
+}  // namespace opsim

@@ -1,0 +1,153 @@
+#include "report/report.h"
+
+#include <cstdio>
+
+#include "json/json.h"
+
+namespace opsim {
+
+std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const std::vector<double>& summary) {
+  std::vector<ObjectiveResult> out;
+  for (const ObjectiveSpec& o : sim.scenario().objectives) {
+    ObjectiveResult r;
+    r.spec = &o;
+    const int col = sim.metrics().find(o.metric);
+    if (col >= 0) {
+      r.measured = true;
+      r.actual = summary[static_cast<std::size_t>(col)];
+      r.passed = compare(r.actual, o.op, o.value);
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::string summary_json(const Simulation& sim) {
+  const std::vector<double> values = sim.summary_values();
+  const auto& columns = sim.metrics().columns();
+  std::string metrics = "{";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i) metrics += ",\n    ";
+    else metrics += "\n    ";
+    metrics += json::quote(columns[i].name) + ": " + json::number(values[i]);
+  }
+  metrics += "\n  }";
+  std::string objectives = "[";
+  const auto results = evaluate_objectives(sim, values);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const ObjectiveResult& r = results[i];
+    json::ObjectWriter w;
+    w.field("id", r.spec->id)
+        .field("description", r.spec->description)
+        .field("metric", r.spec->metric)
+        .field("op", op_text(r.spec->op))
+        .field("value", r.spec->value);
+    if (r.measured) w.field("actual", r.actual);
+    else w.raw("actual", "null");
+    w.field("passed", r.passed);
+    objectives += (i ? ",\n    " : "\n    ") + w.str();
+  }
+  objectives += results.empty() ? "]" : "\n  ]";
+  std::string s = "{\n";
+  s += "  \"scenario\": " + json::quote(sim.scenario().name) + ",\n";
+  s += "  \"seed\": " + std::to_string(sim.seed()) + ",\n";
+  s += "  \"duration_s\": " + json::number(to_seconds(sim.now())) + ",\n";
+  s += "  \"metrics\": " + metrics + ",\n";
+  // SLOs, incidents and chaos experiments are listed here once their subsystems run.
+  s += "  \"slos\": [],\n  \"incidents\": [],\n  \"chaos\": [],\n";
+  s += "  \"objectives\": " + objectives + "\n}\n";
+  return s;
+}
+
+std::string timeseries_csv_header(const MetricRegistry& registry) {
+  std::string s = "t_s";
+  for (const Column& c : registry.columns()) s += "," + c.name;
+  s += "\n";
+  return s;
+}
+
+std::string timeseries_csv_row(SimTime t, const std::vector<double>& row) {
+  std::string s = json::number(to_seconds(t));
+  for (double v : row) {
+    s += ',';
+    s += json::number(v);
+  }
+  s += '\n';
+  return s;
+}
+
+namespace {
+
+std::string fmt(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+std::string pad(std::string s, std::size_t width, bool left = false) {
+  if (s.size() >= width) return s;
+  return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
+}
+
+}  // namespace
+
+std::string summary_table(const Simulation& sim) {
+  const std::vector<double> v = sim.summary_values();
+  const MetricRegistry& reg = sim.metrics();
+  auto get = [&](const std::string& name) {
+    const int c = reg.find(name);
+    return c >= 0 ? v[static_cast<std::size_t>(c)] : 0.0;
+  };
+  const Scenario& sc = sim.scenario();
+  std::string s;
+  s += "scenario  " + sc.name + "\n";
+  s += "seed      " + std::to_string(sim.seed()) + "\n";
+  s += "simulated " + format_duration(sim.now()) + " from " + sc.calendar.iso8601(0) + " (" +
+       fmt("%.0f", static_cast<double>(sim.events_processed())) + " events)\n\n";
+  s += "requests  " + fmt("%.0f", get("requests_total")) + " total, " + fmt("%.0f", get("requests_succeeded")) +
+       " succeeded, " + fmt("%.0f", get("requests_failed")) + " failed, " + fmt("%.0f", get("requests_rejected")) +
+       " rejected, " + fmt("%.0f", get("requests_in_flight")) + " in flight\n";
+  s += "failures  " + fmt("%.0f", get("requests_failed_queue_full")) + " queue full, " +
+       fmt("%.0f", get("requests_failed_timeout")) + " queue timeout, " +
+       fmt("%.0f", get("requests_failed_agent_error")) + " agent error\n";
+  s += "latency   avg " + fmt("%.1f", get("latency_avg_ms")) + " ms, p50 " + fmt("%.1f", get("latency_p50_ms")) +
+       " ms, p95 " + fmt("%.1f", get("latency_p95_ms")) + " ms, p99 " + fmt("%.1f", get("latency_p99_ms")) + " ms\n";
+  s += "rates     " + fmt("%.2f", get("request_rate")) + " req/s, availability " +
+       fmt("%.3f", get("availability_percent")) + " %, errors " + fmt("%.3f", get("error_rate_percent")) + " %\n";
+  s += "fleet     " + fmt("%.0f", get("instances")) + " instances (max " + fmt("%.0f", get("instances_max")) +
+       "), cpu " + fmt("%.1f", get("cpu_utilization")) + " %, memory " + fmt("%.1f", get("memory_utilization")) +
+       " %, queue " + fmt("%.2f", get("queue_depth")) + " avg / " + fmt("%.0f", get("queue_depth_max")) +
+       " max, cost $" + fmt("%.2f", get("cost_usd")) + "\n\n";
+
+  s += pad("tenant", 16, true) + pad("requests", 12) + pad("req/s", 10) + pad("avail %", 10) + pad("p50 ms", 10) +
+       pad("p95 ms", 10) + pad("p99 ms", 10) + "\n";
+  for (const TenantSpec& t : sc.tenants) {
+    const std::string p = "tenant." + t.id + ".";
+    s += pad(t.id, 16, true) + pad(fmt("%.0f", get(p + "requests_total")), 12) + pad(fmt("%.2f", get(p + "request_rate")), 10) +
+         pad(fmt("%.3f", get(p + "availability_percent")), 10) + pad(fmt("%.1f", get(p + "latency_p50_ms")), 10) +
+         pad(fmt("%.1f", get(p + "latency_p95_ms")), 10) + pad(fmt("%.1f", get(p + "latency_p99_ms")), 10) + "\n";
+  }
+  s += "\n" + pad("service", 16, true) + pad("requests", 12) + pad("instances", 11) + pad("cpu %", 9) + pad("queue", 9) +
+       pad("p95 ms", 10) + pad("cost $", 11) + "\n";
+  for (const ServiceSpec& sv : sc.services) {
+    const std::string p = "service." + sv.id + ".";
+    s += pad(sv.id, 16, true) + pad(fmt("%.0f", get(p + "requests_total")), 12) + pad(fmt("%.0f", get(p + "instances")), 11) +
+         pad(fmt("%.1f", get(p + "cpu_utilization")), 9) + pad(fmt("%.2f", get(p + "queue_depth")), 9) +
+         pad(fmt("%.1f", get(p + "latency_p95_ms")), 10) + pad(fmt("%.2f", get(p + "cost_usd")), 11) + "\n";
+  }
+  return s;
+}
+
+std::string objectives_table(const std::vector<ObjectiveResult>& results) {
+  std::string s = pad("objective", 20, true) + pad("metric", 34, true) + pad("target", 14, true) + pad("actual", 14) +
+                  "  result\n";
+  for (const ObjectiveResult& r : results) {
+    const std::string target = std::string(op_text(r.spec->op)) + " " + json::number(r.spec->value);
+    s += pad(r.spec->id, 20, true) + pad(r.spec->metric, 34, true) + pad(target, 14, true) +
+         pad(r.measured ? json::number(r.actual) : "n/a", 14) + "  " +
+         (r.passed ? "PASS" : r.measured ? "FAIL" : "FAIL (metric not simulated)") + "\n";
+  }
+  return s;
+}
+
+}  // namespace opsim

@@ -1,0 +1,31 @@
+// What a run produces, as text: summary.json, time-series rows, objective verdicts and the
+// summary table. Shared by the runner and the front end so that both show the same bytes.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/simulation.h"
+
+namespace opsim {
+
+struct ObjectiveResult {
+  const ObjectiveSpec* spec = nullptr;
+  bool measured = false;  // false when the metric's subsystem is not simulated
+  double actual = 0;
+  bool passed = false;
+};
+
+std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const std::vector<double>& summary);
+
+// {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "chaos", "objectives"}
+std::string summary_json(const Simulation& sim);
+
+std::string timeseries_csv_header(const MetricRegistry& registry);
+std::string timeseries_csv_row(SimTime t, const std::vector<double>& row);
+
+// Human-readable summary: totals, then one line per tenant and per service.
+std::string summary_table(const Simulation& sim);
+// The objectives as a pass/fail table (for `opsim grade`).
+std::string objectives_table(const std::vector<ObjectiveResult>& results);
+
+}  // namespace opsim

@@ -1,0 +1,60 @@
+// Turns scenario text into a validated Scenario, or into a list of diagnostics that each name
+// the JSON path, what was expected, what was found and the line where it stands.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scenario/scenario.h"
+
+namespace opsim {
+
+struct Diagnostic {
+  std::string path;  // "$.services[0].queue.capacity"; "$" for the document itself
+  std::string message;  // "expected an integer from 1 to 1000000, found \"abc\""
+  int line = 0, column = 0;  // 1-based; 0 when unknown
+};
+
+// "FILE:LINE:COLUMN: error: PATH: MESSAGE" (the form compilers and editors understand).
+std::string format_diagnostic(const Diagnostic& d, std::string_view source, std::string_view severity);
+
+// What the loader refuses so that one scenario cannot exhaust the machine. Each error names
+// the limit it hit. Documented in the README.
+struct ScenarioLimits {
+  static constexpr std::size_t kMaxFileBytes = 16u << 20;  // 16 MiB
+  static constexpr int kMaxServices = 200;
+  static constexpr int kMaxAgents = 1000;
+  static constexpr int kMaxTenants = 2000;
+  static constexpr int kMaxLoadsPerTenant = 100;
+  static constexpr int kMaxUsersPerTenant = 10000;
+  static constexpr int kMaxPatternsPerLoad = 50;
+  static constexpr int kMaxTracePoints = 100000;
+  static constexpr int kMaxInstancesPerService = 10000;
+  static constexpr int kMaxConcurrency = 10000;
+  static constexpr int kMaxQueueCapacity = 1000000;
+  static constexpr SimDuration kMaxDuration = 400 * kMicrosPerDay;
+  static constexpr SimDuration kMinScrapeInterval = kMicrosPerSecond;
+  // Samples kept in memory: (retention / scrape_interval) x time-series columns.
+  static constexpr double kMaxRetainedValues = 5e7;
+  // Expected arrivals over the whole run, from each load's peak rate: beyond this a run
+  // would take hours, so it is refused rather than left to run.
+  static constexpr double kMaxExpectedRequests = 2e10;
+  // Slots (instances x concurrency) summed over services.
+  static constexpr double kMaxTotalSlots = 2e6;
+};
+
+struct LoadResult {
+  bool ok = false;
+  Scenario scenario;
+  std::vector<Diagnostic> errors;
+  // Sections that are valid but whose behaviour this version does not simulate yet.
+  std::vector<Diagnostic> warnings;
+};
+
+LoadResult load_scenario(std::string_view text);
+
+// Columns the time series of this scenario will have (the registry's count), used for the
+// memory limit; exposed for tests.
+std::size_t timeseries_column_count(const Scenario& s);
+
+}  // namespace opsim

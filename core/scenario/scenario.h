@@ -1,0 +1,327 @@
+// The typed form of a scenario file (format "opsim/1", see SCENARIO_FORMAT.md). The loader
+// (loader.h) is the one place that turns JSON into these objects; everything downstream
+// reads only these structs. Durations and times are SimDuration / SimTime microseconds,
+// cross-references are resolved to indices.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/random.h"
+#include "engine/sim_time.h"
+#include "json/json.h"
+
+namespace opsim {
+
+struct ServiceSpec {
+  std::string id;
+  int concurrency = 1;  // slots per instance
+  double cpu_cores = 1.0;
+  double memory_mb = 1024;
+  SimDuration startup = 0;
+  double cost_per_hour = 0.0;
+  int instances_initial = 1, instances_min = 1, instances_max = 1;
+  int queue_capacity = 100;
+  SimDuration queue_timeout = 30 * kMicrosPerSecond;
+};
+
+enum class Complexity { low, medium, high };
+enum class ModelSize { standard, large };
+
+struct AgentSpec {
+  std::string id;
+  std::string service;
+  int service_index = -1;
+  Distribution work;  // seconds
+  Complexity complexity = Complexity::medium;
+  ModelSize model_size = ModelSize::standard;
+  double error_percent = 0.0;
+  // Resource estimate of one execution (SCENARIO_FORMAT.md "agents[]", after seeds 000/004).
+  double memory_estimate_mb() const;
+  double cpu_estimate_cores() const;
+};
+
+struct PatternSpec {
+  enum class Type { constant, diurnal, weekly, ramp, spike, trace };
+  Type type = Type::constant;
+  double factor = 1.0;  // constant
+  double peak_hour = 14.0, trough_factor = 0.3;  // diurnal
+  std::array<double, 7> weekly_factors{{1, 1, 1, 1, 1, 1, 1}};  // weekly, Monday first
+  SimTime at = 0;  // ramp, spike
+  SimDuration duration = 0;  // ramp, spike
+  double from = 1.0, to = 1.0;  // ramp
+  double multiplier = 1.0;  // spike
+  std::vector<std::pair<SimTime, double>> points;  // trace: (time, rate per second)
+};
+
+struct LoadSpec {
+  std::string agent;
+  int agent_index = -1;
+  double rate = 0.0;  // requests per second before patterns
+  std::vector<PatternSpec> patterns;
+};
+
+struct UserSpec {
+  std::string id;
+  std::vector<std::string> roles;
+  double weight = 1.0;
+};
+
+enum class Isolation { shared, namespace_, dedicated, physical };
+
+struct QuotaSpec {
+  // Defaults are the seed's ResourceQuota defaults.
+  int max_concurrent_agents = 10;
+  double max_memory_mb = 2048;
+  double max_cpu_cores = 2.0;
+  double max_storage_gb = 10;
+  double max_requests_per_minute = 1000;
+  SimDuration max_execution_time = 300 * kMicrosPerSecond;
+  bool given = false;
+};
+
+struct TenantSpec {
+  std::string id, name;
+  Isolation isolation = Isolation::shared;
+  QuotaSpec quota;
+  std::vector<UserSpec> users;
+  std::vector<std::string> compliance;
+  std::vector<LoadSpec> load;
+};
+
+enum class ContextScope { global, division, department, project, user, session };
+
+struct ProviderSpec {
+  std::string id;
+  enum class Kind { policy, business, operational, custom } kind = Kind::custom;
+  int priority = 5;
+  SimDuration cache_ttl = 0;
+  SimDuration latency = 0;
+  double failure_percent = 0.0;
+  json::Value data;  // provider-specific data as written in the scenario
+};
+
+struct ContextSpec {
+  bool given = false;
+  std::vector<ProviderSpec> providers;
+  std::vector<std::string> keys;
+  ContextScope scope = ContextScope::project;
+  enum class Strategy { append, inject, template_ } strategy = Strategy::append;
+  std::string template_text;  // strategy "template": "{prompt}" and "{context}" are filled in
+};
+
+enum class CompareOp { lt, le, gt, ge, eq, ne };
+bool compare(double lhs, CompareOp op, double rhs);
+const char* op_text(CompareOp op);
+
+struct RuleSpec {
+  std::string id, metric;
+  CompareOp op = CompareOp::gt;
+  double value = 0.0;
+  SimDuration for_ = 0;
+  int min_samples = 1;
+  std::string severity = "warning";
+  std::string tenant, service;  // scope; empty = global
+};
+
+struct ChannelSpec {
+  std::string id;
+  std::vector<std::string> severities;
+  SimDuration delay = 0;
+};
+
+struct Matchers {  // empty fields match anything
+  std::string rule, severity, tenant, service;
+};
+
+struct SilenceSpec {
+  Matchers match;
+  SimTime starts = 0, ends = 0;
+  std::string comment;
+};
+
+struct InhibitSpec {
+  Matchers source, target;
+  std::vector<std::string> equal;  // label names: "service", "tenant"
+};
+
+struct MonitoringSpec {
+  SimDuration scrape_interval = 15 * kMicrosPerSecond;
+  SimDuration retention = 24 * kMicrosPerHour;
+  std::vector<RuleSpec> rules;  // the seed's default rules when the scenario gives none
+  bool rules_given = false;
+  std::vector<ChannelSpec> channels;
+  SimDuration group_wait = 30 * kMicrosPerSecond;
+  SimDuration group_interval = 5 * kMicrosPerMinute;
+  SimDuration repeat_interval = 4 * kMicrosPerHour;
+  std::vector<SilenceSpec> silences;
+  std::vector<InhibitSpec> inhibit;
+  bool alerting_given = false;  // channels or routing present
+};
+
+struct BehaviorPolicySpec {
+  enum class Type { percent, instances } type = Type::percent;
+  double value = 100;
+  SimDuration period = 15 * kMicrosPerSecond;
+};
+
+struct BehaviorRulesSpec {
+  SimDuration stabilization_window = 0;
+  enum class Select { max, min, disabled } select = Select::max;
+  std::vector<BehaviorPolicySpec> policies;
+};
+
+enum class ScalingTrigger { cpu_utilization, memory_utilization, request_rate, queue_depth, custom, schedule };
+
+struct ScheduleStep {
+  SimTime at = 0;
+  int instances = 0;
+};
+
+struct ScalingPolicySpec {
+  std::string id;
+  enum class Kind { threshold, target_tracking } kind = Kind::threshold;
+  // threshold
+  ScalingTrigger trigger = ScalingTrigger::cpu_utilization;
+  std::string metric;  // custom trigger, and target_tracking
+  double threshold_up = 75, threshold_down = 30;
+  SimDuration cooldown = 5 * kMicrosPerMinute;
+  int evaluation_periods = 2;
+  int scale_increment = 1;
+  std::vector<ScheduleStep> schedule;
+  // target_tracking (Kubernetes HPA defaults)
+  double target = 60;
+  double tolerance = 0.1;
+  BehaviorRulesSpec scale_up, scale_down;
+};
+
+struct PredictiveSpec {
+  bool enabled = false;
+  std::string metric = "cpu_utilization";
+  SimDuration horizon = 60 * kMicrosPerMinute;
+  SimDuration lead = 30 * kMicrosPerMinute;
+  double threshold = 80;
+  double min_confidence = 0.7;
+  int min_history_points = 100;
+  enum class Method { seed_ensemble, seasonal_naive } method = Method::seed_ensemble;
+};
+
+struct ScalingSpec {
+  std::string service;
+  int service_index = -1;
+  SimDuration evaluation_interval = 60 * kMicrosPerSecond;
+  int max_events_per_hour = 10;
+  bool cost_optimization = false;
+  std::vector<ScalingPolicySpec> policies;
+  PredictiveSpec predictive;
+};
+
+struct SloSpec {
+  std::string id, service;  // service empty = every service
+  int service_index = -1;
+  enum class Indicator { availability, latency } indicator = Indicator::availability;
+  SimDuration threshold = 0;  // latency indicator
+  double target_percent = 99.9;
+  SimDuration window = 30 * kMicrosPerDay;
+};
+
+struct BurnRateAlertSpec {
+  SimDuration long_window = kMicrosPerHour, short_window = 5 * kMicrosPerMinute;
+  double factor = 14.4;
+  std::string severity = "page";
+};
+
+struct AlertingSpec {
+  bool given = false;
+  std::vector<BurnRateAlertSpec> burn_rate;  // the SRE workbook's defaults when not given
+};
+
+struct IncidentsSpec {
+  bool given = false;
+  std::vector<std::string> open_on{"page"};
+  SimDuration resolve_after = 10 * kMicrosPerMinute;
+  std::vector<std::string> postmortem_for{"sev1", "sev2"};
+};
+
+enum class FaultType { instance_crash, latency, errors, provider_outage, traffic_spike, capacity_loss, data_loss, security };
+
+struct FaultSpec {
+  FaultType type = FaultType::instance_crash;
+  SimTime at = 0;
+  SimDuration duration = -1;  // -1: permanent
+  std::string service, agent, tenant, provider;
+  int service_index = -1, agent_index = -1, tenant_index = -1, provider_index = -1;
+  int count = 0;
+  double fraction = 0;
+  SimDuration add = 0;
+  double error_percent = 0;
+  double multiplier = 1;
+  double concurrency_percent = 0;
+};
+
+struct DeploymentSpec {
+  std::string id, service;
+  int service_index = -1;
+  SimTime at = 0;
+  enum class Strategy { rolling, canary, blue_green } strategy = Strategy::rolling;
+  double version_error_percent = 0;
+  double version_latency_factor = 1.0;
+  std::vector<double> canary_steps{5, 25, 50, 100};
+  SimDuration canary_step_duration = 10 * kMicrosPerMinute;
+  double canary_max_error_rate_percent = 1.0;
+  double canary_max_latency_p95_ms = 0;  // 0: no latency gate
+  int rolling_max_surge = 1, rolling_max_unavailable = 0;
+  bool auto_rollback = true;
+};
+
+struct ProbeSpec {
+  std::string metric;
+  SimDuration window = 10 * kMicrosPerMinute;
+  double low = 0, high = 0;
+};
+
+struct ChaosSpec {
+  std::string id, title;
+  SimTime at = 0;
+  std::string hypothesis_title;
+  std::vector<ProbeSpec> probes;
+  std::vector<std::pair<FaultSpec, SimDuration>> method;  // fault, how long it lasts
+  std::vector<std::string> rollbacks;  // what to restore: "instances", "faults"
+  double min_error_budget_remaining_percent = 0;
+  std::vector<std::string> abort_on;
+  double max_blast_radius_percent = 100;
+};
+
+struct ObjectiveSpec {
+  std::string id, description, metric;
+  CompareOp op = CompareOp::le;
+  double value = 0;
+};
+
+struct Scenario {
+  std::string name, description;
+  std::vector<std::string> tags;
+  std::uint64_t seed = 1;
+  Calendar calendar{1767571200};  // 2026-01-05T00:00:00Z, a Monday
+  SimDuration duration = 0;
+  std::vector<ServiceSpec> services;
+  std::vector<AgentSpec> agents;
+  std::vector<TenantSpec> tenants;
+  ContextSpec context;
+  MonitoringSpec monitoring;
+  std::vector<ScalingSpec> scaling;
+  std::vector<SloSpec> slos;
+  AlertingSpec alerting;
+  IncidentsSpec incidents;
+  std::vector<FaultSpec> faults;
+  std::vector<DeploymentSpec> deployments;
+  std::vector<ChaosSpec> chaos;
+  std::vector<ObjectiveSpec> objectives;
+
+  int service_index(const std::string& id) const;
+  int agent_index(const std::string& id) const;
+  int tenant_index(const std::string& id) const;
+};
+
+}  // namespace opsim

@@ -1,0 +1,100 @@
+#include "sim/load_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/portable_math.h"
+
+namespace opsim {
+namespace {
+
+double diurnal(const PatternSpec& p, double hour) {
+  // Raised cosine: 1 at peak_hour, trough_factor twelve hours away.
+  const double phase = 2.0 * pmath::kPi * (hour - p.peak_hour) / 24.0;
+  return p.trough_factor + (1.0 - p.trough_factor) * (1.0 + pmath::cos(phase)) / 2.0;
+}
+
+double trace_rate(const PatternSpec& p, SimTime t) {
+  const auto& pts = p.points;
+  if (t <= pts.front().first) return pts.front().second;
+  if (t >= pts.back().first) return pts.back().second;
+  const auto it = std::upper_bound(pts.begin(), pts.end(), t,
+                                   [](SimTime x, const std::pair<SimTime, double>& pt) { return x < pt.first; });
+  const auto& hi = *it;
+  const auto& lo = *(it - 1);
+  const double f = static_cast<double>(t - lo.first) / static_cast<double>(hi.first - lo.first);
+  return lo.second + f * (hi.second - lo.second);
+}
+
+}  // namespace
+
+double pattern_factor(const PatternSpec& p, const Calendar& cal, SimTime t) {
+  using T = PatternSpec::Type;
+  switch (p.type) {
+    case T::constant: return p.factor;
+    case T::diurnal: return diurnal(p, cal.hour_of_day(t));
+    case T::weekly: return p.weekly_factors[static_cast<std::size_t>(cal.weekday(t))];
+    case T::ramp:
+      if (t <= p.at) return p.from;
+      if (t >= p.at + p.duration) return p.to;
+      return p.from + (p.to - p.from) * static_cast<double>(t - p.at) / static_cast<double>(p.duration);
+    case T::spike: return (t >= p.at && t < p.at + p.duration) ? p.multiplier : 1.0;
+    case T::trace: return 1.0;  // the trace replaces the base rate instead (see load_rate)
+  }
+  return 1.0;
+}
+
+double pattern_factor_bound(const PatternSpec& p, const Calendar& cal, SimTime a, SimTime b) {
+  using T = PatternSpec::Type;
+  switch (p.type) {
+    case T::constant: return p.factor;
+    case T::diurnal: {
+      if (b - a >= kMicrosPerDay) return 1.0;
+      // Between two peaks the curve falls then rises, so off a peak the maximum is at an end.
+      const double ha = cal.hour_of_day(a);
+      const double hb = ha + to_seconds(b - a) / 3600.0;
+      double next_peak = p.peak_hour;
+      while (next_peak < ha) next_peak += 24.0;
+      if (next_peak <= hb) return 1.0;
+      return std::max(diurnal(p, ha), diurnal(p, hb));
+    }
+    case T::weekly: {
+      double m = p.weekly_factors[static_cast<std::size_t>(cal.weekday(a))];
+      for (SimTime t = cal.next_midnight(a); t < b; t = cal.next_midnight(t))
+        m = std::max(m, p.weekly_factors[static_cast<std::size_t>(cal.weekday(t))]);
+      return m;
+    }
+    case T::ramp: return std::max(pattern_factor(p, cal, a), pattern_factor(p, cal, b));
+    case T::spike: {
+      const SimTime s0 = p.at, s1 = p.at + p.duration;
+      if (b <= s0 || a >= s1) return 1.0;
+      if (a >= s0 && b <= s1) return p.multiplier;
+      return std::max(1.0, p.multiplier);
+    }
+    case T::trace: return 1.0;
+  }
+  return 1.0;
+}
+
+double load_rate(const LoadSpec& load, const Calendar& cal, SimTime t) {
+  double rate = load.rate;
+  for (const PatternSpec& p : load.patterns)
+    if (p.type == PatternSpec::Type::trace) rate = trace_rate(p, t);
+  for (const PatternSpec& p : load.patterns) rate *= pattern_factor(p, cal, t);
+  return rate;
+}
+
+double load_rate_bound(const LoadSpec& load, const Calendar& cal, SimTime a, SimTime b) {
+  double rate = load.rate;
+  for (const PatternSpec& p : load.patterns) {
+    if (p.type != PatternSpec::Type::trace) continue;
+    // Piecewise linear: the maximum over [a, b) is at an end or at a point inside.
+    rate = std::max(trace_rate(p, a), trace_rate(p, b));
+    for (const auto& pt : p.points)
+      if (pt.first > a && pt.first < b) rate = std::max(rate, pt.second);
+  }
+  for (const PatternSpec& p : load.patterns) rate *= pattern_factor_bound(p, cal, a, b);
+  return rate;
+}
+
+}  // namespace opsim

@@ -1,0 +1,131 @@
+// The simulation of one scenario: the event loop, the request path and the fleet.
+//
+// Step-wise control for the UI (run_until, step) and run-to-end for the runner. State is
+// bounded by the scenario's size: requests in flight, queues, and `retention` of samples.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "engine/event_queue.h"
+#include "engine/random.h"
+#include "metrics/registry.h"
+#include "scenario/scenario.h"
+#include "sim/observer.h"
+
+namespace opsim {
+
+class Simulation {
+ public:
+  // `seed` replaces the scenario's seed (the runner's --seed); the scenario is copied.
+  Simulation(const Scenario& scenario, std::uint64_t seed);
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // The observer first receives the events logged so far (those still in recent_events).
+  void add_observer(SimObserver* observer);
+
+  // Processes every event up to and including time t (capped at the end), then sets the
+  // clock to t.
+  void run_until(SimTime t);
+  // Processes one event; false when nothing is left before the end.
+  bool step();
+  void run() { run_until(end_time()); }
+
+  SimTime now() const { return now_; }
+  SimTime end_time() const { return scenario_.duration; }
+  bool finished() const { return now_ >= end_time(); }
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t events_processed() const { return events_processed_; }
+  const Scenario& scenario() const { return scenario_; }
+  const MetricRegistry& metrics() const { return registry_; }
+  const SeriesStore& series() const { return series_; }
+  // Every column's value over the run so far (the summary.json "metrics" map).
+  std::vector<double> summary_values() const;
+  // The most recent logged events (at most kRecentEvents), oldest first.
+  const std::deque<LogEvent>& recent_events() const { return recent_events_; }
+  static constexpr std::size_t kRecentEvents = 5000;
+
+  // Fleet state for the UI.
+  struct ServiceView {
+    int instances = 0, ready_instances = 0, busy_slots = 0, total_slots = 0;
+    std::size_t queue_length = 0;
+  };
+  ServiceView service_view(int service) const;
+
+ private:
+  enum EventKind : std::uint32_t { kArrival, kWorkDone, kQueueTimeout, kScrape };
+
+  enum class Failure { queue_full, timeout, agent_error };
+
+  struct Request {
+    SimTime arrival = 0;
+    SimTime enqueued = 0;
+    std::int32_t tenant = 0, agent = 0, service = 0, instance = -1;
+  };
+
+  struct Instance {
+    int busy_slots = 0;
+    bool ready = true;
+  };
+
+  struct ServiceState {
+    std::vector<Instance> instances;
+    int busy_slots = 0, ready_slots = 0, ready_instances = 0;
+    double memory_used_mb = 0;
+    std::deque<std::uint32_t> queue;  // request slots, FIFO
+    bool timeout_pending = false;
+    SimTime integrated_until = 0;
+    bool queue_full_episode = false;
+    std::uint64_t refused_in_episode = 0;
+  };
+
+  struct ArrivalStream {
+    int tenant = 0, agent = 0;
+    const LoadSpec* load = nullptr;
+    Rng rng{1};
+  };
+
+  // [request path] arrival -> (context) -> (admission) -> dispatch -> work -> finish
+  void on_arrival(std::uint32_t stream);
+  void dispatch(std::uint32_t request);
+  void start_work(std::uint32_t request, int instance);
+  void on_work_done(std::uint32_t request);
+  void succeed(std::uint32_t request);
+  void fail(std::uint32_t request, Failure why);
+  void release(std::uint32_t request);
+
+  void schedule_next_arrival(std::uint32_t stream, SimTime from);
+  void pull_from_queue(int service);
+  void on_queue_timeout(int service);
+  void arm_queue_timeout(int service);
+  void on_scrape();
+  void integrate(int service);
+  void accrue(int service, SimDuration dt, WindowCounters& w) const;
+  int pick_instance(const ServiceState& s) const;
+  void log(const std::string& kind, const std::string& json_fields);
+  void handle(const Event& e);
+
+  Scenario scenario_;
+  std::uint64_t seed_;
+  EventQueue events_;
+  SimTime now_ = 0;
+  std::uint64_t events_processed_ = 0;
+
+  std::vector<Request> requests_;
+  std::vector<std::uint32_t> free_requests_;
+  std::vector<ServiceState> services_;
+  std::vector<ArrivalStream> streams_;
+  std::vector<Rng> work_rng_, error_rng_;  // per agent
+  std::int64_t queued_total_ = 0;
+
+  MetricRegistry registry_;
+  SeriesStore series_;
+  SimTime last_scrape_ = 0;
+  std::vector<double> row_;
+  std::vector<SimObserver*> observers_;
+  std::deque<LogEvent> recent_events_;
+};
+
+}  // namespace opsim

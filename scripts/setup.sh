@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs what opsim's build, tests and benchmarks need, and only what is missing.
+# Idempotent: a second run installs nothing and says so. Needs root for apt-get.
+#   scripts/setup.sh            everything (native, WebAssembly, browser tests, benchmarks)
+#   scripts/setup.sh --native   only what the native build and its tests need
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-all}
+
+native_pkgs=(g++ cmake make ninja-build nlohmann-json3-dev catch2 libglfw3-dev xz-utils)
+all_pkgs=("${native_pkgs[@]}" emscripten python3-simpy3 chromium xvfb xauth nodejs)
+case "$mode" in
+  --native) want=("${native_pkgs[@]}") ;;
+  all|--all) want=("${all_pkgs[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--native|--all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+sudo_=""
+[ "$(id -u)" = 0 ] || sudo_="sudo"
+apt_updated=0
+apt_update() {
+  [ "$apt_updated" = 1 ] && return 0
+  echo "setup: apt-get update"
+  # A third-party source that this network cannot reach must not stop the install.
+  $sudo_ apt-get update -qq >/dev/null 2>&1 || true
+  apt_updated=1
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: Debian packages present (${#want[@]} checked)"
+fi
+
+# Dear ImGui 1.86 sources from Debian's source package (the binary package has no backends).
+imgui_dir="$here/.cache/imgui-1.86"
+if [ ! -f "$imgui_dir/imgui.cpp" ] || [ ! -f "$imgui_dir/backends/imgui_impl_glfw.cpp" ]; then
+  echo "setup: fetching Dear ImGui 1.86 sources (Debian source package) into .cache/"
+  src_list=/etc/apt/sources.list.d/opsim-debian-src.sources
+  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+    uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    uri=${uri:-http://deb.debian.org/debian}
+    printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" \
+      | $sudo_ tee "$src_list" >/dev/null
+    apt_updated=0
+  fi
+  apt_update
+  mkdir -p "$here/.cache/imgui-src"
+  (cd "$here/.cache/imgui-src" && apt-get source --download-only imgui >/dev/null 2>&1)
+  tarball=$(ls "$here"/.cache/imgui-src/imgui_1.86*.orig.tar.* | head -n 1)
+  tar xf "$tarball" -C "$here/.cache"
+  [ -f "$imgui_dir/imgui.cpp" ] || { echo "setup: ImGui sources not found after unpacking $tarball" >&2; exit 1; }
+else
+  echo "setup: Dear ImGui 1.86 sources present in .cache/"
+fi
+
+if [ "$mode" != "--native" ]; then
+  if [ ! -d "$here/tests/browser/node_modules/playwright-core" ] && [ -f "$here/tests/browser/package.json" ]; then
+    echo "setup: npm install (playwright-core) in tests/browser"
+    (cd "$here/tests/browser" && npm install --no-audit --no-fund --silent)
+  fi
+fi
+echo "setup: done"
