@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Native and WebAssembly runners must write byte-identical summary.json, events.jsonl and
+# timeseries.csv for every scenario in scenarios/. Usage: native_vs_wasm.sh OPSIM OPSIM_JS SOURCE_DIR
+set -uo pipefail
+native=$1
+wasm_js=$2
+src=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+while IFS= read -r f; do
+  name=${f#"$src/scenarios/"}
+  name=${name%.json}
+  "$native" run "$f" --out "$work/native/$name" --quiet >/dev/null 2>"$work/err" || { echo "FAIL: native run of $name"; cat "$work/err"; failed=$((failed + 1)); continue; }
+  node --no-experimental-fetch "$wasm_js" run "$f" --out "$work/wasm/$name" --quiet >/dev/null 2>"$work/err" || { echo "FAIL: wasm run of $name"; cat "$work/err"; failed=$((failed + 1)); continue; }
+  for out in summary.json events.jsonl timeseries.csv; do
+    if cmp "$work/native/$name/$out" "$work/wasm/$name/$out"; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL: $name/$out differs between native and WebAssembly"
+      failed=$((failed + 1))
+    fi
+  done
+done < <(find "$src/scenarios" -name '*.json' ! -name opsim.schema.json | sort)
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The runner's command-line contract (SPEC.md section 5): exit codes, error format, atomic
+# output files, --until, --format json, grade. Usage: runner_test.sh OPSIM SOURCE_DIR
+set -uo pipefail
+opsim=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi
+}
+expect_exit() {  # expect_exit NAME CODE CMD...
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  [ "$got" = "$want" ]
+  local ok=$?
+  [ $ok = 0 ] || { echo "  $name: exit $got, wanted $want"; sed 's/^/  stderr: /' "$work/err" | head -5; }
+  check "$name" $ok
+}
+
+expect_exit "--help exits 0" 0 "$opsim" --help
+grep -q "opsim run SCENARIO" "$work/out"; check "--help shows run usage" $?
+expect_exit "--version exits 0" 0 "$opsim" --version
+grep -qE '^opsim [0-9]+\.[0-9]+\.[0-9]+$' "$work/out"; check "--version prints a version" $?
+expect_exit "no arguments exits 2" 2 "$opsim"
+expect_exit "unknown command exits 2" 2 "$opsim" frobnicate
+grep -q 'unknown command "frobnicate"' "$work/err"; check "unknown command is named" $?
+expect_exit "unknown option exits 2" 2 "$opsim" run default --fast
+expect_exit "missing scenario exits 2" 2 "$opsim" run does-not-exist.json
+grep -q 'no scenario file or built-in scenario named "does-not-exist.json"' "$work/err"; check "missing scenario is named" $?
+expect_exit "bad --seed exits 2" 2 "$opsim" run default --seed -4
+expect_exit "bad --until exits 2" 2 "$opsim" run default --until 90
+
+expect_exit "list exits 0" 0 "$opsim" list
+for f in "$src"/scenarios/*.json; do
+  name=$(basename "$f" .json)
+  [ "$name" = opsim.schema ] && continue
+  grep -q "^$name " "$work/out"; check "list shows $name" $?
+done
+
+# A broken scenario: errors name file, line, column and JSON path; exit 2; nothing written.
+cat >"$work/bad.json" <<'JSON'
+{"schema": "opsim/1", "name": "bad", "duration": "1h",
+ "services": [{"id": "s", "queue": {"capacity": "lots"}}],
+ "agents": [{"id": "a", "service": "nope", "work": {"dist": "constant", "value": "1s"}}],
+ "tenants": [{"id": "t", "load": [{"agent": "a", "rate": 1}]}]}
+JSON
+expect_exit "invalid scenario exits 2" 2 "$opsim" run "$work/bad.json" --out "$work/bad-out"
+grep -qF "$work/bad.json:2:49: error: \$.services[0].queue.capacity: expected an integer from 0 to 1000000, found \"lots\"" "$work/err"
+check "error names line, column, path, expected and found" $?
+grep -qF "$work/bad.json:3:36: error: \$.agents[0].service: expected the id of a service (\"s\"), found \"nope\"" "$work/err"
+check "cross-reference error" $?
+[ ! -e "$work/bad-out" ] || [ -z "$(ls -A "$work/bad-out")" ]; check "invalid scenario writes nothing" $?
+expect_exit "validate invalid exits 2" 2 "$opsim" validate "$work/bad.json"
+printf '{"schema": "opsim/1", "name": "x",\n "duration": "1h",,}' >"$work/syntax.json"
+expect_exit "syntax error exits 2" 2 "$opsim" validate "$work/syntax.json"
+grep -qF "$work/syntax.json:2:19: error: \$: JSON syntax error: expected a member name in double quotes, found ','" "$work/err"
+check "syntax error names line and column" $?
+expect_exit "validate all built-ins exits 0" 0 "$opsim" validate "$src"/scenarios/default.json "$src"/scenarios/mmc.json
+
+# A run with --out writes the three files, complete, and nothing else.
+expect_exit "run --out exits 0" 0 "$opsim" run default --until 2h --out "$work/run" --quiet
+[ "$(cd "$work/run" && ls -A | sort | tr '\n' ' ')" = "events.jsonl summary.json timeseries.csv " ]
+check "exactly three output files" $?
+grep -q '"duration_s": 7200' "$work/run/summary.json"; check "--until limits the run" $?
+[ "$(wc -l <"$work/run/timeseries.csv")" = 481 ]; check "one row per 15 s scrape plus a header" $?
+head -1 "$work/run/timeseries.csv" | grep -q '^t_s,requests_total,'; check "time series header" $?
+head -1 "$work/run/events.jsonl" | grep -q '^{"t_s":0,"kind":"sim_started"'; check "events.jsonl starts with sim_started" $?
+grep -q "scenario  A day on the shared fleet" "$work/out"; check "table summary on stdout" $?
+expect_exit "--format json exits 0" 0 "$opsim" run default --until 1h --format json --quiet
+grep -q '"metrics": {' "$work/out" && grep -q '"tenant.acme.latency_p95_ms":' "$work/out"; check "json summary has scoped metrics" $?
+
+# Same seed, same bytes; --seed changes them.
+"$opsim" run default --until 3h --out "$work/a" --quiet >/dev/null 2>&1
+"$opsim" run default --until 3h --out "$work/b" --quiet >/dev/null 2>&1
+"$opsim" run default --until 3h --out "$work/c" --seed 43 --quiet >/dev/null 2>&1
+cmp -s "$work/a/summary.json" "$work/b/summary.json" && cmp -s "$work/a/timeseries.csv" "$work/b/timeseries.csv"
+check "two runs give the same bytes" $?
+! cmp -s "$work/a/summary.json" "$work/c/summary.json"; check "--seed changes the result" $?
+
+# grade: exit 0 when every objective passes, 1 when one fails.
+sed 's/"monitoring": {/"objectives": [{"id": "lat", "metric": "latency_p95_ms", "op": "<", "value": 60000},\n  {"id": "avail", "metric": "tenant.acme.availability_percent", "op": ">=", "value": 90}],\n  "monitoring": {/' \
+  "$src/scenarios/default.json" >"$work/pass.json"
+sed 's/"value": 60000/"value": 10/' "$work/pass.json" >"$work/fail.json"
+expect_exit "grade passing exits 0" 0 "$opsim" grade "$work/pass.json" --until 2h
+grep -q "all objectives pass" "$work/out"; check "grade says all pass" $?
+expect_exit "grade failing exits 1" 1 "$opsim" grade "$work/fail.json" --until 2h
+grep -qE '^lat .* FAIL' "$work/out"; check "grade marks the failing objective" $?
+expect_exit "grade without objectives exits 2" 2 "$opsim" grade default
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

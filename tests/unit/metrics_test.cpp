@@ -1,0 +1,102 @@
+// The latency histogram's stated error, merging, and the registry's columns.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "engine/random.h"
+#include "metrics/histogram.h"
+#include "metrics/metric_catalog.h"
+#include "metrics/registry.h"
+#include "test_support.h"
+
+using namespace opsim;
+
+TEST_CASE("histogram quantiles are within the stated relative error of exact ones", "[metrics]") {
+  Rng rng(21);
+  LatencyHistogram h;
+  std::vector<std::int64_t> xs;
+  for (int i = 0; i < 100000; ++i) {
+    const auto v = static_cast<std::int64_t>(std::exp(rng.uniform_open() * 20));  // 1 us .. 8 min
+    xs.push_back(v);
+    h.record(v);
+  }
+  std::sort(xs.begin(), xs.end());
+  for (double q : {0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0}) {
+    const std::size_t rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * static_cast<double>(xs.size()))));
+    const double exact = static_cast<double>(xs[rank - 1]);
+    INFO("q = " << q);
+    CHECK(std::fabs(h.quantile_us(q) - exact) <= LatencyHistogram::kRelativeError * exact + 0.5);
+  }
+  CHECK(h.count() == 100000);
+  CHECK(h.max_us() == xs.back());
+}
+
+TEST_CASE("small values are exact and buckets tile the line", "[metrics]") {
+  for (std::int64_t v = 0; v < 128; ++v) CHECK(LatencyHistogram::bucket_midpoint_us(LatencyHistogram::bucket_of(v)) == v);
+  int previous = -1;
+  for (std::int64_t v = 1; v < (std::int64_t{1} << 30); v = v * 3 / 2 + 1) {
+    const int b = LatencyHistogram::bucket_of(v);
+    CHECK(b >= previous);
+    previous = b;
+    const double mid = LatencyHistogram::bucket_midpoint_us(b);
+    CHECK(std::fabs(mid - static_cast<double>(v)) <= LatencyHistogram::kRelativeError * static_cast<double>(v) + 0.5);
+  }
+}
+
+TEST_CASE("merged histograms equal one histogram of all samples", "[metrics]") {
+  Rng rng(4);
+  LatencyHistogram a, b, all;
+  for (int i = 0; i < 20000; ++i) {
+    const auto v = static_cast<std::int64_t>(rng.exponential(50000));
+    (i % 3 ? a : b).record(v);
+    all.record(v);
+  }
+  for (double q : {0.5, 0.95, 0.99}) CHECK(LatencyHistogram::quantile_us(a, b, q) == all.quantile_us(q));
+  a.merge(b);
+  for (double q : {0.5, 0.95, 0.99}) CHECK(a.quantile_us(q) == all.quantile_us(q));
+  a.clear();
+  CHECK(a.count() == 0);
+  CHECK(a.quantile_us(0.5) == 0);
+}
+
+TEST_CASE("metric names parse into scope, id and metric", "[metrics]") {
+  MetricRef r;
+  std::string why;
+  REQUIRE(parse_metric_name("tenant.acme.latency_p95_ms", r, why));
+  CHECK(r.scope == kTenant);
+  CHECK(r.scope_id == "acme");
+  CHECK(r.info->id == MetricId::latency_p95_ms);
+  REQUIRE(parse_metric_name("cpu_utilization", r, why));
+  CHECK(r.scope == kGlobal);
+  CHECK_FALSE(parse_metric_name("tenant.acme.cpu_utilization", r, why));  // fleet metric, not per tenant
+  CHECK_FALSE(parse_metric_name("latency_p97_ms", r, why));
+  CHECK(why.find("unknown metric") != std::string::npos);
+  CHECK_FALSE(parse_metric_name("tenant.latency_p95_ms", r, why));
+}
+
+TEST_CASE("the registry has one column per simulated metric and scope", "[metrics]") {
+  const Scenario sc = test::must_load(test::read_text("scenarios/default.json"));
+  MetricRegistry reg(sc);
+  CHECK(reg.columns().size() == timeseries_column_count(sc));
+  CHECK(reg.find("latency_p95_ms") >= 0);
+  CHECK(reg.find("tenant.acme.requests_rejected") >= 0);
+  CHECK(reg.find("service.agents-eu.cpu_utilization") >= 0);
+  CHECK(reg.find("tenant.acme.cpu_utilization") < 0);
+  // Names are unique.
+  std::vector<std::string> names;
+  for (const auto& c : reg.columns()) names.push_back(c.name);
+  std::sort(names.begin(), names.end());
+  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
+}
+
+TEST_CASE("a series store keeps only the newest rows", "[metrics]") {
+  SeriesStore s(2, 3);
+  for (int i = 1; i <= 5; ++i) s.push(i, {static_cast<double>(i), static_cast<double>(10 * i)});
+  REQUIRE(s.size() == 3);
+  CHECK(s.time(0) == 3);
+  CHECK(s.value(0, 1) == 30);
+  CHECK(s.time(2) == 5);
+  CHECK(s.value(2, 0) == 5);
+}
