@@ -1,6 +1,7 @@
-// The pending-event set: a binary min-heap on (time, sequence). The sequence number is the
+// The pending-event set: a 4-ary min-heap on (time, sequence). The sequence number is the
 // order in which events were scheduled, so two events at the same microsecond always run
-// in the order they were scheduled, on every platform and every run.
+// in the order they were scheduled, on every platform and every run. Four children per
+// node halve the heap's depth, and its sift-down compares siblings that share a cache line.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -14,12 +15,11 @@ struct Event {
   std::uint64_t seq = 0;
   std::uint32_t kind = 0;  // meaning is the owner's (the simulation's event kinds)
   std::uint32_t target = 0;  // e.g. a request slot or a stream index
-  std::uint64_t token = 0;  // e.g. a generation counter that lets stale timers be skipped
 };
 
 class EventQueue {
  public:
-  void push(SimTime t, std::uint32_t kind, std::uint32_t target, std::uint64_t token = 0);
+  void push(SimTime t, std::uint32_t kind, std::uint32_t target);
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   const Event& top() const { return heap_.front(); }

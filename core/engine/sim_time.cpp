@@ -6,7 +6,9 @@
 namespace opsim {
 
 SimDuration from_seconds(double seconds) {
-  return static_cast<SimDuration>(std::floor(seconds * kMicrosPerSecond + 0.5));
+  const double us = seconds * kMicrosPerSecond;
+  // Rounding half up; the truncating cast is a floor for the non-negative values used here.
+  return us >= 0 ? static_cast<SimDuration>(us + 0.5) : -static_cast<SimDuration>(-us + 0.5);
 }
 
 namespace {
@@ -49,12 +51,12 @@ bool parse_duration(std::string_view text, SimDuration& out) {
       ++i;
       std::size_t frac_digits = 0;
       while (i < text.size() && is_digit(text[i])) {
-        if (frac_digits < 12) {
-          frac = frac * 10 + (text[i] - '0');
-          frac_scale *= 10;
-        }
+        // Six fractional digits keep frac x scale within 64 bits for every unit (a week is
+        // 6.048e11 us); scenario authors have no use for finer ones.
+        if (++frac_digits > 6) return false;
+        frac = frac * 10 + (text[i] - '0');
+        frac_scale *= 10;
         ++i;
-        ++frac_digits;
       }
       if (frac_digits == 0) return false;
     }

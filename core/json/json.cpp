@@ -76,7 +76,8 @@ class Parser {
   }
 
   bool value(Value& v, int depth) {
-    if (depth > kMaxDepth) return fail("nesting deeper than 64 levels");
+    // depth counts from 0 at the document, so depth kMaxDepth is the 65th level.
+    if (depth >= kMaxDepth) return fail("nesting deeper than 64 levels");
     v.line = line_;
     v.column = static_cast<int>(pos_ - line_start_) + 1;
     if (pos_ >= s_.size()) return fail("expected a JSON value, found end of input");
@@ -275,7 +276,10 @@ class Parser {
     v.is_integer = integer;
     // strtod is correctly rounded in both glibc and musl, so both builds read the same bits.
     v.number = std::strtod(v.text.c_str(), nullptr);
-    if (!std::isfinite(v.number)) return fail("number out of range");
+    if (!std::isfinite(v.number)) {
+      pos_ = begin;  // point at the number, not past it
+      return fail("number out of range");
+    }
     return true;
   }
 

@@ -6,15 +6,23 @@
 namespace opsim {
 namespace {
 
-int highest_bit(std::uint64_t v) {
-  int b = 0;
-  while (v >>= 1) ++b;
-  return b;
-}
+int highest_bit(std::uint64_t v) { return 63 - __builtin_clzll(v); }  // v > 0
 
 }  // namespace
 
-LatencyHistogram::LatencyHistogram() : counts_(kBuckets, 0) {}
+LatencyHistogram::LatencyHistogram() : counts_(kBuckets, 0), used_(kWords, 0) {}
+
+template <typename Fn>
+void LatencyHistogram::for_each_used(Fn&& fn) const {
+  for (int w = 0; w < kWords; ++w) {
+    std::uint64_t bits = used_[static_cast<std::size_t>(w)];
+    while (bits) {
+      const int bit = __builtin_ctzll(bits);
+      fn(w * 64 + bit);
+      bits &= bits - 1;
+    }
+  }
+}
 
 int LatencyHistogram::bucket_of(std::int64_t value_us) {
   if (value_us < 0) value_us = 0;
@@ -40,23 +48,21 @@ double LatencyHistogram::bucket_midpoint_us(int bucket) {
 
 void LatencyHistogram::record(std::int64_t value_us) {
   const int b = bucket_of(value_us);
-  if (counts_[b]++ == 0) used_.push_back(b);
+  if (counts_[static_cast<std::size_t>(b)]++ == 0) used_[static_cast<std::size_t>(b >> 6)] |= std::uint64_t{1} << (b & 63);
   ++count_;
   if (value_us > max_us_) max_us_ = value_us;
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other) {
-  for (int b : other.used_) {
-    if (counts_[b] == 0 && other.counts_[b] != 0) used_.push_back(b);
-    counts_[b] += other.counts_[b];
-  }
+  other.for_each_used([&](int b) { counts_[static_cast<std::size_t>(b)] += other.counts_[static_cast<std::size_t>(b)]; });
+  for (int w = 0; w < kWords; ++w) used_[static_cast<std::size_t>(w)] |= other.used_[static_cast<std::size_t>(w)];
   count_ += other.count_;
   max_us_ = std::max(max_us_, other.max_us_);
 }
 
 void LatencyHistogram::clear() {
-  for (int b : used_) counts_[b] = 0;
-  used_.clear();
+  for_each_used([&](int b) { counts_[static_cast<std::size_t>(b)] = 0; });
+  std::fill(used_.begin(), used_.end(), 0);
   count_ = 0;
   max_us_ = 0;
 }
@@ -74,16 +80,17 @@ double LatencyHistogram::quantile_of(const LatencyHistogram& a, const LatencyHis
   q = std::min(1.0, std::max(0.0, q));
   std::uint64_t rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
   if (rank < 1) rank = 1;
-  // Walk only the buckets in use, in ascending order.
-  std::vector<int> buckets(a.used_);
-  if (b) buckets.insert(buckets.end(), b->used_.begin(), b->used_.end());
-  std::sort(buckets.begin(), buckets.end());
-  buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+  // Walk the buckets in use of either histogram, in ascending order.
   std::uint64_t seen = 0;
-  for (int bucket : buckets) {
-    seen += a.counts_[bucket] + (b ? b->counts_[bucket] : 0);
-    // A midpoint can lie above every sample in the top bucket; the largest sample bounds it.
-    if (seen >= rank) return std::min(bucket_midpoint_us(bucket), max_us);
+  for (int w = 0; w < kWords; ++w) {
+    std::uint64_t bits = a.used_[static_cast<std::size_t>(w)] | (b ? b->used_[static_cast<std::size_t>(w)] : 0);
+    while (bits) {
+      const int bucket = w * 64 + __builtin_ctzll(bits);
+      bits &= bits - 1;
+      seen += a.counts_[static_cast<std::size_t>(bucket)] + (b ? b->counts_[static_cast<std::size_t>(bucket)] : 0);
+      // A midpoint can lie above every sample in the top bucket; the largest sample bounds it.
+      if (seen >= rank) return std::min(bucket_midpoint_us(bucket), max_us);
+    }
   }
   return max_us;
 }

@@ -35,8 +35,14 @@ class LatencyHistogram {
 
  private:
   static double quantile_of(const LatencyHistogram& a, const LatencyHistogram* b, double q);
+  static constexpr int kWords = (kBuckets + 63) / 64;
+  // Calls fn(bucket) for every bucket in use, in ascending order.
+  template <typename Fn>
+  void for_each_used(Fn&& fn) const;
   std::vector<std::uint64_t> counts_;
-  std::vector<int> used_;  // buckets whose count became non-zero since the last clear
+  // One bit per bucket in use: walking the set bits visits used buckets in order, so
+  // quantiles, merges and clears cost the buckets in use, not all of them, and need no sort.
+  std::vector<std::uint64_t> used_;
   std::uint64_t count_ = 0;
   std::int64_t max_us_ = 0;
 };

@@ -22,16 +22,25 @@ std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const st
   return out;
 }
 
-std::string summary_json(const Simulation& sim) {
-  const std::vector<double> values = sim.summary_values();
+std::string metrics_json(const Simulation& sim, const std::vector<double>& values, bool pretty) {
   const auto& columns = sim.metrics().columns();
   std::string metrics = "{";
   for (std::size_t i = 0; i < columns.size(); ++i) {
-    if (i) metrics += ",\n    ";
-    else metrics += "\n    ";
+    if (i) metrics += ",";
+    if (pretty) metrics += "\n    ";
     metrics += json::quote(columns[i].name) + ": " + json::number(values[i]);
   }
-  metrics += "\n  }";
+  return metrics + (pretty ? "\n  }" : "}");
+}
+
+std::string state_json(const Simulation& sim) {
+  return "{\"t_s\": " + json::number(to_seconds(sim.now())) + ", \"metrics\": " +
+         metrics_json(sim, sim.summary_values(), false) + "}";
+}
+
+std::string summary_json(const Simulation& sim) {
+  const std::vector<double> values = sim.summary_values();
+  const std::string metrics = metrics_json(sim, values, true);
   std::string objectives = "[";
   const auto results = evaluate_objectives(sim, values);
   for (std::size_t i = 0; i < results.size(); ++i) {

@@ -19,6 +19,10 @@ std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const st
 
 // {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "chaos", "objectives"}
 std::string summary_json(const Simulation& sim);
+// The "metrics" object of summary.json alone ({"name": value, ...}), from summary values.
+std::string metrics_json(const Simulation& sim, const std::vector<double>& values, bool pretty);
+// {"t_s": now, "metrics": {...}}: the front end's state, same names and values as summary.json.
+std::string state_json(const Simulation& sim);
 
 std::string timeseries_csv_header(const MetricRegistry& registry);
 std::string timeseries_csv_row(SimTime t, const std::vector<double>& row);

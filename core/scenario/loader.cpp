@@ -324,16 +324,17 @@ class Loader {
     return true;
   }
 
-  template <typename T>
-  void check_unique(const std::vector<T>& items, const std::string& path, const char* what,
-                    const std::function<std::string(const T&)>& id_of, const Value* arr) {
+  // Reports ids written twice in the array `arr`. Reads the JSON items themselves, so that
+  // the index in the path is the item's own even when an earlier item was skipped as
+  // invalid, and items without a (string) id are not duplicates of each other.
+  void check_unique(const Value* arr, const std::string& path, const char* what) {
+    if (!arr || arr->type != Type::array) return;
     std::set<std::string> seen;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const std::string id = id_of(items[i]);
-      if (!seen.insert(id).second) {
-        const Value* at = arr && i < arr->items.size() ? &arr->items[i] : arr;
-        error(at, index(path, i) + ".id", std::string("duplicate ") + what + " id \"" + id + "\"");
-      }
+    for (std::size_t i = 0; i < arr->items.size(); ++i) {
+      const Value* id = arr->items[i].type == Type::object ? arr->items[i].find("id") : nullptr;
+      if (!id || id->type != Type::string) continue;
+      if (!seen.insert(id->text).second)
+        error(id, index(path, i) + ".id", std::string("duplicate ") + what + " id \"" + id->text + "\"");
     }
   }
 
@@ -346,7 +347,7 @@ class Loader {
     for (const auto& k : ids) known += (known.empty() ? "" : ", ") + json::quote(k);
     const Value* v = obj.find(key);
     error(v ? v : &obj, join(path, key),
-          std::string("expected the id of a ") + what + " (" + (known.empty() ? "none defined" : known) +
+          std::string("expected the id of ") + (what[0] == 'a' ? "an " : "a ") + what + " (" + (known.empty() ? "none defined" : known) +
               "), found " + json::quote(id));
     return -1;
   }
@@ -403,7 +404,7 @@ class Loader {
   void matchers(const Value& v, const std::string& path, Matchers& m);
   void scaling(const Value& root);
   void scaling_one(const Value& v, const std::string& path, ScalingSpec& sc);
-  void behavior_rules(const Value& v, const std::string& path, BehaviorRulesSpec& b, bool up);
+  void behavior_rules(const Value& v, const std::string& path, BehaviorRulesSpec& b);
   void slos(const Value& root);
   void alerting(const Value& root);
   void incidents(const Value& root);
@@ -499,7 +500,10 @@ void Loader::services(const Value& root) {
                    read_int(*n, np, "max", max, 1, lim);
                    // Unstated bounds follow the stated ones: {"initial": 3} is a fixed fleet of 3.
                    sv.instances_initial = initial >= 0 ? initial : std::max(min, 1);
-                   sv.instances_min = min >= 0 ? min : sv.instances_initial;
+                   // An unstated min never exceeds a stated max, so that {"initial": 5, "max": 3}
+                   // is reported as an initial out of bounds, not as a min the file never wrote.
+                   sv.instances_min =
+                       min >= 0 ? min : std::min(sv.instances_initial, max >= 0 ? max : sv.instances_initial);
                    sv.instances_max = max >= 0 ? max : std::max(sv.instances_initial, sv.instances_min);
                    if (sv.instances_min > sv.instances_max)
                      error(n, np, "expected min <= max, found min " + std::to_string(sv.instances_min) + " and max " +
@@ -520,8 +524,7 @@ void Loader::services(const Value& root) {
                s_.services.push_back(sv);
                service_ids_.push_back(sv.id);
              });
-  check_unique<ServiceSpec>(s_.services, "$.services", "service", [](const ServiceSpec& x) { return x.id; },
-                            root.find("services"));
+  check_unique(root.find("services"), "$.services", "service");
 }
 
 void Loader::agents(const Value& root) {
@@ -573,7 +576,7 @@ void Loader::agents(const Value& root) {
     s_.agents.push_back(a);
     agent_ids_.push_back(a.id);
   });
-  check_unique<AgentSpec>(s_.agents, "$.agents", "agent", [](const AgentSpec& x) { return x.id; }, root.find("agents"));
+  check_unique(root.find("agents"), "$.agents", "agent");
 }
 
 void Loader::pattern(const Value& v, const std::string& p, PatternSpec& pat) {
@@ -706,7 +709,7 @@ void Loader::tenants(const Value& root) {
                  read_number(u, up, "weight", us.weight, 0, 1e6);
                  t.users.push_back(us);
                });
-    check_unique<UserSpec>(t.users, join(p, "users"), "user", [](const UserSpec& x) { return x.id; }, v.find("users"));
+    check_unique(v.find("users"), join(p, "users"), "user");
     read_string_list(v, p, "compliance", t.compliance);
     read_array(v, p, "load", false, 0, ScenarioLimits::kMaxLoadsPerTenant, "kMaxLoadsPerTenant",
                [&](const Value& l, const std::string& lp) {
@@ -731,8 +734,7 @@ void Loader::tenants(const Value& root) {
     s_.tenants.push_back(t);
     tenant_ids_.push_back(t.id);
   });
-  check_unique<TenantSpec>(s_.tenants, "$.tenants", "tenant", [](const TenantSpec& x) { return x.id; },
-                           root.find("tenants"));
+  check_unique(root.find("tenants"), "$.tenants", "tenant");
 }
 
 // [SECTION] context, monitoring, scaling
@@ -760,8 +762,7 @@ void Loader::context(const Value& root) {
     c.providers.push_back(pr);
     provider_ids_.push_back(pr.id);
   });
-  check_unique<ProviderSpec>(c.providers, join(p, "providers"), "provider", [](const ProviderSpec& x) { return x.id; },
-                             v->find("providers"));
+  check_unique(v->find("providers"), join(p, "providers"), "provider");
   read_string_list(*v, p, "keys", c.keys);
   read_enum(*v, p, "scope", c.scope, {"global", "division", "department", "project", "user", "session"});
   read_enum(*v, p, "strategy", c.strategy, {"append", "inject", "template"});
@@ -812,7 +813,7 @@ void Loader::monitoring(const Value& root) {
     if (!r.metric.empty()) check_metric(rv, rp, "metric", r.metric);
     m.rules.push_back(r);
   });
-  check_unique<RuleSpec>(m.rules, join(p, "rules"), "rule", [](const RuleSpec& x) { return x.id; }, v->find("rules"));
+  check_unique(v->find("rules"), join(p, "rules"), "rule");
   if (m.rules_given) not_simulated_yet(v->find("rules"), join(p, "rules"), "alert rule evaluation");
   read_array(*v, p, "channels", false, 0, 100, "kMaxChannels", [&](const Value& cv, const std::string& cp) {
     ChannelSpec c;
@@ -854,7 +855,7 @@ void Loader::monitoring(const Value& root) {
   if (m.alerting_given) not_simulated_yet(v, p, "alert notification routing (channels, routing)");
 }
 
-void Loader::behavior_rules(const Value& v, const std::string& p, BehaviorRulesSpec& b, bool up) {
+void Loader::behavior_rules(const Value& v, const std::string& p, BehaviorRulesSpec& b) {
   if (!object(v, p, {"stabilization_window", "select_policy", "policies"})) return;
   read_duration(v, p, "stabilization_window", b.stabilization_window, 0, kMicrosPerHour);
   read_enum(v, p, "select_policy", b.select, {"max", "min", "disabled"});
@@ -867,7 +868,6 @@ void Loader::behavior_rules(const Value& v, const std::string& p, BehaviorRulesS
     read_duration(pv, pp, "period", bp.period, kMicrosPerSecond, kMicrosPerHour, true);
     b.policies.push_back(bp);
   });
-  (void)up;
 }
 
 void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) {
@@ -893,12 +893,22 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
     }
     if (!read_enum(pv, pp, "kind", sp.kind, {"threshold", "target_tracking"}, true)) return;
     if (sp.kind == ScalingPolicySpec::Kind::threshold) {
-      if (!object(pv, pp, {"id", "kind", "trigger", "metric", "threshold_up", "threshold_down", "cooldown",
-                           "evaluation_periods", "scale_increment", "schedule"}))
+      if (!read_enum(pv, pp, "trigger", sp.trigger,
+                     {"cpu_utilization", "memory_utilization", "request_rate", "queue_depth", "custom", "schedule"}, true))
         return;
+      // Each trigger takes its own fields: a schedule has steps, not thresholds; only a
+      // custom trigger names its metric.
+      bool fields_ok;
+      if (sp.trigger == ScalingTrigger::schedule)
+        fields_ok = object(pv, pp, {"id", "kind", "trigger", "schedule", "cooldown", "evaluation_periods", "scale_increment"});
+      else if (sp.trigger == ScalingTrigger::custom)
+        fields_ok = object(pv, pp, {"id", "kind", "trigger", "metric", "threshold_up", "threshold_down", "cooldown",
+                                    "evaluation_periods", "scale_increment"});
+      else
+        fields_ok = object(pv, pp, {"id", "kind", "trigger", "threshold_up", "threshold_down", "cooldown",
+                                    "evaluation_periods", "scale_increment"});
+      if (!fields_ok) return;
       read_id(pv, pp, "id", sp.id);
-      read_enum(pv, pp, "trigger", sp.trigger,
-                {"cpu_utilization", "memory_utilization", "request_rate", "queue_depth", "custom", "schedule"}, true);
       if (sp.trigger == ScalingTrigger::custom) {
         if (read_string(pv, pp, "metric", sp.metric, true)) check_metric(pv, pp, "metric", sp.metric);
       }
@@ -929,15 +939,14 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
       if (const Value* bv = member(pv, pp, "behavior", false, "an object")) {
         const std::string bp = join(pp, "behavior");
         if (object(*bv, bp, {"scale_up", "scale_down"})) {
-          if (const Value* u = bv->find("scale_up")) behavior_rules(*u, join(bp, "scale_up"), sp.scale_up, true);
-          if (const Value* d = bv->find("scale_down")) behavior_rules(*d, join(bp, "scale_down"), sp.scale_down, false);
+          if (const Value* u = bv->find("scale_up")) behavior_rules(*u, join(bp, "scale_up"), sp.scale_up);
+          if (const Value* d = bv->find("scale_down")) behavior_rules(*d, join(bp, "scale_down"), sp.scale_down);
         }
       }
     }
     sc.policies.push_back(sp);
   });
-  check_unique<ScalingPolicySpec>(sc.policies, join(p, "policies"), "policy", [](const ScalingPolicySpec& x) { return x.id; },
-                                  v.find("policies"));
+  check_unique(v.find("policies"), join(p, "policies"), "policy");
   if (const Value* pr = member(v, p, "predictive", false, "an object")) {
     const std::string pp = join(p, "predictive");
     PredictiveSpec& ps = sc.predictive;
@@ -999,7 +1008,7 @@ void Loader::slos(const Value& root) {
     read_duration(v, p, "window", s.window, kMicrosPerHour, 90 * kMicrosPerDay);
     s_.slos.push_back(s);
   });
-  check_unique<SloSpec>(s_.slos, "$.slos", "SLO", [](const SloSpec& x) { return x.id; }, root.find("slos"));
+  check_unique(root.find("slos"), "$.slos", "SLO");
   if (!s_.slos.empty()) not_simulated_yet(root.find("slos"), "$.slos", "SLOs and error budgets");
 }
 
@@ -1162,8 +1171,7 @@ void Loader::deployments(const Value& root) {
     read_bool(v, p, "auto_rollback", d.auto_rollback);
     s_.deployments.push_back(d);
   });
-  check_unique<DeploymentSpec>(s_.deployments, "$.deployments", "deployment", [](const DeploymentSpec& x) { return x.id; },
-                               root.find("deployments"));
+  check_unique(root.find("deployments"), "$.deployments", "deployment");
   if (!s_.deployments.empty()) not_simulated_yet(root.find("deployments"), "$.deployments", "deployments");
 }
 
@@ -1205,7 +1213,6 @@ void Loader::chaos(const Value& root) {
       if (fv && fault_body(*fv, join(mp, "fault"), f, false)) c.method.emplace_back(f, d);
     });
     read_array(v, p, "rollbacks", false, 0, 20, "kMaxRollbacks", [&](const Value& rv, const std::string& rp) {
-      std::string what;
       enum class R { instances, faults } r = R::instances;
       if (object(rv, rp, {"restore"}) && read_enum(rv, rp, "restore", r, {"instances", "faults"}, true))
         c.rollbacks.push_back(rv.find("restore")->text);
@@ -1220,7 +1227,7 @@ void Loader::chaos(const Value& root) {
     }
     s_.chaos.push_back(c);
   });
-  check_unique<ChaosSpec>(s_.chaos, "$.chaos", "chaos experiment", [](const ChaosSpec& x) { return x.id; }, root.find("chaos"));
+  check_unique(root.find("chaos"), "$.chaos", "chaos experiment");
   if (!s_.chaos.empty()) not_simulated_yet(root.find("chaos"), "$.chaos", "chaos experiments");
 }
 
@@ -1235,8 +1242,7 @@ void Loader::objectives(const Value& root) {
     read_number(v, p, "value", o.value, -1e300, 1e300, true);
     s_.objectives.push_back(o);
   });
-  check_unique<ObjectiveSpec>(s_.objectives, "$.objectives", "objective", [](const ObjectiveSpec& x) { return x.id; },
-                              root.find("objectives"));
+  check_unique(root.find("objectives"), "$.objectives", "objective");
 }
 
 // [SECTION] cross-section checks and limits

@@ -377,6 +377,12 @@ Simulation::ServiceView Simulation::service_view(int service) const {
   return v;
 }
 
+std::vector<int> Simulation::instance_busy_slots(int service) const {
+  std::vector<int> busy;
+  for (const Instance& in : services_[static_cast<std::size_t>(service)].instances) busy.push_back(in.busy_slots);
+  return busy;
+}
+
 void Simulation::log(const std::string& kind, const std::string& fields) {
   LogEvent e;
   e.t = now_;

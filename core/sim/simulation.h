@@ -53,6 +53,8 @@ class Simulation {
     std::size_t queue_length = 0;
   };
   ServiceView service_view(int service) const;
+  // Busy slots of each instance of a service, in instance order.
+  std::vector<int> instance_busy_slots(int service) const;
 
  private:
   enum EventKind : std::uint32_t { kArrival, kWorkDone, kQueueTimeout, kScrape };

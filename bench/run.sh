@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Measures simulated requests per second of wall time for the M/M/c scenario natively, in
+# WebAssembly (node) and in SimPy, side by side in one run, and the default scenario
+# natively and in WebAssembly; writes the figures to bench/RESULTS.md.
+# Usage: bench/run.sh NATIVE_BUILD_DIR WASM_BUILD_DIR   (make bench builds both first)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+native_dir=$1
+wasm_dir=$2
+repeats=${REPEATS:-5}
+native_bench="$native_dir/bench/opsim_bench"
+wasm_bench="$wasm_dir/bench/opsim_bench.js"
+
+median_rate() {  # reads "run N: ... R requests/s" lines, prints the median R
+  grep -oE '[0-9]+ requests/s' | awk '{print $1}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+echo "bench: M/M/c natively ($repeats runs)"
+mmc_native=$("$native_bench" mmc "$repeats" | tee /dev/stderr | median_rate)
+echo "bench: M/M/c in WebAssembly under node ($repeats runs)"
+mmc_wasm=$(node --no-experimental-fetch "$wasm_bench" mmc "$repeats" | tee /dev/stderr | median_rate)
+echo "bench: M/M/c in SimPy (one simulated day, /usr/bin/python3)"
+simpy_line=$(/usr/bin/python3 "$here/mmc_simpy.py" 86400 | tee /dev/stderr)
+mmc_simpy=$(echo "$simpy_line" | grep -oE '[0-9]+ requests/s' | awk '{print $1}')
+echo "bench: default scenario natively and in WebAssembly ($repeats runs each)"
+default_native=$("$native_bench" default "$repeats" | tee /dev/stderr | median_rate)
+default_wasm=$(node --no-experimental-fetch "$wasm_bench" default "$repeats" | tee /dev/stderr | median_rate)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+millions() { awk -v a="$1" 'BEGIN {printf "%.2f M", a / 1e6}'; }
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+
+cat >"$here/RESULTS.md" <<MD
+# Benchmark results
+
+Measured by \`make bench\` (\`bench/run.sh\`) on $(date -u +%Y-%m-%d): $(nproc) cores, ${cpu:-unknown CPU},
+$(free -g | awk '/Mem:/ {print $2}') GiB, $(g++ --version | head -1), $(emcc --version 2>/dev/null | head -1 | cut -d' ' -f1-5), node $(node --version).
+Figures are simulated requests per second of wall time, the median of $repeats runs
+(SimPy: one run of one simulated day). All rows come from this one run of the script.
+
+| model | opsim native | opsim WebAssembly | SimPy 3 | wasm / native | native / SimPy |
+|---|---|---|---|---|---|
+| M/M/c (\`scenarios/mmc.json\`: lambda 8.5/s, mu 1/s, c 10) | $(millions "$mmc_native") | $(millions "$mmc_wasm") | $(millions "$mmc_simpy") | $(ratio "$mmc_wasm" "$mmc_native") | $(ratio "$mmc_native" "$mmc_simpy")x |
+| default (\`scenarios/default.json\`: 3 tenants, 2 agents, diurnal) | $(millions "$default_native") | $(millions "$default_wasm") | - | $(ratio "$default_wasm" "$default_native") | - |
+
+Targets (issue 2): at least 5 M simulated requests per second natively for M/M/c, and
+WebAssembly at least 0.8 of native.
+
+The SimPy model is \`bench/mmc_simpy.py\`: the same queue (one Resource of 10 slots, Poisson
+arrivals, exponential work) with no metrics, so the comparison favours SimPy; opsim's figure
+includes its whole metrics pipeline (counters, latency histograms, 1-minute time series).
+SimPy's own check: $simpy_line.
+MD
+echo "bench: wrote $here/RESULTS.md"
+cat "$here/RESULTS.md"
