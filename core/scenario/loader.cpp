@@ -49,18 +49,6 @@ int Scenario::tenant_index(const std::string& id) const {
   return -1;
 }
 
-double AgentSpec::memory_estimate_mb() const {
-  double mb = 256;
-  if (complexity == Complexity::high) mb *= 2;
-  if (model_size == ModelSize::large) mb *= 1.5;
-  return mb;
-}
-double AgentSpec::cpu_estimate_cores() const {
-  double cores = 0.5;
-  if (complexity == Complexity::high) cores *= 1.5;
-  if (model_size == ModelSize::large) cores *= 1.2;
-  return cores;
-}
 
 bool compare(double lhs, CompareOp op, double rhs) {
   switch (op) {
@@ -573,6 +561,10 @@ void Loader::agents(const Value& root) {
     read_enum(v, p, "complexity", a.complexity, {"low", "medium", "high"});
     read_enum(v, p, "model_size", a.model_size, {"standard", "large"});
     read_percent(v, p, "error_percent", a.error_percent);
+    // The seeds' estimate: 256 MiB and 0.5 cores, x2 memory and x1.5 cores for high
+    // complexity, x1.5 memory and x1.2 cores for a large model.
+    a.memory_estimate_mb = 256 * (a.complexity == Complexity::high ? 2.0 : 1.0) * (a.model_size == ModelSize::large ? 1.5 : 1.0);
+    a.cpu_estimate_cores = 0.5 * (a.complexity == Complexity::high ? 1.5 : 1.0) * (a.model_size == ModelSize::large ? 1.2 : 1.0);
     s_.agents.push_back(a);
     agent_ids_.push_back(a.id);
   });

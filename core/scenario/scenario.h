@@ -37,9 +37,10 @@ struct AgentSpec {
   Complexity complexity = Complexity::medium;
   ModelSize model_size = ModelSize::standard;
   double error_percent = 0.0;
-  // Resource estimate of one execution (SCENARIO_FORMAT.md "agents[]", after seeds 000/004).
-  double memory_estimate_mb() const;
-  double cpu_estimate_cores() const;
+  // Resource estimate of one execution (SCENARIO_FORMAT.md "agents[]", after seeds 000/004),
+  // set by the loader from complexity and model size.
+  double memory_estimate_mb = 256;
+  double cpu_estimate_cores = 0.5;
 };
 
 struct PatternSpec {

@@ -215,7 +215,7 @@ void Simulation::start_work(std::uint32_t id, int instance) {
   r.instance = instance;
   s.instances[static_cast<std::size_t>(instance)].busy_slots++;
   s.busy_slots++;
-  s.memory_used_mb += agent.memory_estimate_mb();
+  s.memory_used_mb += agent.memory_estimate_mb;
   const double work_s = agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)]);
   events_.push(now_ + std::max<SimDuration>(1, from_seconds(work_s)), kWorkDone, id);
 }
@@ -228,7 +228,7 @@ void Simulation::on_work_done(std::uint32_t id) {
   integrate(service);
   s.instances[static_cast<std::size_t>(r.instance)].busy_slots--;
   s.busy_slots--;
-  s.memory_used_mb -= agent.memory_estimate_mb();
+  s.memory_used_mb -= agent.memory_estimate_mb;
   if (agent.error_percent > 0 && error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < agent.error_percent)
     fail(id, Failure::agent_error);
   else

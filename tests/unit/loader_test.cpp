@@ -571,8 +571,8 @@ TEST_CASE("defaults follow SCENARIO_FORMAT.md", "[loader]") {
     CHECK(a.complexity == Complexity::medium);
     CHECK(a.model_size == ModelSize::standard);
     CHECK(a.error_percent == 0);
-    CHECK(a.memory_estimate_mb() == 256);
-    CHECK(a.cpu_estimate_cores() == 0.5);
+    CHECK(a.memory_estimate_mb == 256);
+    CHECK(a.cpu_estimate_cores == 0.5);
     CHECK(a.work.kind == Distribution::Kind::constant);
     CHECK(a.work.a == 1.0);
     CHECK(s.tenants.at(0).load.at(0).agent_index == 0);

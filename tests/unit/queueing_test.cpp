@@ -137,3 +137,25 @@ TEST_CASE("cost accrues per instance-second and memory utilisation follows the e
   CHECK(metric(sim, v, "instances") == 3);
   CHECK(metric(sim, v, "instances_max") == 3);
 }
+
+TEST_CASE("resource estimates follow the seeds' rules for every complexity and model size", "[queueing]") {
+  // 256 MiB and 0.5 cores; x2 memory and x1.5 cores for high complexity; x1.5 memory and
+  // x1.2 cores for a large model.
+  struct Case {
+    const char* complexity;
+    const char* model;
+    double mb, cores;
+  };
+  for (const Case& c : {Case{"low", "standard", 256, 0.5}, Case{"medium", "standard", 256, 0.5},
+                        Case{"high", "standard", 512, 0.75}, Case{"low", "large", 384, 0.6},
+                        Case{"high", "large", 768, 0.9}}) {
+    const std::string text = std::string(R"({"schema": "opsim/1", "name": "e", "duration": "1h",
+      "services": [{"id": "s"}], "tenants": [{"id": "t"}],
+      "agents": [{"id": "a", "service": "s", "work": {"dist": "constant", "value": "1s"}, "complexity": ")") +
+                             c.complexity + R"(", "model_size": ")" + c.model + R"("}]})";
+    const Scenario sc = test::must_load(text);
+    INFO(c.complexity << " / " << c.model);
+    CHECK(sc.agents[0].memory_estimate_mb == Approx(c.mb));
+    CHECK(sc.agents[0].cpu_estimate_cores == Approx(c.cores));
+  }
+}
