@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/event_queue.h"
+#include "engine/ring_queue.h"
 #include "engine/random.h"
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
@@ -76,7 +77,7 @@ class Simulation {
     std::vector<Instance> instances;
     int busy_slots = 0, ready_slots = 0, ready_instances = 0;
     double memory_used_mb = 0;
-    std::deque<std::uint32_t> queue;  // request slots, FIFO
+    RingQueue<std::uint32_t> queue;  // request slots, FIFO
     bool timeout_pending = false;
     SimTime integrated_until = 0;
     bool queue_full_episode = false;
