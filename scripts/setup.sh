@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-all}
 
 native_pkgs=(g++ cmake make ninja-build nlohmann-json3-dev catch2 libglfw3-dev xz-utils)
-all_pkgs=("${native_pkgs[@]}" emscripten python3-simpy3 chromium xvfb xauth nodejs)
+all_pkgs=("${native_pkgs[@]}" emscripten python3-simpy3 chromium xvfb xauth libgl1-mesa-dri nodejs)
 case "$mode" in
   --native) want=("${native_pkgs[@]}") ;;
   all|--all) want=("${all_pkgs[@]}") ;;
@@ -62,9 +62,23 @@ else
 fi
 
 if [ "$mode" != "--native" ]; then
-  if [ ! -d "$here/tests/browser/node_modules/playwright-core" ] && [ -f "$here/tests/browser/package.json" ]; then
-    echo "setup: npm install (playwright-core) in tests/browser"
-    (cd "$here/tests/browser" && npm install --no-audit --no-fund --silent)
+  # The browser test's node modules (playwright-core drives the system's Chromium; it never
+  # downloads a browser). Installed again when package.json or the lock file changes.
+  browser_dir="$here/tests/browser"
+  if [ -f "$browser_dir/package.json" ]; then
+    stamp="$browser_dir/node_modules/.package-lock.json"
+    if [ ! -d "$browser_dir/node_modules/playwright-core" ] || [ ! -f "$stamp" ] ||
+       [ "$browser_dir/package.json" -nt "$stamp" ] ||
+       { [ -f "$browser_dir/package-lock.json" ] && [ "$browser_dir/package-lock.json" -nt "$stamp" ]; }; then
+      echo "setup: npm install (playwright-core) in tests/browser"
+      if [ -f "$browser_dir/package-lock.json" ]; then
+        (cd "$browser_dir" && npm ci --no-audit --no-fund --silent)
+      else
+        (cd "$browser_dir" && npm install --no-audit --no-fund --silent)
+      fi
+    else
+      echo "setup: node modules of tests/browser present"
+    fi
   fi
 fi
 echo "setup: done"

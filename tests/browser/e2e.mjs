@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+// End-to-end test of the web page (build/wasm/web) in the system's headless Chromium,
+// driven through the page's window.opsim hook (SPEC.md section 6) with playwright-core.
+//
+//   node tests/browser/e2e.mjs [--web DIR] [--opsim NATIVE_OPSIM] [--source REPO] [--shot FILE.png]
+//                              [--chromium PATH]
+//
+// Serves DIR on 127.0.0.1 (a free port), opens it at 1280x800 and checks: no console errors
+// and no page errors; scenarios() lists every scenario file; a broken scenario is refused
+// with the loader's diagnostics (the same as `opsim validate`) and the running simulation
+// stays as it was; after load(name), pause(), advance(3600) every metric of state() equals
+// the native runner's `opsim run NAME --until 1h --format json`, for every scenario; the
+// #scenario= link, the file input and drag and drop load a scenario; a screenshot (saved to
+// --shot) is not blank; a scripted click on the Pause button (window.opsim.widgetRect)
+// stops the clock and one on Play starts it again. Prints "N passed, M failed"; exit code 0
+// only when nothing failed. Every wait is bounded.
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {checkNotBlank, decodePng} from './image.mjs';
+import {kChromiumArgs, serve} from './serve.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const opts = {
+  source: path.resolve(here, '../..'),
+  web: null,
+  opsim: null,
+  shot: null,
+  chromium: '/usr/bin/chromium',
+};
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const key = a.replace(/^--/, '');
+  if (a.startsWith('--') && key in opts && i + 1 < process.argv.length) {
+    opts[key] = process.argv[++i];
+  } else {
+    console.error(`usage: node e2e.mjs [--web DIR] [--opsim BIN] [--source REPO] [--shot FILE.png] [--chromium PATH]\n` +
+                  `unknown argument: ${a}`);
+    process.exit(2);
+  }
+}
+opts.web = path.resolve(opts.web ?? path.join(opts.source, 'build/wasm/web'));
+opts.opsim = path.resolve(opts.opsim ?? path.join(opts.source, 'build/native/native/opsim'));
+opts.shot = path.resolve(opts.shot ?? path.join(opts.source, 'build/browser-shot.png'));
+
+const kWatchdogMs = 270000;  // the whole test, whatever happens
+
+let passed = 0, failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`);
+  }
+  return ok;
+}
+function finish(code) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? (failed === 0 && passed > 0 ? 0 : 1));
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const watchdog = setTimeout(() => {
+  check('the test finishes within its time limit', false, `${kWatchdogMs / 1000} s passed`);
+  finish(1);
+}, kWatchdogMs);
+
+// --- what must exist before anything runs
+for (const [what, file, hint] of [
+  ['the web page', path.join(opts.web, 'index.html'), 'build it: make wasm'],
+  ['the page\'s wasm', path.join(opts.web, 'opsim_web.wasm'), 'build it: make wasm'],
+  ['the native runner', opts.opsim, 'build it: make build'],
+  ['Chromium', opts.chromium, 'install it: scripts/setup.sh'],
+]) {
+  if (!existsSync(file)) {
+    check(`${what} exists`, false, `${file} not found (${hint})`);
+    finish(1);
+  }
+}
+let chromium;
+try {
+  ({chromium} = await import('playwright-core'));
+} catch (e) {
+  check('playwright-core is installed', false, `${e.message} (run scripts/setup.sh, or npm install in ${here})`);
+  finish(1);
+}
+
+// --- the scenario files on disk, named as the programs name them
+function scenarioFiles(dir, prefix = '') {
+  const out = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) out.push(...scenarioFiles(full, `${prefix}${entry}/`));
+    else if (entry.endsWith('.json') && !(prefix === '' && entry === 'opsim.schema.json'))
+      out.push({name: `${prefix}${entry.slice(0, -5)}`, file: full});
+  }
+  return out;
+}
+const scenarios = scenarioFiles(path.join(opts.source, 'scenarios'));
+
+function nativeSummary(name, until) {
+  const out = execFileSync(opts.opsim, ['run', name, '--until', until, '--format', 'json', '--quiet'],
+                           {maxBuffer: 256 << 20, timeout: 120000});
+  return JSON.parse(out.toString('utf8'));
+}
+// "FILE:LINE:COL: error: PATH: MESSAGE" lines of `opsim validate` as "LINE:COL: PATH: MESSAGE".
+function nativeDiagnostics(text) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'opsim-e2e-'));
+  try {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, text);
+    let stderr = '';
+    try {
+      execFileSync(opts.opsim, ['validate', file], {stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000});
+    } catch (e) {
+      stderr = e.stderr.toString('utf8');
+    }
+    const diags = [];
+    for (const line of stderr.split('\n')) {
+      const m = /^.*?:(\d+):(\d+): error: (.*)$/.exec(line);
+      if (m) diags.push(`${m[1]}:${m[2]}: ${m[3]}`);
+    }
+    return diags;
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+}
+const base64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
+
+// --- the page, served on 127.0.0.1 only
+const {server, url, notFound} = await serve(opts.web);
+console.log(`serving ${opts.web} on ${url}`);
+
+const browser = await chromium.launch({executablePath: opts.chromium, headless: true, args: kChromiumArgs,
+                                       timeout: 60000});
+const context = await browser.newContext({viewport: {width: 1280, height: 800}, deviceScaleFactor: 1});
+const problems = [];  // console errors and page errors, from every page
+async function openPage(address) {
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.setDefaultTimeout(60000);
+  await page.goto(address, {waitUntil: 'load'});
+  await page.waitForFunction(() => window.opsim && typeof window.opsim.state === 'function', null,
+                             {timeout: 60000});
+  return page;
+}
+const metricNames = (state) => Object.keys(state.metrics).sort().join(',');
+async function waitFor(page, fn, arg, ms) {
+  try {
+    await page.waitForFunction(fn, arg, {timeout: ms, polling: 100});
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+try {
+  const page = await openPage(url);
+  check('the page loads and defines window.opsim', true);
+  check('window.opsim has scenarios, load, advance, state, pause, play, widgetRect',
+        await page.evaluate(() => ['scenarios', 'load', 'advance', 'state', 'pause', 'play', 'widgetRect']
+                                     .every((f) => typeof window.opsim[f] === 'function')));
+
+  // The page opens on the default scenario, running.
+  const t0 = await page.evaluate(() => window.opsim.state().t_s);
+  await waitFor(page, (t) => window.opsim.state().t_s > t, t0, 5000);
+  check('the page opens on a running scenario', (await page.evaluate(() => window.opsim.state().t_s)) > t0);
+
+  // scenarios(): every file in scenarios/.
+  const listed = await page.evaluate(() => window.opsim.scenarios());
+  const onDisk = scenarios.map((s) => s.name);
+  check('scenarios() lists every scenario in scenarios/',
+        Array.isArray(listed) && JSON.stringify([...listed].sort()) === JSON.stringify([...onDisk].sort()),
+        `page ${JSON.stringify(listed)}, disk ${JSON.stringify(onDisk)}`);
+
+  // Broken scenarios: refused with the loader's diagnostics; the simulation stays.
+  const broken = {
+    'a wrong field': '{"schema": "opsim/1", "name": "broken", "duration": "1h",\n' +
+                     ' "services": [{"id": 5}], "agents": [], "tenants": []}',
+    'a JSON syntax error': '{"schema": "opsim/1",\n "services": [',
+  };
+  for (const [what, text] of Object.entries(broken)) {
+    const expected = nativeDiagnostics(text);
+    const r = await page.evaluate((t) => {
+      window.opsim.pause();
+      const before = window.opsim.state();
+      const result = window.opsim.load(t);
+      const after = window.opsim.state();
+      return {result, same: before.t_s === after.t_s && JSON.stringify(before) === JSON.stringify(after)};
+    }, text);
+    check(`load() of ${what} returns {ok: false, error}`,
+          r.result && r.result.ok === false && typeof r.result.error === 'string' && r.result.error.length > 0,
+          JSON.stringify(r.result));
+    const missing = expected.filter((d) => !r.result.error.includes(d));
+    check(`load() of ${what}: the error has every diagnostic of opsim validate`,
+          expected.length > 0 && missing.length === 0,
+          `missing ${JSON.stringify(missing)} in ${JSON.stringify(r.result.error)}`);
+    check(`load() of ${what} leaves the running simulation as it was`, r.same);
+  }
+  check('a broken scenario\'s error names the JSON path ($.services)',
+        (await page.evaluate((t) => window.opsim.load(t).error, broken['a wrong field'])).includes('$.services'));
+
+  // Same numbers as the native runner, for every scenario: load, pause, advance one hour.
+  for (const {name} of scenarios) {
+    const native = nativeSummary(name, '1h');
+    const web = await page.evaluate((n) => {
+      const result = window.opsim.load(n);
+      window.opsim.pause();
+      window.opsim.advance(3600);
+      return {result, state: window.opsim.state()};
+    }, name);
+    check(`load("${name}") returns {ok: true}`, web.result.ok === true && web.result.error === '',
+          JSON.stringify(web.result));
+    check(`${name}: state().t_s is 3600 after advance(3600)`, web.state.t_s === 3600, `t_s ${web.state.t_s}`);
+    const names = Object.keys(native.metrics);
+    const differ = names.filter((m) => web.state.metrics[m] !== native.metrics[m]);
+    const extra = Object.keys(web.state.metrics).filter((m) => !(m in native.metrics));
+    check(`${name}: all ${names.length} metrics equal opsim run --until 1h (native)`,
+          names.length > 0 && differ.length === 0 && extra.length === 0,
+          differ.slice(0, 8).map((m) => `${m}: web ${web.state.metrics[m]} native ${native.metrics[m]}`).join('; ') +
+          (extra.length ? `; names only in the page: ${extra.slice(0, 8).join(', ')}` : ''));
+  }
+
+  // Loading from the user: a #scenario= link, the file input, drag and drop. Each is told
+  // apart by the metric names, which name the tenants and services.
+  const other = scenarios.find((s) => s.name !== 'default') ?? scenarios[0];
+  const otherText = readFileSync(other.file, 'utf8');
+  const otherNames = Object.keys(nativeSummary(other.name, '1s').metrics).sort().join(',');
+  const defaultNames = Object.keys(nativeSummary('default', '1s').metrics).sort().join(',');
+  if (otherNames === defaultNames) {
+    check('two scenarios with different metric names to tell loads apart', false, `${other.name} vs default`);
+  } else {
+    const linked = await openPage(`${url}#scenario=${base64url(otherText)}`);
+    check(`a #scenario= link opens the linked scenario (${other.name})`,
+          await waitFor(linked, (n) => Object.keys(window.opsim.state().metrics).sort().join(',') === n, otherNames, 10000));
+    await linked.close();
+
+    await page.evaluate(() => window.opsim.load('default'));
+    await page.setInputFiles('#opsim-file-input',
+                             {name: path.basename(other.file), mimeType: 'application/json', buffer: Buffer.from(otherText)});
+    check('a file chosen in the file input is loaded',
+          await waitFor(page, (n) => Object.keys(window.opsim.state().metrics).sort().join(',') === n, otherNames, 10000));
+
+    await page.evaluate(() => window.opsim.load('default'));
+    await page.evaluate(([text, fileName]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], fileName, {type: 'application/json'}));
+      const canvas = document.getElementById('canvas');
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        canvas.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }, [otherText, path.basename(other.file)]);
+    check('a file dropped on the canvas is loaded',
+          await waitFor(page, (n) => Object.keys(window.opsim.state().metrics).sort().join(',') === n, otherNames, 10000));
+  }
+
+  // A screenshot of the default scenario, running: not blank.
+  await page.evaluate(() => { window.opsim.load('default'); window.opsim.play(); });
+  await sleep(2500);
+  mkdirSync(path.dirname(opts.shot), {recursive: true});
+  await page.screenshot({path: opts.shot});
+  const img = decodePng(readFileSync(opts.shot));
+  const look = checkNotBlank(img);
+  check(`the screenshot is not blank (${look.whole.colours} colours, plot area ` +
+        `${(look.plots.foreground_share * 100).toFixed(1)} % drawn; ${opts.shot})`,
+        look.ok && img.width === 1280 && img.height === 800,
+        `${img.width}x${img.height}; ${look.problems.join('; ')}`);
+
+  // Frames per second while simulating (reported, not judged: this is a software renderer).
+  const fps = await page.evaluate(() => new Promise((resolve) => {
+    let frames = 0;
+    const start = performance.now();
+    const tick = () => {
+      frames++;
+      if (performance.now() - start < 2000) requestAnimationFrame(tick);
+      else resolve(frames * 1000 / (performance.now() - start));
+    };
+    requestAnimationFrame(tick);
+  }));
+  const cpuMs = await page.evaluate(() => window.opsim.frameCpuMs());
+  console.log(`info: ${fps.toFixed(1)} frames per second while playing (headless Chromium, SwiftShader ` +
+              `software rendering); the app and ImGui take ${cpuMs.toFixed(2)} ms of each frame`);
+
+  // Scripted clicks: Pause stops the clock, Play starts it again.
+  const tS = () => page.evaluate(() => window.opsim.state().t_s);
+  await page.evaluate(() => { window.opsim.load('default'); window.opsim.play(); });
+  await sleep(500);
+  const p0 = await tS();
+  await sleep(1000);
+  const p1 = await tS();
+  check('the clock runs while playing', p1 > p0, `t_s ${p0} then ${p1}`);
+  const pauseRect = await page.evaluate(() => window.opsim.widgetRect('pause'));
+  if (check('widgetRect("pause") gives the Pause button\'s rectangle',
+            pauseRect && pauseRect.w > 0 && pauseRect.h > 0 && pauseRect.x >= 0 && pauseRect.y >= 0 &&
+            pauseRect.x + pauseRect.w <= 1280 && pauseRect.y + pauseRect.h <= 800, JSON.stringify(pauseRect))) {
+    await page.mouse.click(pauseRect.x + pauseRect.w / 2, pauseRect.y + pauseRect.h / 2);
+    // The click is seen by the next frames; once paused, the toolbar shows Play.
+    await waitFor(page, () => window.opsim.widgetRect('play') !== null, null, 10000);
+    await sleep(200);
+    const q0 = await tS();
+    await sleep(1000);
+    const q1 = await tS();
+    check('clicking Pause stops the clock', q1 === q0 && q0 > p1, `t_s ${q0} then ${q1} (before the click ${p1})`);
+    const playRect = await page.evaluate(() => window.opsim.widgetRect('play'));
+    if (check('widgetRect("play") gives the Play button\'s rectangle once paused',
+              playRect && playRect.w > 0 && playRect.h > 0, JSON.stringify(playRect))) {
+      await page.mouse.click(playRect.x + playRect.w / 2, playRect.y + playRect.h / 2);
+      await waitFor(page, () => window.opsim.widgetRect('pause') !== null, null, 10000);
+      await sleep(200);
+      const r0 = await tS();
+      await sleep(1000);
+      const r1 = await tS();
+      check('clicking Play starts the clock again', r1 > r0, `t_s ${r0} then ${r1}`);
+    }
+  }
+
+  check('every file the page asked for was there', notFound.length === 0, notFound.join(', '));
+  check('no console errors and no page errors', problems.length === 0, problems.slice(0, 10).join(' | '));
+} catch (e) {
+  check('the test ran to its end', false, e.stack ?? String(e));
+} finally {
+  clearTimeout(watchdog);
+  await browser.close().catch(() => {});
+  server.close();
+}
+finish();

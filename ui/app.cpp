@@ -1,0 +1,200 @@
+#include "app.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "builtin.h"
+#include "editor.h"
+#include "imgui.h"
+#include "json/json.h"
+#include "panels.h"
+#include "report/report.h"
+
+namespace opsim::ui {
+namespace {
+
+// Wall-clock time the simulation may use per frame, so that a 60 Hz frame (16.7 ms) keeps
+// room for drawing. Simulated time owed beyond it is dropped, and the speed read-out shows
+// the rate actually reached.
+constexpr double kSimBudgetS = 0.010;
+
+double wall_seconds() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
+}
+
+std::string describe_errors(const LoadResult& r) {
+  std::string s;
+  for (const Diagnostic& d : r.errors) {
+    if (!s.empty()) s += "\n";
+    s += std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.path + ": " + d.message;
+  }
+  return s;
+}
+
+}  // namespace
+
+App::App(Platform& platform) : platform_(platform), editor_(std::make_unique<EditorState>()) {
+  for (const BuiltinScenario& b : builtin_scenarios()) {
+    const LoadResult r = load_scenario(b.text);
+    library_.push_back({b.name, r.ok ? r.scenario.name : b.name, r.scenario.description, r.scenario.tags});
+  }
+  const LoadOutcome out = load("default");
+  (void)out;  // the default scenario is compiled in and tested to load
+}
+
+App::~App() = default;
+
+LoadOutcome App::load(const std::string& name_or_text) {
+  std::string text = name_or_text, name = "scenario";
+  if (const BuiltinScenario* b = find_builtin_scenario(name_or_text)) {
+    text = b->text;
+    name = b->name;
+  }
+  LoadResult r = load_scenario(text);
+  editor_->set_result(text, r);
+  LoadOutcome out;
+  out.ok = r.ok;
+  if (!r.ok) {
+    out.error = describe_errors(r);
+    return out;
+  }
+  seed_ = r.scenario.seed;
+  start(r.scenario, text, name);
+  return out;
+}
+
+void App::load_from_user(const std::string& text, const std::string& file_name) {
+  const LoadOutcome out = load(text);
+  if (out.ok) scenario_name_ = file_name;
+  editor_->focus_request = !out.ok;  // a broken file opens the editor at its errors
+}
+
+void App::start(const Scenario& scenario, const std::string& text, const std::string& name) {
+  scenario_ = scenario;
+  scenario_text_ = text;
+  scenario_name_ = name;
+  sim_ = std::make_unique<Simulation>(scenario_, seed_);
+  history_.reset(sim_->metrics().columns().size());
+  sim_->add_observer(&history_);
+  sim_debt_s_ = 0;
+  plot_view.reset();
+}
+
+void App::reset() { start(scenario_, scenario_text_, scenario_name_); }
+
+void App::set_seed(std::uint64_t seed) {
+  seed_ = seed;
+  reset();
+}
+
+void App::step() {
+  playing_ = false;
+  sim_->run_until(sim_->now() + scenario_.monitoring.scrape_interval);
+}
+
+void App::advance(double seconds) {
+  if (seconds <= 0) return;
+  sim_->run_until(sim_->now() + from_seconds(seconds));
+}
+
+void App::update(double wall_dt_s) {
+  if (!playing_ || sim_->finished()) {
+    sim_debt_s_ = 0;
+    return;
+  }
+  const double started = wall_seconds();
+  const std::uint64_t events_before = sim_->events_processed();
+  // Target: where the clock should be after this frame at the chosen speed.
+  SimTime target = sim_->end_time();
+  if (speed_ > 0) {
+    sim_debt_s_ += speed_ * std::min(wall_dt_s, 0.25);
+    target = std::min(target, sim_->now() + from_seconds(sim_debt_s_));
+  }
+  // Run in slices sized so that each takes well under the budget, checking the clock
+  // between them; the slice adapts to how fast the last one ran.
+  SimDuration slice = std::max<SimDuration>(kMicrosPerMilli, slice_us_);
+  while (sim_->now() < target) {
+    const double t0 = wall_seconds();
+    const SimTime before = sim_->now();
+    sim_->run_until(std::min(target, before + slice));
+    const double took = wall_seconds() - t0;
+    if (took < kSimBudgetS / 8) slice *= 2;
+    else if (took > kSimBudgetS / 4 && slice > kMicrosPerMilli) slice /= 2;
+    if (wall_seconds() - started > kSimBudgetS) break;
+  }
+  slice_us_ = slice;
+  if (speed_ > 0) sim_debt_s_ = std::max(0.0, to_seconds(target - sim_->now()));
+  const double spent = wall_seconds() - started;
+  if (spent > 0) {
+    const double rate = static_cast<double>(sim_->events_processed() - events_before) / std::max(spent, wall_dt_s);
+    events_per_wall_s_ = events_per_wall_s_ == 0 ? rate : 0.9 * events_per_wall_s_ + 0.1 * rate;
+  }
+}
+
+std::string App::state_json() const { return opsim::state_json(*sim_); }
+
+std::string App::scenarios_json() const {
+  std::string s = "[";
+  for (const BuiltinScenario& b : builtin_scenarios()) s += (s.size() > 1 ? "," : "") + json::quote(b.name);
+  return s + "]";
+}
+
+void App::remember_widget(const std::string& id) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  widget_rects_[id] = {a.x, a.y, b.x - a.x, b.y - a.y};
+}
+
+bool App::widget_rect(const std::string& id, float rect[4]) const {
+  const auto it = widget_rects_.find(id);
+  if (it == widget_rects_.end()) return false;
+  std::copy(it->second.begin(), it->second.end(), rect);
+  return true;
+}
+
+void App::draw() {
+  widget_rects_.clear();
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  const ImGuiWindowFlags host = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar |
+                                ImGuiWindowFlags_NoSavedSettings;
+  ImGui::Begin("opsim", nullptr, host);
+  draw_menu(*this);
+  draw_toolbar(*this);
+  ImGui::Separator();
+  const float left_w = std::max(320.0f, ImGui::GetContentRegionAvail().x * 0.30f);
+  ImGui::BeginChild("left", ImVec2(left_w, 0), false);
+  draw_overview(*this);
+  draw_services(*this);
+  draw_tenants(*this);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("right", ImVec2(0, 0), false);
+  if (ImGui::BeginTabBar("views")) {
+    if (ImGui::BeginTabItem("Plots")) {
+      draw_plots(*this);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Events")) {
+      draw_events(*this);
+      ImGui::EndTabItem();
+    }
+    const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;
+    if (ImGui::BeginTabItem("Scenario", nullptr, editor_flags)) {
+      draw_editor(*this);
+      ImGui::EndTabItem();
+    }
+    editor_->focus_request = false;
+    if (ImGui::BeginTabItem("Library")) {
+      draw_library(*this);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  ImGui::End();
+}
+
+}  // namespace opsim::ui

@@ -1,0 +1,130 @@
+// The front end's application object, shared by the browser page (web/) and the desktop
+// window (native/desktop_main.cpp). It owns the running Simulation and what the UI keeps
+// about it (plot history, controls); the panels read it and send it commands. It never
+// reaches into the simulation's internals: everything shown comes from the Simulation's
+// public state (metrics, series, events, fleet views).
+//
+// Platform code calls, each frame: update(wall_dt_s) then draw() between ImGui::NewFrame()
+// and ImGui::Render(). The script hook (window.opsim in the browser) calls load, advance,
+// play, pause, state_json and scenarios_json.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "history.h"
+#include "plot.h"
+#include "scenario/loader.h"
+#include "sim/simulation.h"
+
+namespace opsim::ui {
+
+struct EditorState;
+
+// What differs between the browser and the desktop: implemented once per platform
+// (web/platform_web.cpp, native/platform_desktop.cpp).
+struct Platform {
+  virtual ~Platform() = default;
+  virtual const char* name() const = 0;  // "web" or "desktop"
+  // Offer text as a file to save (browser: a download; desktop: written next to the program).
+  virtual void save_file(const std::string& file_name, const std::string& text) = 0;
+  // A link that opens the page with this scenario (only where can_share_link()).
+  virtual std::string share_link(const std::string& scenario_text) = 0;
+  virtual bool can_share_link() const = 0;
+  // Ask the user for a file; the platform later calls App::load_from_user(text, name).
+  virtual void pick_file() = 0;
+  virtual bool can_pick_file() const = 0;
+  // Read a file by path (desktop); false where paths mean nothing (browser).
+  virtual bool read_path(const std::string& path, std::string& text) = 0;
+};
+
+// A built-in scenario as the library lists it.
+struct LibraryEntry {
+  std::string name, title, description;
+  std::vector<std::string> tags;
+};
+
+struct LoadOutcome {
+  bool ok = false;
+  std::string error;  // every diagnostic, one per line, "LINE:COL: PATH: MESSAGE"
+};
+
+class App {
+ public:
+  explicit App(Platform& platform);
+  ~App();
+
+  // A built-in scenario's name, or scenario JSON text. On failure the running simulation
+  // is left as it was and the editor shows the errors.
+  LoadOutcome load(const std::string& name_or_text);
+  // A file the user picked or dropped.
+  void load_from_user(const std::string& text, const std::string& file_name);
+
+  void play() { playing_ = true; }
+  void pause() { playing_ = false; }
+  bool playing() const { return playing_; }
+  // Advance by one scrape interval (paused stepping).
+  void step();
+  // Restart the current scenario from time 0 with the current seed.
+  void reset();
+  void set_seed(std::uint64_t seed);
+  std::uint64_t seed() const { return seed_; }
+  // Simulated seconds per wall second; 0 means as fast as the frame budget allows.
+  void set_speed(double sim_s_per_wall_s) { speed_ = sim_s_per_wall_s; }
+  double speed() const { return speed_; }
+  // Runs `seconds` of simulated time now, synchronously (the script hook).
+  void advance(double seconds);
+
+  // Per frame: advance the simulation for wall_dt_s of real time at the chosen speed,
+  // within a wall-clock budget so the frame rate holds.
+  void update(double wall_dt_s);
+  void draw();
+
+  // {"t_s": .., "metrics": {name: value}}: the same names and values as summary.json.
+  std::string state_json() const;
+  // ["default", "mmc", ...]
+  std::string scenarios_json() const;
+  // Where a named widget was drawn in the last frame, for scripted clicks: "pause", "play",
+  // "step", "reset". rect = {x, y, width, height} in ImGui coordinates (framebuffer pixels
+  // of the canvas or window; the page converts them to CSS pixels). False if not drawn.
+  bool widget_rect(const std::string& id, float rect[4]) const;
+
+  // For panels.
+  const Simulation& sim() const { return *sim_; }
+  const History& history() const { return history_; }
+  const std::string& scenario_text() const { return scenario_text_; }
+  const std::string& scenario_name() const { return scenario_name_; }
+  const std::vector<LibraryEntry>& library() const { return library_; }
+  Platform& platform() { return platform_; }
+  double events_per_wall_second() const { return events_per_wall_s_; }
+  void remember_widget(const std::string& id);  // records the last item's rect
+
+  EditorState& editor() { return *editor_; }
+  // The time range all plots show (their x axes are linked).
+  PlotView plot_view;
+  // Event kinds the event log hides.
+  std::set<std::string> hidden_event_kinds;
+
+ private:
+  void start(const Scenario& scenario, const std::string& text, const std::string& name);
+
+  Platform& platform_;
+  std::unique_ptr<Simulation> sim_;
+  Scenario scenario_;
+  std::string scenario_text_, scenario_name_;
+  History history_;
+  std::uint64_t seed_ = 1;
+  bool playing_ = true;
+  double speed_ = 3600;  // one simulated hour per second to begin with
+  double sim_debt_s_ = 0;  // simulated time owed to the speed setting, not yet run
+  double events_per_wall_s_ = 0;
+  SimDuration slice_us_ = kMicrosPerSecond;  // simulated time per slice, adapted each frame
+  std::map<std::string, std::vector<float>> widget_rects_;
+  std::unique_ptr<EditorState> editor_;
+  std::vector<LibraryEntry> library_;
+};
+
+}  // namespace opsim::ui

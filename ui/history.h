@@ -1,0 +1,39 @@
+// The UI's memory of a whole run, for plots: every time-series column at a resolution that
+// coarsens as the run grows, so that a 30-day run costs the same memory and drawing time as
+// a 1-hour one. Each point keeps the minimum, maximum and mean of the samples it covers, so
+// a coarse plot still shows the spikes.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "engine/sim_time.h"
+#include "sim/observer.h"
+
+namespace opsim::ui {
+
+class History : public SimObserver {
+ public:
+  static constexpr std::size_t kMaxPoints = 2048;  // per column; halves resolution when full
+
+  void reset(std::size_t columns);
+  void on_sample(SimTime t, const std::vector<double>& row) override;
+
+  std::size_t size() const { return times_.size(); }
+  std::size_t columns() const { return columns_; }
+  SimTime time(std::size_t i) const { return times_[i]; }  // end of the point's span
+  double mean(std::size_t i, std::size_t col) const { return mean_[i * columns_ + col]; }
+  double min(std::size_t i, std::size_t col) const { return min_[i * columns_ + col]; }
+  double max(std::size_t i, std::size_t col) const { return max_[i * columns_ + col]; }
+  std::size_t samples_per_point() const { return samples_per_point_; }
+
+ private:
+  void halve();
+  std::size_t columns_ = 0;
+  std::size_t samples_per_point_ = 1;
+  std::size_t pending_count_ = 0;  // samples folded into the open point
+  std::vector<SimTime> times_;
+  std::vector<double> mean_, min_, max_;
+  std::vector<double> open_sum_, open_min_, open_max_;
+};
+
+}  // namespace opsim::ui

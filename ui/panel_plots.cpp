@@ -1,0 +1,65 @@
+// The time-series plots: request rate per tenant, latency percentiles, error rate,
+// instances, queue depth and utilisation. Their time axes are linked.
+#include <string>
+#include <vector>
+
+#include "app.h"
+#include "imgui.h"
+#include "panels.h"
+
+namespace opsim::ui {
+namespace {
+
+PlotSeries series_of(const Simulation& sim, const std::string& metric, const std::string& label, std::size_t index) {
+  return {label, static_cast<std::size_t>(sim.metrics().find(metric)), series_color(index)};
+}
+
+}  // namespace
+
+void draw_plots(App& app) {
+  const Simulation& sim = app.sim();
+  const Scenario& sc = sim.scenario();
+  const double now_s = to_seconds(sim.now());
+  ImGui::TextDisabled("wheel: zoom, drag: pan, double-click: follow the run; one point = %zu scrape(s) of %s",
+                      app.history().samples_per_point(), format_duration(sc.monitoring.scrape_interval).c_str());
+  ImGui::BeginChild("plots");
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float half = (width - ImGui::GetStyle().ItemSpacing.x) / 2;
+  const ImVec2 size(half, 190);
+  auto plot = [&](const char* title, const char* unit, const std::vector<PlotSeries>& series, bool same_line) {
+    if (same_line) ImGui::SameLine();
+    time_plot(title, unit, app.history(), sc.calendar, series, app.plot_view, now_s, size);
+  };
+
+  std::vector<PlotSeries> rate;
+  for (std::size_t i = 0; i < sc.tenants.size(); ++i)
+    rate.push_back(series_of(sim, "tenant." + sc.tenants[i].id + ".request_rate", sc.tenants[i].id, i));
+  plot("Request rate per tenant", "req/s", rate, false);
+  plot("Latency", "ms",
+       {series_of(sim, "latency_p50_ms", "p50", 2), series_of(sim, "latency_p95_ms", "p95", 1),
+        series_of(sim, "latency_p99_ms", "p99", 5)},
+       true);
+
+  std::vector<PlotSeries> errors = {series_of(sim, "error_rate_percent", "all", 5)};
+  for (std::size_t i = 0; i < sc.tenants.size() && sc.tenants.size() > 1; ++i)
+    errors.push_back(series_of(sim, "tenant." + sc.tenants[i].id + ".error_rate_percent", sc.tenants[i].id, i));
+  plot("Error rate", "%", errors, false);
+  std::vector<PlotSeries> instances;
+  for (std::size_t i = 0; i < sc.services.size(); ++i)
+    instances.push_back(series_of(sim, "service." + sc.services[i].id + ".instances", sc.services[i].id, i));
+  plot("Instances", "", instances, true);
+
+  std::vector<PlotSeries> queue, util;
+  for (std::size_t i = 0; i < sc.services.size(); ++i) {
+    const std::string p = "service." + sc.services[i].id + ".";
+    queue.push_back(series_of(sim, p + "queue_depth", sc.services[i].id + " avg", i));
+    queue.push_back(series_of(sim, p + "queue_depth_max", sc.services[i].id + " max", i + 4));
+    util.push_back(series_of(sim, p + "cpu_utilization", sc.services[i].id + " cpu", i));
+    util.push_back(series_of(sim, p + "memory_utilization", sc.services[i].id + " memory", i + 2));
+  }
+  plot("Queue depth", "requests", queue, false);
+  plot("Utilisation", "%", util, true);
+  ImGui::EndChild();
+}
+
+}  // namespace opsim::ui

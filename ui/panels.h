@@ -1,0 +1,18 @@
+// One function per panel, each in its own file (panel_*.cpp).
+#pragma once
+
+namespace opsim::ui {
+
+class App;
+
+void draw_menu(App& app);  // panel_menu.cpp
+void draw_toolbar(App& app);  // panel_toolbar.cpp: play, pause, step, reset, seed, speed
+void draw_overview(App& app);  // panel_overview.cpp: time, events/s, requests, latency, errors
+void draw_services(App& app);  // panel_services.cpp: services and their instances
+void draw_tenants(App& app);  // panel_tenants.cpp: load, latency and errors per tenant
+void draw_plots(App& app);  // panel_plots.cpp: the time-series plots
+void draw_events(App& app);  // panel_events.cpp: event log with filters by kind
+void draw_editor(App& app);  // panel_editor.cpp: the scenario's JSON with errors at their lines
+void draw_library(App& app);  // panel_library.cpp: built-in scenarios
+
+}  // namespace opsim::ui
