@@ -41,6 +41,8 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     s.instances.assign(static_cast<std::size_t>(spec.instances_initial), Instance{});
     s.ready_instances = spec.instances_initial;
     s.ready_slots = spec.instances_initial * spec.concurrency;
+    s.memory_ready_mb = s.ready_instances * spec.memory_mb;
+    s.cost_usd_per_us = static_cast<double>(s.instances.size()) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
     ScopeStats& st = registry_.service(static_cast<int>(i));
     st.instances_now = spec.instances_initial;
     st.window.instances_max = spec.instances_initial;
@@ -112,6 +114,13 @@ void Simulation::schedule_next_arrival(std::uint32_t stream, SimTime from) {
   // makes exact.
   ArrivalStream& s = streams_[stream];
   SimTime t = from;
+  if (s.load->patterns.empty()) {
+    // A constant rate needs no thinning: exponential gaps at that rate.
+    if (s.load->rate <= 0) return;
+    t += std::max<SimDuration>(1, from_seconds(s.rng.exponential(1.0 / s.load->rate)));
+    if (t <= end_time()) events_.push(t, kArrival, stream);
+    return;
+  }
   while (t < end_time()) {
     const SimTime segment_end = (t / kArrivalSegment + 1) * kArrivalSegment;
     const double bound = load_rate_bound(*s.load, scenario_.calendar, t, segment_end);
@@ -317,28 +326,43 @@ void Simulation::on_queue_timeout(int service) {
 
 // [SECTION] Metrics and logging
 
-void Simulation::accrue(int service, SimDuration dt, WindowCounters& w) const {
+void Simulation::accrue_load(int service, SimDuration dt, WindowCounters& w) const {
   const ServiceState& s = services_[static_cast<std::size_t>(service)];
-  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(service)];
   const double dtd = static_cast<double>(dt);
   w.busy_slot_us += s.busy_slots * dtd;
-  w.ready_slot_us += s.ready_slots * dtd;
   w.memory_used_mb_us += s.memory_used_mb * dtd;
-  w.memory_ready_mb_us += s.ready_instances * spec.memory_mb * dtd;
   w.queue_len_us += static_cast<double>(s.queue.size()) * dtd;
-  w.cost_usd += static_cast<double>(s.instances.size()) * spec.cost_per_hour * dtd / static_cast<double>(kMicrosPerHour);
+}
+
+void Simulation::accrue_fleet(int service, SimDuration dt, WindowCounters& w) const {
+  const ServiceState& s = services_[static_cast<std::size_t>(service)];
+  const double dtd = static_cast<double>(dt);
+  w.ready_slot_us += s.ready_slots * dtd;
+  w.memory_ready_mb_us += s.memory_ready_mb * dtd;
+  w.cost_usd += s.cost_usd_per_us * dtd;
 }
 
 void Simulation::integrate(int service) {
   ServiceState& s = services_[static_cast<std::size_t>(service)];
   const SimDuration dt = now_ - s.integrated_until;
   if (dt <= 0) return;
-  accrue(service, dt, registry_.service(service).window);
+  accrue_load(service, dt, registry_.service(service).window);
   s.integrated_until = now_;
 }
 
+void Simulation::integrate_fleet(int service) {
+  ServiceState& s = services_[static_cast<std::size_t>(service)];
+  const SimDuration dt = now_ - s.fleet_integrated_until;
+  if (dt <= 0) return;
+  accrue_fleet(service, dt, registry_.service(service).window);
+  s.fleet_integrated_until = now_;
+}
+
 void Simulation::on_scrape() {
-  for (std::size_t i = 0; i < services_.size(); ++i) integrate(static_cast<int>(i));
+  for (std::size_t i = 0; i < services_.size(); ++i) {
+    integrate(static_cast<int>(i));
+    integrate_fleet(static_cast<int>(i));
+  }
   registry_.sample_and_close(now_ - last_scrape_, row_);
   last_scrape_ = now_;
   // The new windows' maxima start from the gauges' current values.
@@ -359,8 +383,10 @@ std::vector<double> Simulation::summary_values() const {
   // Gauge integrals run up to each service's last change; what has accrued since is added
   // on the side so that reading a summary changes no state.
   std::vector<WindowCounters> pending(services_.size());
-  for (std::size_t i = 0; i < services_.size(); ++i)
-    accrue(static_cast<int>(i), now_ - services_[i].integrated_until, pending[i]);
+  for (std::size_t i = 0; i < services_.size(); ++i) {
+    accrue_load(static_cast<int>(i), now_ - services_[i].integrated_until, pending[i]);
+    accrue_fleet(static_cast<int>(i), now_ - services_[i].fleet_integrated_until, pending[i]);
+  }
   std::vector<double> values;
   registry_.summary(now_, pending, values);
   return values;

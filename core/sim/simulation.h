@@ -77,9 +77,12 @@ class Simulation {
     std::vector<Instance> instances;
     int busy_slots = 0, ready_slots = 0, ready_instances = 0;
     double memory_used_mb = 0;
+    // Set when the fleet changes, so that accruing gauges per request costs no division.
+    double memory_ready_mb = 0;  // memory of ready instances
+    double cost_usd_per_us = 0;  // every instance's cost, starting ones included
     RingQueue<std::uint32_t> queue;  // request slots, FIFO
     bool timeout_pending = false;
-    SimTime integrated_until = 0;
+    SimTime integrated_until = 0, fleet_integrated_until = 0;
     bool queue_full_episode = false;
     std::uint64_t refused_in_episode = 0;
   };
@@ -104,8 +107,13 @@ class Simulation {
   void on_queue_timeout(int service);
   void arm_queue_timeout(int service);
   void on_scrape();
+  // Time integrals of the gauges: those that move with every request (busy slots, memory
+  // in use, queue length) and those that move only when the fleet changes (ready slots,
+  // ready memory, cost), each brought up to now before its gauge changes.
   void integrate(int service);
-  void accrue(int service, SimDuration dt, WindowCounters& w) const;
+  void integrate_fleet(int service);
+  void accrue_load(int service, SimDuration dt, WindowCounters& w) const;
+  void accrue_fleet(int service, SimDuration dt, WindowCounters& w) const;
   int pick_instance(const ServiceState& s) const;
   void log(const std::string& kind, const std::string& json_fields);
   void handle(const Event& e);
