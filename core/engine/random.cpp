@@ -55,7 +55,10 @@ std::uint64_t Rng::next_u64() {
 
 double Rng::uniform_open() {
   // 52 random bits, centred in their cell: (k + 0.5) / 2^52 lies strictly inside (0, 1).
-  return (static_cast<double>(next_u64() >> 12) + 0.5) * (1.0 / 4503599627370496.0);
+  // Converted as a signed integer (exact below 2^52): WebAssembly has no fast unsigned
+  // 64-bit to double conversion on x86, and this draw is on every request's path.
+  const auto k = static_cast<std::int64_t>(next_u64() >> 12);
+  return (static_cast<double>(k) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 std::uint64_t Rng::below(std::uint64_t n) {

@@ -93,17 +93,30 @@ void Simulation::handle(const Event& e) {
   }
 }
 
-bool Simulation::step() {
-  if (events_.empty() || events_.top().t > end_time()) return false;
-  handle(events_.pop());
-  return true;
-}
+bool Simulation::step() { return (this->*run_batch_)(end_time(), 1) == 1; }
 
 void Simulation::run_until(SimTime t) {
   t = std::min(t, end_time());
   if (t < now_) return;
-  while (!events_.empty() && events_.top().t <= t) handle(events_.pop());
+  // Browsers and node run WebAssembly first in a baseline compiler and switch a function to
+  // optimised code only when it is entered again (there is no on-stack replacement), so
+  // one call that loops over a whole run would stay in baseline code. The loop therefore
+  // runs in batches, each a fresh call of run_batch.
+  // The call goes through a pointer because the WebAssembly optimiser (Binaryen) inlines a
+  // function that has one caller, whatever the C++ says.
+  constexpr std::size_t kBatchEvents = 1024;
+  while ((this->*run_batch_)(t, kBatchEvents) == kBatchEvents) {
+  }
   now_ = t;
+}
+
+std::size_t Simulation::run_batch(SimTime t, std::size_t max_events) {
+  std::size_t n = 0;
+  while (n < max_events && !events_.empty() && events_.top().t <= t) {
+    handle(events_.pop());
+    ++n;
+  }
+  return n;
 }
 
 // [SECTION] Request path

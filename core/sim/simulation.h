@@ -117,6 +117,8 @@ class Simulation {
   int pick_instance(const ServiceState& s) const;
   void log(const std::string& kind, const std::string& json_fields);
   void handle(const Event& e);
+  std::size_t run_batch(SimTime t, std::size_t max_events);
+  std::size_t (Simulation::*run_batch_)(SimTime, std::size_t) = &Simulation::run_batch;
 
   Scenario scenario_;
   std::uint64_t seed_;
