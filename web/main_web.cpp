@@ -119,6 +119,8 @@ EMSCRIPTEN_KEEPALIVE const char* opsim_scenarios() {
 
 EMSCRIPTEN_KEEPALIVE void opsim_pause() { g_app->pause(); }
 EMSCRIPTEN_KEEPALIVE void opsim_play() { g_app->play(); }
+// Simulated seconds per wall second; 0 runs as fast as the frame budget allows.
+EMSCRIPTEN_KEEPALIVE void opsim_set_speed(double sim_s_per_wall_s) { g_app->set_speed(sim_s_per_wall_s); }
 
 // {"x", "y", "w", "h"} in canvas pixels plus the canvas's pixel size ("cw", "ch"), so that
 // the page can convert to CSS pixels; null when the widget was not drawn in the last frame.
