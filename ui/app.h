@@ -107,6 +107,8 @@ class App {
   PlotView plot_view;
   // Event kinds the event log hides.
   std::set<std::string> hidden_event_kinds;
+  // The desktop's "Open path" menu: the path typed and why it last failed.
+  std::string open_path, open_path_error;
 
  private:
   void start(const Scenario& scenario, const std::string& text, const std::string& name);

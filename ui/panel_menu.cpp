@@ -1,6 +1,7 @@
 // The menu bar: scenarios in and out (open, save, share) and help.
 #include "app.h"
 #include "imgui.h"
+#include "misc/cpp/imgui_stdlib.h"
 #include "panels.h"
 
 namespace opsim::ui {
@@ -8,7 +9,26 @@ namespace opsim::ui {
 void draw_menu(App& app) {
   if (!ImGui::BeginMenuBar()) return;
   if (ImGui::BeginMenu("Scenario")) {
-    if (app.platform().can_pick_file() && ImGui::MenuItem("Open file...")) app.platform().pick_file();
+    if (app.platform().can_pick_file()) {
+      if (ImGui::MenuItem("Open file...")) app.platform().pick_file();
+    } else if (ImGui::BeginMenu("Open path")) {
+      // Where there is no file picker (the desktop window), a path typed in.
+      ImGui::SetNextItemWidth(360);
+      const bool entered = ImGui::InputTextWithHint("##path", "scenarios/default.json", &app.open_path,
+                                                    ImGuiInputTextFlags_EnterReturnsTrue);
+      ImGui::SameLine();
+      if (ImGui::Button("Open") || entered) {
+        std::string text;
+        if (app.platform().read_path(app.open_path, text)) {
+          app.load_from_user(text, app.open_path);
+          app.open_path_error.clear();
+        } else {
+          app.open_path_error = "cannot read " + app.open_path;
+        }
+      }
+      if (!app.open_path_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.35f, 1), "%s", app.open_path_error.c_str());
+      ImGui::EndMenu();
+    }
     if (ImGui::MenuItem("Download scenario JSON"))
       app.platform().save_file(app.scenario_name() + ".json", app.scenario_text());
     if (app.platform().can_share_link() && ImGui::MenuItem("Copy share link"))
