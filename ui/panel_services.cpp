@@ -1,4 +1,8 @@
-// Services and their instances: a bar per instance showing its busy slots.
+// Services and their pools of instances: a bar per instance showing its busy slots. Which
+// pool serves which tenant makes the isolation levels visible: the shared pool serves
+// shared and namespace tenants (namespace ones with queues of their own), and each
+// dedicated or physical tenant has a pool of its own.
+#include <algorithm>
 #include <string>
 
 #include "app.h"
@@ -6,6 +10,22 @@
 #include "panels.h"
 
 namespace opsim::ui {
+namespace {
+
+std::string served_tenants(const Simulation& sim, int pool) {
+  std::string names;
+  const Scenario& sc = sim.scenario();
+  for (std::size_t t = 0; t < sc.tenants.size(); ++t) {
+    const int v = sim.pool_view(pool).service;
+    bool uses = false;
+    for (const LoadSpec& l : sc.tenants[t].load)
+      uses = uses || sc.agents[static_cast<std::size_t>(l.agent_index)].service_index == v;
+    if (uses && sim.pool_of(static_cast<int>(t), v) == pool) names += (names.empty() ? "" : ", ") + sc.tenants[t].id;
+  }
+  return names.empty() ? "no tenant" : names;
+}
+
+}  // namespace
 
 void draw_services(App& app) {
   if (!ImGui::CollapsingHeader("Services and instances", ImGuiTreeNodeFlags_DefaultOpen)) return;
@@ -14,34 +34,43 @@ void draw_services(App& app) {
   const auto& services = sim.scenario().services;
   for (std::size_t i = 0; i < services.size(); ++i) {
     const ServiceSpec& spec = services[i];
-    const Simulation::ServiceView sv = sim.service_view(static_cast<int>(i));
-    ImGui::Text("%s", spec.id.c_str());
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("%d instances (%d ready), %d/%d slots busy, queue %zu/%d", sv.instances, sv.ready_instances,
-                       sv.busy_slots, sv.total_slots, sv.queue_length, spec.queue_capacity);
-    ImGui::PopStyleColor();
     const std::string prefix = "service." + spec.id + ".";
     const int cpu = sim.metrics().find(prefix + "cpu_utilization");
     const int p95 = sim.metrics().find(prefix + "latency_p95_ms");
+    ImGui::Text("%s", spec.id.c_str());
+    ImGui::SameLine();
     ImGui::TextDisabled("cpu %.1f %% over the run, p95 %.0f ms", v[static_cast<std::size_t>(cpu)],
                         v[static_cast<std::size_t>(p95)]);
-    // One small bar per instance, filled by its busy share.
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float cell = 14, gap = 3;
-    const float avail = ImGui::GetContentRegionAvail().x;
-    const int per_row = std::max(1, static_cast<int>(avail / (cell + gap)));
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const std::vector<int> busy = sim.instance_busy_slots(static_cast<int>(i));
-    for (std::size_t k = 0; k < busy.size(); ++k) {
-      const float x = origin.x + static_cast<float>(static_cast<int>(k) % per_row) * (cell + gap);
-      const float y = origin.y + static_cast<float>(static_cast<int>(k) / per_row) * (cell + gap);
-      const float share = static_cast<float>(busy[k]) / static_cast<float>(spec.concurrency);
-      dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(50, 55, 65, 255));
-      dl->AddRectFilled(ImVec2(x, y + cell * (1 - share)), ImVec2(x + cell, y + cell),
-                        share >= 1 ? IM_COL32(213, 94, 0, 255) : IM_COL32(0, 158, 115, 255));
+    for (std::size_t p = 0; p < sim.pool_count(); ++p) {
+      const Simulation::PoolView pv = sim.pool_view(static_cast<int>(p));
+      if (pv.service != static_cast<int>(i)) continue;
+      const std::string owner = pv.owner_tenant < 0
+                                    ? "shared pool"
+                                    : "pool of " + sim.scenario().tenants[static_cast<std::size_t>(pv.owner_tenant)].id;
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+      ImGui::TextWrapped("%s (serves %s): %d instances (%d ready), %d/%d slots busy, %zu queued%s", owner.c_str(),
+                         served_tenants(sim, static_cast<int>(p)).c_str(), pv.instances, pv.ready_instances,
+                         pv.busy_slots, pv.total_slots, pv.queue_length,
+                         pv.flows > 1 ? (", " + std::to_string(pv.flows) + " fair-queueing flows").c_str() : "");
+      ImGui::PopStyleColor();
+      // One small bar per instance, filled by its busy share.
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      const float cell = 14, gap = 3;
+      const float avail = ImGui::GetContentRegionAvail().x;
+      const int per_row = std::max(1, static_cast<int>(avail / (cell + gap)));
+      const ImVec2 origin = ImGui::GetCursorScreenPos();
+      const std::vector<int> busy = sim.pool_busy_slots(static_cast<int>(p));
+      for (std::size_t k = 0; k < busy.size(); ++k) {
+        const float x = origin.x + static_cast<float>(static_cast<int>(k) % per_row) * (cell + gap);
+        const float y = origin.y + static_cast<float>(static_cast<int>(k) / per_row) * (cell + gap);
+        const float share = static_cast<float>(busy[k]) / static_cast<float>(spec.concurrency);
+        dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(50, 55, 65, 255));
+        dl->AddRectFilled(ImVec2(x, y + cell * (1 - share)), ImVec2(x + cell, y + cell),
+                          share >= 1 ? IM_COL32(213, 94, 0, 255) : IM_COL32(0, 158, 115, 255));
+      }
+      const int rows = static_cast<int>((busy.size() + static_cast<std::size_t>(per_row) - 1) / static_cast<std::size_t>(per_row));
+      ImGui::Dummy(ImVec2(avail, static_cast<float>(rows) * (cell + gap)));
     }
-    const int rows = static_cast<int>((busy.size() + static_cast<std::size_t>(per_row) - 1) / static_cast<std::size_t>(per_row));
-    ImGui::Dummy(ImVec2(avail, static_cast<float>(rows) * (cell + gap)));
     ImGui::Separator();
   }
 }

@@ -15,6 +15,11 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   failed_queue_full += o.failed_queue_full;
   failed_timeout += o.failed_timeout;
   failed_agent_error += o.failed_agent_error;
+  failed_execution_limit += o.failed_execution_limit;
+  for (int i = 0; i < 4; ++i) rejected_by[i] += o.rejected_by[i];
+  concurrent_agents_us += o.concurrent_agents_us;
+  memory_reserved_mb_us += o.memory_reserved_mb_us;
+  cpu_reserved_cores_us += o.cpu_reserved_cores_us;
   latency_sum_us += o.latency_sum_us;
   busy_slot_us += o.busy_slot_us;
   ready_slot_us += o.ready_slot_us;
@@ -38,6 +43,7 @@ void ScopeStats::close_window() {
 }
 
 MetricRegistry::MetricRegistry(const Scenario& s) : tenants_(s.tenants.size()), services_(s.services.size()) {
+  for (std::size_t t = 0; t < s.tenants.size(); ++t) tenants_[t].quota = &s.tenants[t].quota;
   for (const MetricInfo& m : metric_catalog())
     if (m.simulated && (m.scopes & kGlobal)) columns_.push_back({kGlobal, -1, m.id, m.name});
   for (std::size_t t = 0; t < s.tenants.size(); ++t)
@@ -101,7 +107,8 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
     const std::size_t slot = c.scope == kGlobal ? 0
                              : c.scope == kTenant ? 1 + static_cast<std::size_t>(c.index)
                                                   : 1 + tenants_.size() + static_cast<std::size_t>(c.index);
-    row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s.instances_now);
+    row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s.instances_now,
+                             s.quota);
   }
   auto finish = [](ScopeStats& s) {
     s.total_latency.merge(s.window_latency);
@@ -114,7 +121,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
 }
 
 void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounters>& pending,
-                             std::vector<double>& values) const {
+                             const std::vector<WindowCounters>& pending_tenants, std::vector<double>& values) const {
   // The global window is rebuilt on the side so that reading a summary changes nothing.
   WindowCounters global_window;
   LatencyHistogram global_latency;
@@ -137,10 +144,11 @@ void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounte
     } else {
       all.add(s.window);
       if (c.scope == kService) all.add(pending[static_cast<std::size_t>(c.index)]);
+      if (c.scope == kTenant) all.add(pending_tenants[static_cast<std::size_t>(c.index)]);
     }
     const bool is_global = c.scope == kGlobal;
     values[i] = evaluate_metric(c.metric, all, s.total_latency, is_global ? &global_latency : &s.window_latency, elapsed,
-                                all, is_global ? instances : s.instances_now);
+                                all, is_global ? instances : s.instances_now, s.quota);
   }
 }
 
@@ -152,7 +160,7 @@ double ratio_percent(double part, double whole, double if_empty) { return whole 
 
 double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cum,
-                       std::int64_t instances_now) {
+                       std::int64_t instances_now, const QuotaSpec* quota) {
   const double completed = static_cast<double>(r.succeeded + r.failed);
   const double elapsed_us = static_cast<double>(elapsed);
   auto quantile_ms = [&](double q) {
@@ -189,6 +197,24 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::instances: return static_cast<double>(instances_now);
     case MetricId::instances_max: return static_cast<double>(std::max(cum.instances_max, r.instances_max));
     case MetricId::cost_usd: return cum.cost_usd;
+    case MetricId::requests_failed_execution_limit: return static_cast<double>(cum.failed_execution_limit);
+    case MetricId::requests_rejected_concurrent_agents: return static_cast<double>(cum.rejected_by[0]);
+    case MetricId::requests_rejected_memory: return static_cast<double>(cum.rejected_by[1]);
+    case MetricId::requests_rejected_cpu: return static_cast<double>(cum.rejected_by[2]);
+    case MetricId::requests_rejected_request_rate: return static_cast<double>(cum.rejected_by[3]);
+    case MetricId::quota_concurrency_percent:
+    case MetricId::quota_memory_percent:
+    case MetricId::quota_cpu_percent:
+    case MetricId::quota_utilization_percent: {
+      if (!quota || elapsed_us <= 0) return 0.0;
+      const double conc = 100.0 * r.concurrent_agents_us / (quota->max_concurrent_agents * elapsed_us);
+      const double mem = 100.0 * r.memory_reserved_mb_us / (quota->max_memory_mb * elapsed_us);
+      const double cpu = 100.0 * r.cpu_reserved_cores_us / (quota->max_cpu_cores * elapsed_us);
+      if (m == MetricId::quota_concurrency_percent) return conc;
+      if (m == MetricId::quota_memory_percent) return mem;
+      if (m == MetricId::quota_cpu_percent) return cpu;
+      return std::max(conc, std::max(mem, cpu));
+    }
     default: return 0.0;  // names of subsystems this version does not simulate (not columns)
   }
 }

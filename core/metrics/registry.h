@@ -23,12 +23,16 @@ struct Scenario;
 struct WindowCounters {
   std::uint64_t arrived = 0, succeeded = 0, failed = 0, rejected = 0;
   std::uint64_t queued = 0, failed_queue_full = 0, failed_timeout = 0, failed_agent_error = 0;
+  std::uint64_t failed_execution_limit = 0;
+  std::uint64_t rejected_by[4] = {0, 0, 0, 0};  // by QuotaLimit bit index
   std::int64_t latency_sum_us = 0;  // successful requests only
   // Time integrals (value x microseconds) of fleet gauges, for time averages.
   double busy_slot_us = 0, ready_slot_us = 0;
   double memory_used_mb_us = 0, memory_ready_mb_us = 0;
   double queue_len_us = 0;
   double cost_usd = 0;
+  // A tenant's reserved quota over time.
+  double concurrent_agents_us = 0, memory_reserved_mb_us = 0, cpu_reserved_cores_us = 0;
   // Maxima combine by max, not by sum.
   std::int64_t queue_max = 0;
   std::int64_t instances_max = 0;
@@ -39,11 +43,14 @@ struct WindowCounters {
   void add_counts(const WindowCounters& o);
 };
 
+struct QuotaSpec;
+
 struct ScopeStats {
   WindowCounters window, total;
   LatencyHistogram window_latency, total_latency;
   // Gauges, instantaneous.
   std::int64_t instances_now = 0;
+  const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
 
   void close_window();
 };
@@ -77,9 +84,9 @@ class MetricRegistry {
   // closes every window. The owner re-seeds the new windows' maxima with current gauges.
   void sample_and_close(SimDuration elapsed, std::vector<double>& row);
   // Values of every column over the whole run so far: total, plus the open interval, plus
-  // `pending` per service (gauge integrals the owner has not folded in yet).
-  void summary(SimDuration elapsed_since_start, const std::vector<WindowCounters>& pending,
-               std::vector<double>& values) const;
+  // `pending` per service and per tenant (gauge integrals the owner has not folded in yet).
+  void summary(SimDuration elapsed_since_start, const std::vector<WindowCounters>& pending_services,
+               const std::vector<WindowCounters>& pending_tenants, std::vector<double>& values) const;
 
  private:
   const ScopeStats& stats_of(const Column& c) const;
@@ -91,7 +98,7 @@ class MetricRegistry {
 // One metric's value from a window's counters and latency histogram(s).
 double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
-                       std::int64_t instances_now);
+                       std::int64_t instances_now, const QuotaSpec* quota);
 
 // The last `capacity` time-series rows, in a ring: memory bounded by retention, not duration.
 class SeriesStore {

@@ -129,12 +129,13 @@ std::string summary_table(const Simulation& sim) {
        " max, cost $" + fmt("%.2f", get("cost_usd")) + "\n\n";
 
   s += pad("tenant", 16, true) + pad("requests", 12) + pad("req/s", 10) + pad("avail %", 10) + pad("p50 ms", 10) +
-       pad("p95 ms", 10) + pad("p99 ms", 10) + "\n";
+       pad("p95 ms", 10) + pad("p99 ms", 10) + pad("rejected", 10) + "\n";
   for (const TenantSpec& t : sc.tenants) {
     const std::string p = "tenant." + t.id + ".";
     s += pad(t.id, 16, true) + pad(fmt("%.0f", get(p + "requests_total")), 12) + pad(fmt("%.2f", get(p + "request_rate")), 10) +
          pad(fmt("%.3f", get(p + "availability_percent")), 10) + pad(fmt("%.1f", get(p + "latency_p50_ms")), 10) +
-         pad(fmt("%.1f", get(p + "latency_p95_ms")), 10) + pad(fmt("%.1f", get(p + "latency_p99_ms")), 10) + "\n";
+         pad(fmt("%.1f", get(p + "latency_p95_ms")), 10) + pad(fmt("%.1f", get(p + "latency_p99_ms")), 10) +
+         pad(fmt("%.0f", get(p + "requests_rejected")), 10) + "\n";
   }
   s += "\n" + pad("service", 16, true) + pad("requests", 12) + pad("instances", 11) + pad("cpu %", 9) + pad("queue", 9) +
        pad("p95 ms", 10) + pad("cost $", 11) + "\n";

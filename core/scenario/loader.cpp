@@ -738,25 +738,170 @@ void Loader::context(const Value& root) {
   if (!object(*v, p, {"providers", "keys", "scope", "strategy", "template"})) return;
   ContextSpec& c = s_.context;
   c.given = true;
+  const std::initializer_list<std::string_view> scope_names = {"global", "division", "department",
+                                                               "project", "user", "session"};
+  std::set<std::string> known_users;
+  for (const TenantSpec& t : s_.tenants)
+    for (const UserSpec& u : t.users) known_users.insert(u.id);
+
+  // created_at, created_by, expires and tags: the metadata every entry carries (the seed's
+  // ContextMetadata); scope, priority and access are read by the callers that allow them.
+  auto read_lifetime = [&](const Value& o, const std::string& op, ContextMetadata& m) {
+    read_time(o, op, "created_at", m.created_at);
+    read_string(o, op, "created_by", m.created_by, false);
+    if (read_time(o, op, "expires", m.expires_at) && m.expires_at <= m.created_at)
+      expected(*o.find("expires"), join(op, "expires"),
+               "a time after created_at (" + s_.calendar.iso8601(m.created_at) + ")");
+    read_string_list(o, op, "tags", m.tags);
+  };
+  // A map from policy names to policy objects (opaque settings), one layer of a policy provider.
+  auto read_policies = [&](const Value& mv, const std::string& mp, ContextEntrySpec proto, ProviderSpec& pr) {
+    if (mv.type != Type::object) {
+      expected(mv, mp, "an object mapping policy names to policy objects");
+      return;
+    }
+    for (const auto& m : mv.members) {
+      if (m.first.rfind("x-", 0) == 0) continue;
+      if (m.second.type != Type::object) {
+        expected(m.second, join(mp, m.first), "a policy object (its settings)");
+        continue;
+      }
+      ContextEntrySpec e = proto;
+      e.name = m.first;
+      e.value = m.second;
+      pr.entries.push_back(std::move(e));
+    }
+  };
+
   read_array(*v, p, "providers", false, 0, 100, "kMaxProviders", [&](const Value& pv, const std::string& pp) {
     ProviderSpec pr;
-    if (!object(pv, pp, {"id", "kind", "priority", "cache_ttl", "latency", "failure_percent", "data"})) return;
+    if (!object(pv, pp, {"id", "kind", "priority", "cache_ttl", "latency", "timeout", "failure_percent", "data"})) return;
     read_id(pv, pp, "id", pr.id);
-    read_enum(pv, pp, "kind", pr.kind, {"policy", "business", "operational", "custom"}, true);
+    const bool kind_ok = read_enum(pv, pp, "kind", pr.kind, {"policy", "business", "operational", "custom"}, true);
     read_int(pv, pp, "priority", pr.priority, 0, 100);
     read_duration(pv, pp, "cache_ttl", pr.cache_ttl, 0, 30 * kMicrosPerDay);
     read_duration(pv, pp, "latency", pr.latency, 0, kMicrosPerHour);
+    read_duration(pv, pp, "timeout", pr.timeout, 0, kMicrosPerHour);
     read_percent(pv, pp, "failure_percent", pr.failure_percent);
-    if (const Value* d = pv.find("data")) {
-      if (d->type != Type::object) expected(*d, join(pp, "data"), "an object");
-      else pr.data = *d;
+    using K = ProviderSpec::Kind;
+    if (kind_ok && pr.kind == K::policy) pr.key = "policies";
+    if (kind_ok && pr.kind == K::operational) pr.key = "operational_metrics";
+    const Value* d = pv.find("data");
+    const std::string dp = join(pp, "data");
+    if (d && d->type != Type::object) expected(*d, dp, "an object");
+    if (d && d->type == Type::object && kind_ok) {
+      ContextMetadata defaults;
+      switch (pr.kind) {
+        case K::policy: {
+          if (!object(*d, dp, {"key", "base", "roles", "scopes", "version", "enforcement_level", "compliance_frameworks",
+                               "created_at", "created_by", "expires", "tags"}))
+            break;
+          if (read_string(*d, dp, "key", pr.key, false) && pr.key.empty()) expected(*d->find("key"), join(dp, "key"), "a non-empty string");
+          read_string(*d, dp, "version", pr.policy_version, false);
+          read_string(*d, dp, "enforcement_level", pr.enforcement_level, false);
+          read_string_list(*d, dp, "compliance_frameworks", pr.compliance_frameworks);
+          read_lifetime(*d, dp, defaults);
+          ContextEntrySpec proto;
+          proto.meta = defaults;
+          if (const Value* b = d->find("base")) {
+            proto.layer = ContextEntrySpec::Layer::base;
+            read_policies(*b, join(dp, "base"), proto, pr);
+          }
+          if (const Value* r = d->find("roles")) {
+            const std::string rp = join(dp, "roles");
+            if (r->type != Type::object) expected(*r, rp, "an object mapping role names to policy overrides");
+            else
+              for (const auto& m : r->members) {
+                if (m.first.rfind("x-", 0) == 0) continue;
+                ContextEntrySpec rproto = proto;
+                rproto.layer = ContextEntrySpec::Layer::role;
+                rproto.role = m.first;
+                rproto.meta.access.roles = {m.first};
+                read_policies(m.second, join(rp, m.first), rproto, pr);
+              }
+          }
+          if (const Value* sc = d->find("scopes")) {
+            const std::string sp = join(dp, "scopes");
+            if (object(*sc, sp, scope_names))
+              for (const auto& m : sc->members) {
+                if (m.first.rfind("x-", 0) == 0) continue;
+                ContextEntrySpec sproto = proto;
+                sproto.layer = ContextEntrySpec::Layer::scope;
+                sproto.meta.scope = static_cast<ContextScope>(
+                    std::find(scope_names.begin(), scope_names.end(), m.first) - scope_names.begin());
+                read_policies(m.second, join(sp, m.first), sproto, pr);
+              }
+          }
+          break;
+        }
+        case K::business:
+        case K::custom:
+          if (d->type != Type::object) {
+            expected(*d, dp, "an object");
+            break;
+          }
+          // The short form of SCENARIO_FORMAT.md, {"market_conditions": {...}}: each member
+          // is an entry of that key with default metadata; "entries" gives full metadata.
+          for (const auto& m : d->members) {
+            if (m.first == "entries" || m.first.rfind("x-", 0) == 0) continue;
+            ContextEntrySpec e;
+            e.key = m.first;
+            e.value = m.second;
+            pr.entries.push_back(std::move(e));
+          }
+          read_array(*d, dp, "entries", false, 0, 10000, "kMaxContextEntries", [&](const Value& ev, const std::string& ep) {
+            ContextEntrySpec e;
+            if (!object(ev, ep, {"key", "value", "scope", "priority", "created_at", "created_by", "expires", "tags", "access"}))
+              return;
+            if (read_string(ev, ep, "key", e.key, true) && e.key.empty())
+              expected(*ev.find("key"), join(ep, "key"), "a non-empty string");
+            if (const Value* val = member(ev, ep, "value", true, "a JSON value (the context data)")) e.value = *val;
+            read_enum(ev, ep, "scope", e.meta.scope, scope_names);
+            read_int(ev, ep, "priority", e.meta.priority, 1, 10);
+            read_lifetime(ev, ep, e.meta);
+            if (const Value* a = member(ev, ep, "access", false, "an object")) {
+              const std::string ap = join(ep, "access");
+              if (object(*a, ap, {"roles", "users"})) {
+                read_string_list(*a, ap, "roles", e.meta.access.roles);
+                read_string_list(*a, ap, "users", e.meta.access.users);
+                for (std::size_t i = 0; i < e.meta.access.users.size(); ++i)
+                  if (!known_users.count(e.meta.access.users[i]))
+                    warn(&a->find("users")->items[i], index(join(ap, "users"), i),
+                         "user \"" + e.meta.access.users[i] + "\" is not a user of any tenant; the entry is denied to everyone else");
+              }
+            }
+            pr.entries.push_back(std::move(e));
+          });
+          break;
+        case K::operational: {
+          if (!object(*d, dp, {"key", "metrics"})) break;
+          if (read_string(*d, dp, "key", pr.key, false) && pr.key.empty()) expected(*d->find("key"), join(dp, "key"), "a non-empty string");
+          std::vector<std::string> names;
+          const std::initializer_list<std::string_view> metric_names = {
+              "cpu_utilization", "memory_utilization", "latency_p95_ms", "error_rate_percent", "request_rate", "instances",
+              "cost_usd"};
+          if (read_string_list(*d, dp, "metrics", names, metric_names)) {
+            pr.metrics.clear();
+            for (const std::string& n : names)
+              pr.metrics.push_back(static_cast<OperationalMetric>(
+                  std::find(metric_names.begin(), metric_names.end(), n) - metric_names.begin()));
+          }
+          break;
+        }
+      }
+      if (pr.kind == K::policy)
+        for (ContextEntrySpec& e : pr.entries) e.key = pr.key;
     }
-    c.providers.push_back(pr);
-    provider_ids_.push_back(pr.id);
+    if (kind_ok && pr.kind == K::operational && !(d && d->find("metrics")))
+      for (int i = 0; i < kOperationalMetricCount; ++i) pr.metrics.push_back(static_cast<OperationalMetric>(i));
+    for (ContextEntrySpec& e : pr.entries)
+      if (e.meta.created_by.empty()) e.meta.created_by = pr.id;
+    c.providers.push_back(std::move(pr));
+    provider_ids_.push_back(c.providers.back().id);
   });
   check_unique(v->find("providers"), join(p, "providers"), "provider");
   read_string_list(*v, p, "keys", c.keys);
-  read_enum(*v, p, "scope", c.scope, {"global", "division", "department", "project", "user", "session"});
+  read_enum(*v, p, "scope", c.scope, scope_names);
   read_enum(*v, p, "strategy", c.strategy, {"append", "inject", "template"});
   read_string(*v, p, "template", c.template_text, false);
   if (c.strategy == ContextSpec::Strategy::template_ && c.template_text.empty())

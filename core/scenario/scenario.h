@@ -91,22 +91,68 @@ struct TenantSpec {
   std::vector<LoadSpec> load;
 };
 
+// Context (SCENARIO_FORMAT.md "context", after seed 000 part 1). Scopes from the broadest to
+// the narrowest: a request at scope S sees entries whose scope is S or broader.
 enum class ContextScope { global, division, department, project, user, session };
+
+// Who may see an entry (the seed's access_control): a user listed in `users`, or holding one
+// of `roles`. Both empty: everyone.
+struct ContextAccess {
+  std::vector<std::string> roles;
+  std::vector<std::string> users;
+  bool restricted() const { return !roles.empty() || !users.empty(); }
+};
+
+// The seed's ContextMetadata.
+struct ContextMetadata {
+  SimTime created_at = 0;  // the entry does not exist before; default: the scenario's start
+  std::string created_by;  // default: the provider's id
+  ContextScope scope = ContextScope::global;
+  int priority = 5;  // 1-10, higher wins when several entries answer the same key
+  SimTime expires_at = -1;  // -1: never; an entry is not returned from expires_at on
+  std::vector<std::string> tags;
+  ContextAccess access;
+};
+
+// One typed piece of provider data: a business/custom entry, or one named policy.
+struct ContextEntrySpec {
+  enum class Layer { entry, base, role, scope };  // entry: business/custom; the others: policy
+  Layer layer = Layer::entry;
+  std::string key;  // the context key it answers (policy: the provider's key)
+  std::string name;  // policy: the policy's name
+  std::string role;  // Layer::role: the role whose holders get this override
+  json::Value value;  // opaque, rendered into prompts (a policy's value is an object)
+  ContextMetadata meta;
+};
+
+// Live values the operational provider exposes (from OperationalSnapshot).
+enum class OperationalMetric {
+  cpu_utilization, memory_utilization, latency_p95_ms, error_rate_percent, request_rate, instances, cost_usd
+};
+constexpr int kOperationalMetricCount = 7;
 
 struct ProviderSpec {
   std::string id;
   enum class Kind { policy, business, operational, custom } kind = Kind::custom;
-  int priority = 5;
-  SimDuration cache_ttl = 0;
-  SimDuration latency = 0;
+  int priority = 5;  // consultation order, highest first (ties: file order)
+  SimDuration cache_ttl = 0;  // 0: no cache
+  SimDuration latency = 0;  // cost of a cache miss
+  SimDuration timeout = kMicrosPerSecond;  // cost of a look-up while the provider is down
   double failure_percent = 0.0;
-  json::Value data;  // provider-specific data as written in the scenario
+  // Typed data (the loader parses `data` per kind):
+  std::string key;  // policy ("policies") and operational ("operational_metrics"): the key it answers
+  // policy: base policies, role overrides and scope policies, each in file order;
+  // business/custom: the entries.
+  std::vector<ContextEntrySpec> entries;
+  std::string policy_version, enforcement_level;  // policy; empty: not stated
+  std::vector<std::string> compliance_frameworks;  // policy
+  std::vector<OperationalMetric> metrics;  // operational: what it exposes (default: all)
 };
 
 struct ContextSpec {
   bool given = false;
   std::vector<ProviderSpec> providers;
-  std::vector<std::string> keys;
+  std::vector<std::string> keys;  // empty: every key some provider answers, in provider order
   ContextScope scope = ContextScope::project;
   enum class Strategy { append, inject, template_ } strategy = Strategy::append;
   std::string template_text;  // strategy "template": "{prompt}" and "{context}" are filled in

@@ -1,7 +1,6 @@
 // The simulation. The route of one request through the pipeline reads top to bottom in
-// the [SECTION] Request path below: on_arrival -> dispatch -> start_work -> on_work_done ->
-// succeed / fail. Later stages (context assembly, admission) slot in as one call each in
-// on_arrival, before dispatch.
+// the [SECTION] Request path below: on_arrival -> admit -> dispatch -> start_work ->
+// on_work_done -> succeed / fail -> finish. Each stage is one call in one place.
 //
 // [SECTION] Set-up
 // [SECTION] Event loop
@@ -23,6 +22,16 @@ namespace {
 // bound stays close to a varying rate, long enough that segment changes cost nothing.
 constexpr SimDuration kArrivalSegment = 5 * kMicrosPerMinute;
 
+const char* isolation_name(Isolation i) {
+  switch (i) {
+    case Isolation::shared: return "shared";
+    case Isolation::namespace_: return "namespace";
+    case Isolation::dedicated: return "dedicated";
+    case Isolation::physical: return "physical";
+  }
+  return "shared";
+}
+
 }  // namespace
 
 // [SECTION] Set-up
@@ -33,29 +42,15 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       registry_(scenario_),
       series_(registry_.columns().size(),
               static_cast<std::size_t>(scenario_.monitoring.retention / scenario_.monitoring.scrape_interval)) {
-  services_.resize(scenario_.services.size());
-  for (std::size_t i = 0; i < services_.size(); ++i) {
-    const ServiceSpec& spec = scenario_.services[i];
-    ServiceState& s = services_[i];
-    // Instances present at the start are ready: the scenario describes a running fleet.
-    s.instances.assign(static_cast<std::size_t>(spec.instances_initial), Instance{});
-    s.ready_instances = spec.instances_initial;
-    s.ready_slots = spec.instances_initial * spec.concurrency;
-    s.memory_ready_mb = s.ready_instances * spec.memory_mb;
-    s.cost_usd_per_us = static_cast<double>(s.instances.size()) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
-    ScopeStats& st = registry_.service(static_cast<int>(i));
-    st.instances_now = spec.instances_initial;
-    st.window.instances_max = spec.instances_initial;
-  }
-  registry_.aggregate_global();
-  registry_.global().window.instances_max = registry_.global().instances_now;
-
+  build_pools();
   for (const AgentSpec& a : scenario_.agents) {
     work_rng_.push_back(Rng::stream(seed_, "work/" + a.id));
     error_rng_.push_back(Rng::stream(seed_, "errors/" + a.id));
   }
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) {
     const TenantSpec& tenant = scenario_.tenants[t];
+    monitors_.emplace_back(tenant.quota);
+    user_rng_.push_back(Rng::stream(seed_, "users/" + tenant.id));
     for (std::size_t l = 0; l < tenant.load.size(); ++l) {
       ArrivalStream st;
       st.tenant = static_cast<int>(t);
@@ -65,6 +60,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       streams_.push_back(st);
     }
   }
+  tenant_integrated_until_.assign(scenario_.tenants.size(), 0);
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
@@ -73,6 +69,76 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
                          .field("start", scenario_.calendar.iso8601(0))
                          .field("duration_s", to_seconds(scenario_.duration))
                          .str());
+}
+
+void Simulation::build_pools() {
+  // Every service has a shared pool (its own fleet). A dedicated or physical tenant gets a
+  // pool of its own, of the same size, for each service it uses: isolation costs
+  // instances. In a shared pool, flow 0 queues the shared tenants' requests and each
+  // namespace tenant has a flow of its own.
+  const std::size_t n_services = scenario_.services.size(), n_tenants = scenario_.tenants.size();
+  pool_index_.assign(n_tenants * n_services, 0);
+  flow_index_.assign(n_tenants * n_services, 0);
+  auto add_pool = [&](int service, int owner) {
+    const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(service)];
+    Pool p;
+    p.service = service;
+    p.owner_tenant = owner;
+    // Instances present at the start are ready: the scenario describes a running fleet.
+    p.instances.assign(static_cast<std::size_t>(spec.instances_initial), Instance{});
+    p.ready_instances = spec.instances_initial;
+    p.ready_slots = spec.instances_initial * spec.concurrency;
+    p.memory_ready_mb = p.ready_instances * spec.memory_mb;
+    p.cost_usd_per_us = static_cast<double>(p.instances.size()) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
+    p.flows.resize(1);
+    pools_.push_back(std::move(p));
+    return static_cast<int>(pools_.size() - 1);
+  };
+  std::vector<int> shared_pool(n_services);
+  for (std::size_t v = 0; v < n_services; ++v) shared_pool[v] = add_pool(static_cast<int>(v), -1);
+  for (std::size_t t = 0; t < n_tenants; ++t) {
+    const TenantSpec& tenant = scenario_.tenants[t];
+    std::vector<bool> uses(n_services, false);
+    for (const LoadSpec& l : tenant.load)
+      uses[static_cast<std::size_t>(scenario_.agents[static_cast<std::size_t>(l.agent_index)].service_index)] = true;
+    for (std::size_t v = 0; v < n_services; ++v) {
+      const std::size_t k = t * n_services + v;
+      pool_index_[k] = shared_pool[v];
+      if (!uses[v]) continue;
+      if (tenant.isolation == Isolation::dedicated || tenant.isolation == Isolation::physical) {
+        pool_index_[k] = add_pool(static_cast<int>(v), static_cast<int>(t));
+      } else if (tenant.isolation == Isolation::namespace_) {
+        Pool& p = pools_[static_cast<std::size_t>(shared_pool[v])];
+        p.flows.emplace_back();
+        flow_index_[k] = static_cast<int>(p.flows.size() - 1);
+      }
+    }
+  }
+  for (std::size_t v = 0; v < n_services; ++v) {
+    std::int64_t instances = 0;
+    for (const Pool& p : pools_)
+      if (p.service == static_cast<int>(v)) instances += static_cast<std::int64_t>(p.instances.size());
+    ScopeStats& st = registry_.service(static_cast<int>(v));
+    st.instances_now = instances;
+    st.window.instances_max = instances;
+  }
+  registry_.aggregate_global();
+  registry_.global().window.instances_max = registry_.global().instances_now;
+  for (std::size_t i = 0; i < pools_.size(); ++i) {
+    const Pool& p = pools_[i];
+    if (p.owner_tenant < 0 && p.flows.size() == 1) continue;
+    json::ObjectWriter w;
+    w.field("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
+    if (p.owner_tenant >= 0) {
+      const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)];
+      w.field("tenant", t.id).field("isolation", isolation_name(t.isolation)).field("instances", static_cast<int>(p.instances.size()));
+      w.field("reason", "the tenant's isolation gives it instances of its own");
+    } else {
+      w.field("fair_queueing_flows", static_cast<int>(p.flows.size()));
+      w.field("reason", "namespace tenants share the instances, each with its own queue served round robin");
+    }
+    log("pool_created", w.str());
+  }
 }
 
 // [SECTION] Event loop
@@ -101,9 +167,9 @@ void Simulation::run_until(SimTime t) {
   // Browsers and node run WebAssembly first in a baseline compiler and switch a function to
   // optimised code only when it is entered again (there is no on-stack replacement), so
   // one call that loops over a whole run would stay in baseline code. The loop therefore
-  // runs in batches, each a fresh call of run_batch.
-  // The call goes through a pointer because the WebAssembly optimiser (Binaryen) inlines a
-  // function that has one caller, whatever the C++ says.
+  // runs in batches, each a fresh call of run_batch. The call goes through a pointer
+  // because the WebAssembly optimiser (Binaryen) inlines a function that has one caller,
+  // whatever the C++ says.
   constexpr std::size_t kBatchEvents = 1024;
   while ((this->*run_batch_)(t, kBatchEvents) == kBatchEvents) {
   }
@@ -122,9 +188,6 @@ std::size_t Simulation::run_batch(SimTime t, std::size_t max_events) {
 // [SECTION] Request path
 
 void Simulation::schedule_next_arrival(std::uint32_t stream, SimTime from) {
-  // Thinning (Lewis and Shedler) of a Poisson process at the segment's bound rate; a
-  // candidate past the segment's end restarts from there, which the memoryless property
-  // makes exact.
   ArrivalStream& s = streams_[stream];
   SimTime t = from;
   if (s.load->patterns.empty()) {
@@ -134,6 +197,9 @@ void Simulation::schedule_next_arrival(std::uint32_t stream, SimTime from) {
     if (t <= end_time()) events_.push(t, kArrival, stream);
     return;
   }
+  // Thinning (Lewis and Shedler) of a Poisson process at the segment's bound rate; a
+  // candidate past the segment's end restarts from there, which the memoryless property
+  // makes exact.
   while (t < end_time()) {
     const SimTime segment_end = (t / kArrivalSegment + 1) * kArrivalSegment;
     const double bound = load_rate_bound(*s.load, scenario_.calendar, t, segment_end);
@@ -155,6 +221,21 @@ void Simulation::schedule_next_arrival(std::uint32_t stream, SimTime from) {
   }
 }
 
+int Simulation::pick_user(int tenant) {
+  // A tenant's users send its requests in proportion to their weights.
+  const std::vector<UserSpec>& users = scenario_.tenants[static_cast<std::size_t>(tenant)].users;
+  if (users.empty()) return -1;
+  double total = 0;
+  for (const UserSpec& u : users) total += u.weight;
+  if (total <= 0) return -1;
+  double x = user_rng_[static_cast<std::size_t>(tenant)].uniform_open() * total;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    x -= users[i].weight;
+    if (x < 0) return static_cast<int>(i);
+  }
+  return static_cast<int>(users.size() - 1);
+}
+
 void Simulation::on_arrival(std::uint32_t stream) {
   const ArrivalStream& s = streams_[stream];
   schedule_next_arrival(stream, now_);
@@ -167,58 +248,85 @@ void Simulation::on_arrival(std::uint32_t stream) {
     free_requests_.pop_back();
   }
   Request& r = requests_[id];
+  r = Request{};
   r.arrival = now_;
   r.tenant = s.tenant;
   r.agent = s.agent;
   r.service = scenario_.agents[static_cast<std::size_t>(s.agent)].service_index;
-  r.instance = -1;
+  const std::size_t k = static_cast<std::size_t>(r.tenant) * scenario_.services.size() + static_cast<std::size_t>(r.service);
+  r.pool = pool_index_[k];
+  r.flow = flow_index_[k];
+  r.user = pick_user(r.tenant);
   registry_.tenant(r.tenant).window.arrived++;
   registry_.service(r.service).window.arrived++;
+  if (!admit(id)) return;
   dispatch(id);
+}
+
+bool Simulation::admit(std::uint32_t id) {
+  Request& r = requests_[id];
+  const AgentSpec& agent = scenario_.agents[static_cast<std::size_t>(r.agent)];
+  integrate_tenant(r.tenant);
+  const unsigned exceeded = monitors_[static_cast<std::size_t>(r.tenant)].try_admit(now_, agent);
+  if (exceeded == 0) {
+    r.admitted = true;
+    return true;
+  }
+  // Refused by the tenant's own quota: counted per limit exceeded, not a service failure.
+  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service)}) {
+    st->window.rejected++;
+    for (int i = 0; i < kQuotaLimitCount; ++i)
+      if (exceeded & (1u << i)) st->window.rejected_by[i]++;
+  }
+  free_requests_.push_back(id);
+  return false;
 }
 
 void Simulation::dispatch(std::uint32_t id) {
   Request& r = requests_[id];
-  ServiceState& s = services_[static_cast<std::size_t>(r.service)];
-  if (s.busy_slots < s.ready_slots && s.queue.empty()) {
-    start_work(id, pick_instance(s));
+  Pool& p = pools_[static_cast<std::size_t>(r.pool)];
+  if (p.busy_slots < p.ready_slots && p.queued == 0) {
+    start_work(id, pick_instance(p));
     return;
   }
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(r.service)];
-  if (static_cast<int>(s.queue.size()) >= spec.queue_capacity) {
-    if (!s.queue_full_episode) {
-      s.queue_full_episode = true;
-      s.refused_in_episode = 0;
-      log("queue_full_started", json::ObjectWriter()
-                                    .field("service", spec.id)
-                                    .field("capacity", spec.queue_capacity)
-                                    .field("busy_slots", s.busy_slots)
-                                    .field("reason", "every slot is busy and the queue is at capacity; new requests fail")
-                                    .str());
+  RingQueue<std::uint32_t>& flow = p.flows[static_cast<std::size_t>(r.flow)];
+  if (static_cast<int>(flow.size()) >= spec.queue_capacity) {
+    if (!p.queue_full_episode) {
+      p.queue_full_episode = true;
+      p.refused_in_episode = 0;
+      json::ObjectWriter w;
+      w.field("service", spec.id);
+      if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+      w.field("capacity", spec.queue_capacity)
+          .field("busy_slots", p.busy_slots)
+          .field("reason", "every slot is busy and the queue is at capacity; new requests fail");
+      log("queue_full_started", w.str());
     }
-    ++s.refused_in_episode;
+    ++p.refused_in_episode;
     fail(id, Failure::queue_full);
     return;
   }
-  integrate(r.service);
+  integrate(r.pool);
   r.enqueued = now_;
   registry_.tenant(r.tenant).window.queued++;
   registry_.service(r.service).window.queued++;
-  s.queue.push_back(id);
+  flow.push_back(id);
+  ++p.queued;
   ++queued_total_;
   WindowCounters& w = registry_.service(r.service).window;
-  w.queue_max = std::max<std::int64_t>(w.queue_max, static_cast<std::int64_t>(s.queue.size()));
+  w.queue_max = std::max<std::int64_t>(w.queue_max, static_cast<std::int64_t>(p.queued));
   WindowCounters& g = registry_.global().window;
   g.queue_max = std::max(g.queue_max, queued_total_);
-  arm_queue_timeout(r.service);
+  arm_queue_timeout(r.pool);
 }
 
-int Simulation::pick_instance(const ServiceState& s) const {
+int Simulation::pick_instance(const Pool& p) const {
   // Least connections: the ready instance with the fewest busy slots, lowest index on ties.
   int best = -1, best_busy = 0;
-  const int concurrency = scenario_.services[static_cast<std::size_t>(&s - services_.data())].concurrency;
-  for (std::size_t i = 0; i < s.instances.size(); ++i) {
-    const Instance& in = s.instances[i];
+  const int concurrency = scenario_.services[static_cast<std::size_t>(p.service)].concurrency;
+  for (std::size_t i = 0; i < p.instances.size(); ++i) {
+    const Instance& in = p.instances[i];
     if (!in.ready || in.busy_slots >= concurrency) continue;
     if (best < 0 || in.busy_slots < best_busy) {
       best = static_cast<int>(i);
@@ -231,31 +339,38 @@ int Simulation::pick_instance(const ServiceState& s) const {
 
 void Simulation::start_work(std::uint32_t id, int instance) {
   Request& r = requests_[id];
-  ServiceState& s = services_[static_cast<std::size_t>(r.service)];
+  Pool& p = pools_[static_cast<std::size_t>(r.pool)];
   const AgentSpec& agent = scenario_.agents[static_cast<std::size_t>(r.agent)];
-  integrate(r.service);
+  integrate(r.pool);
   r.instance = instance;
-  s.instances[static_cast<std::size_t>(instance)].busy_slots++;
-  s.busy_slots++;
-  s.memory_used_mb += agent.memory_estimate_mb;
-  const double work_s = agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)]);
-  events_.push(now_ + std::max<SimDuration>(1, from_seconds(work_s)), kWorkDone, id);
+  p.instances[static_cast<std::size_t>(instance)].busy_slots++;
+  p.busy_slots++;
+  p.memory_used_mb += agent.memory_estimate_mb;
+  SimDuration work = std::max<SimDuration>(1, from_seconds(agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)])));
+  // The tenant's max_execution_time cuts the execution off.
+  const SimDuration limit = scenario_.tenants[static_cast<std::size_t>(r.tenant)].quota.max_execution_time;
+  r.cut_off = work > limit;
+  if (r.cut_off) work = limit;
+  events_.push(now_ + work, kWorkDone, id);
 }
 
 void Simulation::on_work_done(std::uint32_t id) {
   Request& r = requests_[id];
-  const int service = r.service;
-  ServiceState& s = services_[static_cast<std::size_t>(service)];
+  const int pool = r.pool;
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
   const AgentSpec& agent = scenario_.agents[static_cast<std::size_t>(r.agent)];
-  integrate(service);
-  s.instances[static_cast<std::size_t>(r.instance)].busy_slots--;
-  s.busy_slots--;
-  s.memory_used_mb -= agent.memory_estimate_mb;
-  if (agent.error_percent > 0 && error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < agent.error_percent)
+  integrate(pool);
+  p.instances[static_cast<std::size_t>(r.instance)].busy_slots--;
+  p.busy_slots--;
+  p.memory_used_mb -= agent.memory_estimate_mb;
+  if (r.cut_off)
+    fail(id, Failure::execution_limit);
+  else if (agent.error_percent > 0 &&
+           error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < agent.error_percent)
     fail(id, Failure::agent_error);
   else
     succeed(id);
-  pull_from_queue(service);
+  pull_from_queue(pool);
 }
 
 void Simulation::succeed(std::uint32_t id) {
@@ -266,7 +381,7 @@ void Simulation::succeed(std::uint32_t id) {
     st->window.latency_sum_us += latency_us;
     st->window_latency.record(latency_us);
   }
-  release(id);
+  finish(id);
 }
 
 void Simulation::fail(std::uint32_t id, Failure why) {
@@ -278,111 +393,162 @@ void Simulation::fail(std::uint32_t id, Failure why) {
       case Failure::queue_full: w.failed_queue_full++; break;
       case Failure::timeout: w.failed_timeout++; break;
       case Failure::agent_error: w.failed_agent_error++; break;
+      case Failure::execution_limit: w.failed_execution_limit++; break;
     }
   }
-  release(id);
+  finish(id);
 }
 
-void Simulation::release(std::uint32_t id) { free_requests_.push_back(id); }
+void Simulation::finish(std::uint32_t id) {
+  // Completion, failure and timeout all give the reservation back, once.
+  Request& r = requests_[id];
+  if (r.admitted) {
+    integrate_tenant(r.tenant);
+    monitors_[static_cast<std::size_t>(r.tenant)].release(scenario_.agents[static_cast<std::size_t>(r.agent)]);
+    r.admitted = false;
+  }
+  free_requests_.push_back(id);
+}
 
 // [SECTION] Queues
 
-void Simulation::pull_from_queue(int service) {
-  ServiceState& s = services_[static_cast<std::size_t>(service)];
-  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(service)];
-  while (!s.queue.empty() && s.busy_slots < s.ready_slots) {
-    integrate(service);
-    const std::uint32_t id = s.queue.front();
-    s.queue.pop_front();
+std::uint32_t Simulation::pop_next_queued(Pool& p) {
+  // Round robin over the flows that have requests waiting.
+  for (;;) {
+    RingQueue<std::uint32_t>& flow = p.flows[p.next_flow];
+    p.next_flow = (p.next_flow + 1) % p.flows.size();
+    if (flow.empty()) continue;
+    const std::uint32_t id = flow.front();
+    flow.pop_front();
+    --p.queued;
     --queued_total_;
+    return id;
+  }
+}
+
+void Simulation::pull_from_queue(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  while (p.queued > 0 && p.busy_slots < p.ready_slots) {
+    integrate(pool);
+    const std::uint32_t id = pop_next_queued(p);
     if (now_ - requests_[id].enqueued >= spec.queue_timeout) {
       fail(id, Failure::timeout);
       continue;
     }
-    start_work(id, pick_instance(s));
+    start_work(id, pick_instance(p));
   }
-  if (s.queue_full_episode && static_cast<double>(s.queue.size()) < 0.9 * spec.queue_capacity) {
+  std::size_t longest = 0;
+  for (const auto& f : p.flows) longest = std::max(longest, f.size());
+  if (p.queue_full_episode && static_cast<double>(longest) < 0.9 * spec.queue_capacity) {
     // The episode ends once the queue has real room again (below 90 %), so that a queue
     // hovering at its capacity does not log an event per request.
-    s.queue_full_episode = false;
-    log("queue_full_ended", json::ObjectWriter()
-                                .field("service", spec.id)
-                                .field("requests_refused", s.refused_in_episode)
-                                .field("queue_length", static_cast<std::int64_t>(s.queue.size()))
-                                .str());
+    p.queue_full_episode = false;
+    json::ObjectWriter w;
+    w.field("service", spec.id);
+    if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+    w.field("requests_refused", p.refused_in_episode).field("queue_length", static_cast<std::int64_t>(p.queued));
+    log("queue_full_ended", w.str());
   }
 }
 
-void Simulation::arm_queue_timeout(int service) {
-  ServiceState& s = services_[static_cast<std::size_t>(service)];
-  if (s.timeout_pending || s.queue.empty()) return;
-  const SimTime deadline = requests_[s.queue.front()].enqueued + scenario_.services[static_cast<std::size_t>(service)].queue_timeout;
-  s.timeout_pending = true;
-  events_.push(deadline, kQueueTimeout, static_cast<std::uint32_t>(service));
+void Simulation::arm_queue_timeout(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  if (p.timeout_pending || p.queued == 0) return;
+  SimTime oldest = end_time() + 1;
+  for (const auto& f : p.flows)
+    if (!f.empty()) oldest = std::min(oldest, requests_[f.front()].enqueued);
+  p.timeout_pending = true;
+  events_.push(oldest + scenario_.services[static_cast<std::size_t>(p.service)].queue_timeout, kQueueTimeout,
+               static_cast<std::uint32_t>(pool));
 }
 
-void Simulation::on_queue_timeout(int service) {
-  // One timer per service, set for the oldest queued request: FIFO order means every
-  // request behind it expires later.
-  ServiceState& s = services_[static_cast<std::size_t>(service)];
-  const SimDuration timeout = scenario_.services[static_cast<std::size_t>(service)].queue_timeout;
-  s.timeout_pending = false;
-  while (!s.queue.empty() && now_ - requests_[s.queue.front()].enqueued >= timeout) {
-    integrate(service);
-    const std::uint32_t id = s.queue.front();
-    s.queue.pop_front();
-    --queued_total_;
-    fail(id, Failure::timeout);
+void Simulation::on_queue_timeout(int pool) {
+  // One timer per pool, set for its oldest queued request: each flow is FIFO, so the
+  // requests behind a flow's head expire later.
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const SimDuration timeout = scenario_.services[static_cast<std::size_t>(p.service)].queue_timeout;
+  p.timeout_pending = false;
+  for (auto& flow : p.flows) {
+    while (!flow.empty() && now_ - requests_[flow.front()].enqueued >= timeout) {
+      integrate(pool);
+      const std::uint32_t id = flow.front();
+      flow.pop_front();
+      --p.queued;
+      --queued_total_;
+      fail(id, Failure::timeout);
+    }
   }
-  arm_queue_timeout(service);
+  arm_queue_timeout(pool);
 }
 
 // [SECTION] Metrics and logging
 
-void Simulation::accrue_load(int service, SimDuration dt, WindowCounters& w) const {
-  const ServiceState& s = services_[static_cast<std::size_t>(service)];
+void Simulation::accrue_load(int pool, SimDuration dt, WindowCounters& w) const {
+  const Pool& p = pools_[static_cast<std::size_t>(pool)];
   const double dtd = static_cast<double>(dt);
-  w.busy_slot_us += s.busy_slots * dtd;
-  w.memory_used_mb_us += s.memory_used_mb * dtd;
-  w.queue_len_us += static_cast<double>(s.queue.size()) * dtd;
+  w.busy_slot_us += p.busy_slots * dtd;
+  w.memory_used_mb_us += p.memory_used_mb * dtd;
+  w.queue_len_us += static_cast<double>(p.queued) * dtd;
 }
 
-void Simulation::accrue_fleet(int service, SimDuration dt, WindowCounters& w) const {
-  const ServiceState& s = services_[static_cast<std::size_t>(service)];
+void Simulation::accrue_fleet(int pool, SimDuration dt, WindowCounters& w) const {
+  const Pool& p = pools_[static_cast<std::size_t>(pool)];
   const double dtd = static_cast<double>(dt);
-  w.ready_slot_us += s.ready_slots * dtd;
-  w.memory_ready_mb_us += s.memory_ready_mb * dtd;
-  w.cost_usd += s.cost_usd_per_us * dtd;
+  w.ready_slot_us += p.ready_slots * dtd;
+  w.memory_ready_mb_us += p.memory_ready_mb * dtd;
+  w.cost_usd += p.cost_usd_per_us * dtd;
 }
 
-void Simulation::integrate(int service) {
-  ServiceState& s = services_[static_cast<std::size_t>(service)];
-  const SimDuration dt = now_ - s.integrated_until;
-  if (dt <= 0) return;
-  accrue_load(service, dt, registry_.service(service).window);
-  s.integrated_until = now_;
+void Simulation::accrue_tenant(int tenant, SimDuration dt, WindowCounters& w) const {
+  const QuotaUsage& u = monitors_[static_cast<std::size_t>(tenant)].usage();
+  const double dtd = static_cast<double>(dt);
+  w.concurrent_agents_us += u.concurrent_agents * dtd;
+  w.memory_reserved_mb_us += u.memory_mb * dtd;
+  w.cpu_reserved_cores_us += u.cpu_cores * dtd;
 }
 
-void Simulation::integrate_fleet(int service) {
-  ServiceState& s = services_[static_cast<std::size_t>(service)];
-  const SimDuration dt = now_ - s.fleet_integrated_until;
+void Simulation::integrate(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const SimDuration dt = now_ - p.integrated_until;
   if (dt <= 0) return;
-  accrue_fleet(service, dt, registry_.service(service).window);
-  s.fleet_integrated_until = now_;
+  accrue_load(pool, dt, registry_.service(p.service).window);
+  p.integrated_until = now_;
+}
+
+void Simulation::integrate_fleet(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const SimDuration dt = now_ - p.fleet_integrated_until;
+  if (dt <= 0) return;
+  accrue_fleet(pool, dt, registry_.service(p.service).window);
+  p.fleet_integrated_until = now_;
+}
+
+void Simulation::integrate_tenant(int tenant) {
+  SimTime& until = tenant_integrated_until_[static_cast<std::size_t>(tenant)];
+  const SimDuration dt = now_ - until;
+  if (dt <= 0) return;
+  accrue_tenant(tenant, dt, registry_.tenant(tenant).window);
+  until = now_;
 }
 
 void Simulation::on_scrape() {
-  for (std::size_t i = 0; i < services_.size(); ++i) {
+  for (std::size_t i = 0; i < pools_.size(); ++i) {
     integrate(static_cast<int>(i));
     integrate_fleet(static_cast<int>(i));
   }
+  for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) integrate_tenant(static_cast<int>(t));
   registry_.sample_and_close(now_ - last_scrape_, row_);
   last_scrape_ = now_;
   // The new windows' maxima start from the gauges' current values.
-  for (std::size_t i = 0; i < services_.size(); ++i) {
-    WindowCounters& w = registry_.service(static_cast<int>(i)).window;
-    w.queue_max = static_cast<std::int64_t>(services_[i].queue.size());
-    w.instances_max = static_cast<std::int64_t>(services_[i].instances.size());
+  for (std::size_t v = 0; v < scenario_.services.size(); ++v) {
+    WindowCounters& w = registry_.service(static_cast<int>(v)).window;
+    w.queue_max = 0;
+    w.instances_max = registry_.service(static_cast<int>(v)).instances_now;
+  }
+  for (const Pool& p : pools_) {
+    WindowCounters& w = registry_.service(p.service).window;
+    w.queue_max = std::max<std::int64_t>(w.queue_max, static_cast<std::int64_t>(p.queued));
   }
   registry_.global().window.queue_max = queued_total_;
   registry_.global().window.instances_max = registry_.global().instances_now;
@@ -393,32 +559,39 @@ void Simulation::on_scrape() {
 }
 
 std::vector<double> Simulation::summary_values() const {
-  // Gauge integrals run up to each service's last change; what has accrued since is added
-  // on the side so that reading a summary changes no state.
-  std::vector<WindowCounters> pending(services_.size());
-  for (std::size_t i = 0; i < services_.size(); ++i) {
-    accrue_load(static_cast<int>(i), now_ - services_[i].integrated_until, pending[i]);
-    accrue_fleet(static_cast<int>(i), now_ - services_[i].fleet_integrated_until, pending[i]);
+  // Gauge integrals run up to each pool's and tenant's last change; what has accrued since
+  // is added on the side so that reading a summary changes no state.
+  std::vector<WindowCounters> pending(scenario_.services.size()), pending_tenants(scenario_.tenants.size());
+  for (std::size_t i = 0; i < pools_.size(); ++i) {
+    const Pool& p = pools_[i];
+    WindowCounters& w = pending[static_cast<std::size_t>(p.service)];
+    accrue_load(static_cast<int>(i), now_ - p.integrated_until, w);
+    accrue_fleet(static_cast<int>(i), now_ - p.fleet_integrated_until, w);
   }
+  for (std::size_t t = 0; t < scenario_.tenants.size(); ++t)
+    accrue_tenant(static_cast<int>(t), now_ - tenant_integrated_until_[t], pending_tenants[t]);
   std::vector<double> values;
-  registry_.summary(now_, pending, values);
+  registry_.summary(now_, pending, pending_tenants, values);
   return values;
 }
 
-Simulation::ServiceView Simulation::service_view(int service) const {
-  const ServiceState& s = services_[static_cast<std::size_t>(service)];
-  ServiceView v;
-  v.instances = static_cast<int>(s.instances.size());
-  v.ready_instances = s.ready_instances;
-  v.busy_slots = s.busy_slots;
-  v.total_slots = s.ready_slots;
-  v.queue_length = s.queue.size();
+Simulation::PoolView Simulation::pool_view(int pool) const {
+  const Pool& p = pools_[static_cast<std::size_t>(pool)];
+  PoolView v;
+  v.service = p.service;
+  v.owner_tenant = p.owner_tenant;
+  v.instances = static_cast<int>(p.instances.size());
+  v.ready_instances = p.ready_instances;
+  v.busy_slots = p.busy_slots;
+  v.total_slots = p.ready_slots;
+  v.queue_length = p.queued;
+  v.flows = p.flows.size();
   return v;
 }
 
-std::vector<int> Simulation::instance_busy_slots(int service) const {
+std::vector<int> Simulation::pool_busy_slots(int pool) const {
   std::vector<int> busy;
-  for (const Instance& in : services_[static_cast<std::size_t>(service)].instances) busy.push_back(in.busy_slots);
+  for (const Instance& in : pools_[static_cast<std::size_t>(pool)].instances) busy.push_back(in.busy_slots);
   return busy;
 }
 

@@ -14,6 +14,7 @@
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
 #include "sim/observer.h"
+#include "tenancy/resource_monitor.h"
 
 namespace opsim {
 
@@ -48,24 +49,39 @@ class Simulation {
   const std::deque<LogEvent>& recent_events() const { return recent_events_; }
   static constexpr std::size_t kRecentEvents = 5000;
 
-  // Fleet state for the UI.
-  struct ServiceView {
+  // Fleet state for the UI. A service's instances form pools: the shared pool serves the
+  // tenants with isolation shared and namespace; each dedicated or physical tenant using
+  // the service has a pool of its own.
+  struct PoolView {
+    int service = 0;
+    int owner_tenant = -1;  // -1: the shared pool
     int instances = 0, ready_instances = 0, busy_slots = 0, total_slots = 0;
     std::size_t queue_length = 0;
+    std::size_t flows = 0;  // fair-queueing flows (1 + namespace tenants) in a shared pool
   };
-  ServiceView service_view(int service) const;
-  // Busy slots of each instance of a service, in instance order.
-  std::vector<int> instance_busy_slots(int service) const;
+  std::size_t pool_count() const { return pools_.size(); }
+  PoolView pool_view(int pool) const;
+  // Busy slots of each instance of a pool, in instance order.
+  std::vector<int> pool_busy_slots(int pool) const;
+  // The pool that serves a tenant's requests for a service.
+  int pool_of(int tenant, int service) const {
+    return pool_index_[static_cast<std::size_t>(tenant) * scenario_.services.size() + static_cast<std::size_t>(service)];
+  }
+  // A tenant's quota use right now (the admission check's view).
+  const QuotaUsage& tenant_usage(int tenant) const { return monitors_[static_cast<std::size_t>(tenant)].usage(); }
+  bool tenant_within_quota(int tenant) const { return monitors_[static_cast<std::size_t>(tenant)].within_quota(); }
 
  private:
   enum EventKind : std::uint32_t { kArrival, kWorkDone, kQueueTimeout, kScrape };
 
-  enum class Failure { queue_full, timeout, agent_error };
+  enum class Failure { queue_full, timeout, agent_error, execution_limit };
 
   struct Request {
     SimTime arrival = 0;
     SimTime enqueued = 0;
-    std::int32_t tenant = 0, agent = 0, service = 0, instance = -1;
+    std::int32_t tenant = 0, agent = 0, service = 0, pool = 0, flow = 0, instance = -1, user = -1;
+    bool admitted = false;  // holds a reservation in its tenant's ResourceMonitor
+    bool cut_off = false;  // its work outlasts the tenant's max_execution_time
   };
 
   struct Instance {
@@ -73,14 +89,20 @@ class Simulation {
     bool ready = true;
   };
 
-  struct ServiceState {
+  struct Pool {
+    int service = 0;
+    int owner_tenant = -1;
     std::vector<Instance> instances;
     int busy_slots = 0, ready_slots = 0, ready_instances = 0;
     double memory_used_mb = 0;
     // Set when the fleet changes, so that accruing gauges per request costs no division.
     double memory_ready_mb = 0;  // memory of ready instances
     double cost_usd_per_us = 0;  // every instance's cost, starting ones included
-    RingQueue<std::uint32_t> queue;  // request slots, FIFO
+    // Waiting requests: one FIFO per flow (flow 0: shared tenants; one per namespace
+    // tenant), served round robin so that one namespace tenant cannot starve another.
+    std::vector<RingQueue<std::uint32_t>> flows;
+    std::size_t queued = 0;
+    std::size_t next_flow = 0;
     bool timeout_pending = false;
     SimTime integrated_until = 0, fleet_integrated_until = 0;
     bool queue_full_episode = false;
@@ -93,28 +115,35 @@ class Simulation {
     Rng rng{1};
   };
 
-  // [request path] arrival -> (context) -> (admission) -> dispatch -> work -> finish
+  // [request path] arrival -> admission -> (context) -> dispatch -> work -> finish
   void on_arrival(std::uint32_t stream);
+  bool admit(std::uint32_t request);
   void dispatch(std::uint32_t request);
   void start_work(std::uint32_t request, int instance);
   void on_work_done(std::uint32_t request);
   void succeed(std::uint32_t request);
   void fail(std::uint32_t request, Failure why);
-  void release(std::uint32_t request);
+  void finish(std::uint32_t request);
 
+  void build_pools();
+  int pick_user(int tenant);
   void schedule_next_arrival(std::uint32_t stream, SimTime from);
-  void pull_from_queue(int service);
-  void on_queue_timeout(int service);
-  void arm_queue_timeout(int service);
+  void pull_from_queue(int pool);
+  std::uint32_t pop_next_queued(Pool& p);
+  void on_queue_timeout(int pool);
+  void arm_queue_timeout(int pool);
   void on_scrape();
   // Time integrals of the gauges: those that move with every request (busy slots, memory
   // in use, queue length) and those that move only when the fleet changes (ready slots,
-  // ready memory, cost), each brought up to now before its gauge changes.
-  void integrate(int service);
-  void integrate_fleet(int service);
-  void accrue_load(int service, SimDuration dt, WindowCounters& w) const;
-  void accrue_fleet(int service, SimDuration dt, WindowCounters& w) const;
-  int pick_instance(const ServiceState& s) const;
+  // ready memory, cost), each brought up to now before its gauge changes; and each
+  // tenant's quota use.
+  void integrate(int pool);
+  void integrate_fleet(int pool);
+  void integrate_tenant(int tenant);
+  void accrue_load(int pool, SimDuration dt, WindowCounters& w) const;
+  void accrue_fleet(int pool, SimDuration dt, WindowCounters& w) const;
+  void accrue_tenant(int tenant, SimDuration dt, WindowCounters& w) const;
+  int pick_instance(const Pool& p) const;
   void log(const std::string& kind, const std::string& json_fields);
   void handle(const Event& e);
   std::size_t run_batch(SimTime t, std::size_t max_events);
@@ -128,9 +157,13 @@ class Simulation {
 
   std::vector<Request> requests_;
   std::vector<std::uint32_t> free_requests_;
-  std::vector<ServiceState> services_;
+  std::vector<Pool> pools_;
+  std::vector<int> pool_index_, flow_index_;  // [tenant x service] -> pool, flow in it
   std::vector<ArrivalStream> streams_;
   std::vector<Rng> work_rng_, error_rng_;  // per agent
+  std::vector<Rng> user_rng_;  // per tenant
+  std::vector<ResourceMonitor> monitors_;  // per tenant
+  std::vector<SimTime> tenant_integrated_until_;
   std::int64_t queued_total_ = 0;
 
   MetricRegistry registry_;

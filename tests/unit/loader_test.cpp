@@ -239,6 +239,13 @@ const InvalidCase kInvalidCases[] = {
      "expected a number below threshold_up (50), found 60", 11, 0},
     {"silence_ends_before_starts.json", "$.monitoring.routing.silences[0].ends",
      "expected a time after \"starts\", found \"10m\"", 10, 0},
+    // Typed context provider data.
+    {"context_entry_priority_out_of_range.json", "$.context.providers[0].data.entries[0].priority",
+     "expected an integer from 1 to 10, found 11", 10, 18},
+    {"context_policy_not_object.json", "$.context.providers[0].data.roles.admin.security",
+     "expected a policy object (its settings), found \"elevated\"", 10, 46},
+    {"context_data_of_other_kind.json", "$.context.providers[0].data.entries",
+     "unknown field \"entries\" (expected one of: key, metrics)", 9, 25},
     // Limits.
     {"expected_requests_over_limit.json", "$.tenants",
      "the loads' peak rates over the duration come to 25920000000 requests, over the limit kMaxExpectedRequests = "

@@ -64,7 +64,7 @@ TEST_CASE("a full queue fails requests with reason queue_full and logs the episo
   const Scenario sc = test::must_load(R"({"schema": "opsim/1", "name": "full", "duration": "10m",
     "services": [{"id": "s", "instances": {"initial": 1}, "queue": {"capacity": 3, "timeout": "1h"}}],
     "agents": [{"id": "a", "service": "s", "work": {"dist": "constant", "value": "5s"}}],
-    "tenants": [{"id": "t", "load": [{"agent": "a", "rate": 2}]}]})");
+    "tenants": [{"id": "t", "quota": {"max_concurrent_agents": 100000, "max_memory_mb": 100000000, "max_cpu_cores": 100000, "max_requests_per_minute": 10000000}, "load": [{"agent": "a", "rate": 2}]}]})");
   Simulation sim(sc, 1);
   sim.run();
   const auto v = sim.summary_values();
@@ -92,7 +92,7 @@ TEST_CASE("a queued request that waits past the timeout fails with reason timeou
   const Scenario sc = test::must_load(R"({"schema": "opsim/1", "name": "timeout", "duration": "1h",
     "services": [{"id": "s", "instances": {"initial": 1}, "queue": {"capacity": 100, "timeout": "2s"}}],
     "agents": [{"id": "a", "service": "s", "work": {"dist": "constant", "value": "10s"}}],
-    "tenants": [{"id": "t", "load": [{"agent": "a", "rate": 1}]}]})");
+    "tenants": [{"id": "t", "quota": {"max_concurrent_agents": 100000, "max_memory_mb": 100000000, "max_cpu_cores": 100000, "max_requests_per_minute": 10000000}, "load": [{"agent": "a", "rate": 1}]}]})");
   Simulation sim(sc, 1);
   sim.run();
   const auto v = sim.summary_values();
@@ -107,7 +107,7 @@ TEST_CASE("agent error_percent fails that share of requests", "[queueing]") {
   const Scenario sc = test::must_load(R"({"schema": "opsim/1", "name": "errors", "duration": "6h",
     "services": [{"id": "s", "instance": {"concurrency": 100}, "instances": {"initial": 2}}],
     "agents": [{"id": "a", "service": "s", "work": {"dist": "exponential", "mean": "200ms"}, "error_percent": 2.5}],
-    "tenants": [{"id": "t", "load": [{"agent": "a", "rate": 10}]}]})");
+    "tenants": [{"id": "t", "quota": {"max_concurrent_agents": 100000, "max_memory_mb": 100000000, "max_cpu_cores": 100000, "max_requests_per_minute": 10000000}, "load": [{"agent": "a", "rate": 10}]}]})");
   Simulation sim(sc, 5);
   sim.run();
   const auto v = sim.summary_values();
@@ -126,7 +126,7 @@ TEST_CASE("cost accrues per instance-second and memory utilisation follows the e
                   "instances": {"initial": 3}}],
     "agents": [{"id": "a", "service": "s", "work": {"dist": "constant", "value": "1s"},
                 "complexity": "high", "model_size": "large"}],
-    "tenants": [{"id": "t", "load": [{"agent": "a", "rate": 2}]}]})");
+    "tenants": [{"id": "t", "quota": {"max_concurrent_agents": 100000, "max_memory_mb": 100000000, "max_cpu_cores": 100000, "max_requests_per_minute": 10000000}, "load": [{"agent": "a", "rate": 2}]}]})");
   Simulation sim(sc, 2);
   sim.run();
   const auto v = sim.summary_values();

@@ -535,13 +535,27 @@ Value* at(Value& root, const Path& p) {
   return v;
 }
 
-// Parts of a document whose contents the format leaves free: extension members ("x-...") and
-// the data of context providers. Mutations (i) and (ii) do not apply inside them.
-bool free_form(const Path& p) {
+// Parts of a document whose contents the format leaves free: extension members ("x-...") and,
+// in a context provider's data, the policy maps (names are free, values opaque objects), the
+// values of entries, and a business or custom provider's data object, whose members other than
+// "entries" are keys of short-form entries. Mutations (i) and (ii) do not apply inside them.
+bool free_form(const Value& doc, const Path& p) {
   for (const Step& st : p)
     if (st.is_key && st.key.compare(0, 2, "x-") == 0) return true;
-  return p.size() >= 4 && p[0].is_key && p[0].key == "context" && p[1].is_key && p[1].key == "providers" &&
-         p[3].is_key && p[3].key == "data";
+  const bool in_data = p.size() >= 4 && p[0].is_key && p[0].key == "context" && p[1].is_key && p[1].key == "providers" &&
+                       p[3].is_key && p[3].key == "data";
+  if (!in_data) return false;
+  const Value* provider = nullptr;
+  if (const Value* c = doc.find("context"))
+    if (const Value* ps = c->find("providers"))
+      if (!p[2].is_key && p[2].index < ps->items.size()) provider = &ps->items[p[2].index];
+  const Value* kind = provider ? provider->find("kind") : nullptr;
+  const bool entry_kind = kind && (kind->text == "business" || kind->text == "custom");
+  if (entry_kind && (p.size() == 4 || (p.size() >= 5 && p[4].is_key && p[4].key != "entries"))) return true;
+  if (p.size() < 5 || !p[4].is_key) return false;
+  const std::string& k = p[4].key;
+  return k == "base" || k == "roles" || (k == "scopes" && p.size() >= 6) ||
+         (k == "entries" && p.size() >= 7 && p[6].is_key && p[6].key == "value");
 }
 
 void collect_nodes(const Value& v, Path& p, std::vector<std::pair<Path, const Value*>>& out) {
@@ -669,12 +683,16 @@ TEST_CASE("the schema declares itself and keeps the format's conventions", "[sch
   CHECK(root.find("$id")->text == "https://opsim.dev/schema/opsim-1.json");
 
   // Every object schema is closed, except for "x-" members, and every property is described.
-  // The one free-form object is a context provider's data.
+  // The free-form objects: a context provider's data as a whole (typed per kind by the
+  // provider's anyOf), and the policy maps, whose names are free and whose values are opaque.
+  const std::set<std::string> free_objects = {"#/$defs/provider/properties/data", "#/$defs/policy_map",
+                                              "#/$defs/policy_map/additionalProperties",
+                                              "#/$defs/policy_data/properties/roles", "#/$defs/entries_data"};
   std::vector<std::string> problems;
   std::function<void(const Value&, const std::string&)> walk = [&](const Value& s, const std::string& loc) {
     if (s.type != Type::object) return;
     const Value* type = s.find("type");
-    if (type && type->text == "object" && loc != "#/$defs/provider/properties/data") {
+    if (type && type->text == "object" && !free_objects.count(loc)) {
       const Value* ap = s.find("additionalProperties");
       const Value* pp = s.find("patternProperties");
       if (!ap || ap->type != Type::boolean || ap->boolean) problems.push_back(loc + ": not \"additionalProperties\": false");
@@ -847,7 +865,7 @@ TEST_CASE("mutations: an unknown member in any object is refused by both", "[sch
   for (const std::string& f : documents()) {
     const Value doc = parse_or_fail(opsim::test::read_text(f), f);
     for (const auto& node : nodes_of(doc)) {
-      if (node.second->type != Type::object || free_form(node.first)) continue;
+      if (node.second->type != Type::object || free_form(doc, node.first)) continue;
       Value copy = doc;
       Value zz;
       zz.type = Type::number;
@@ -877,7 +895,7 @@ TEST_CASE("mutations: an object in place of any scalar is refused by both", "[sc
     const Value replacement = parse_or_fail(R"({"zz": 1})", "replacement");
     for (const auto& node : nodes_of(doc)) {
       const Type t = node.second->type;
-      if (t == Type::object || t == Type::array || free_form(node.first)) continue;
+      if (t == Type::object || t == Type::array || free_form(doc, node.first)) continue;
       Value copy = doc;
       *at(copy, node.first) = replacement;
       const Verdict v = judge(to_text(copy));
@@ -979,7 +997,7 @@ TEST_CASE("mutations: numbers at and just beyond each schema bound agree with th
     std::vector<std::string> errors;
     REQUIRE(schema().validate(doc, &errors, &notes));
     for (const auto& node : nodes_of(doc)) {
-      if (node.second->type != Type::number || free_form(node.first)) continue;
+      if (node.second->type != Type::number || free_form(doc, node.first)) continue;
       const std::string where = path_text(node.first);
       // Far out on both sides (catches a bound missing from the schema), each bound itself, and
       // the nearest value beyond it.
