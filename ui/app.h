@@ -107,6 +107,9 @@ class App {
   PlotView plot_view;
   // Event kinds the event log hides.
   std::set<std::string> hidden_event_kinds;
+  // The context inspector's choices: tenant, user (-1: none) and the base prompt.
+  int inspect_tenant = 0, inspect_user = -1;
+  std::string base_prompt = "Summarise this quarter's risks for the leadership team.";
   // The desktop's "Open path" menu: the path typed and why it last failed.
   std::string open_path, open_path_error;
 

@@ -59,6 +59,17 @@ void draw_plots(App& app) {
   }
   plot("Queue depth", "requests", queue, false);
   plot("Utilisation", "%", util, true);
+
+  std::vector<PlotSeries> rejected;
+  for (std::size_t i = 0; i < sc.tenants.size(); ++i)
+    rejected.push_back(series_of(sim, "tenant." + sc.tenants[i].id + ".rejection_rate_percent", sc.tenants[i].id, i));
+  plot("Rejected at admission", "%", rejected, false);
+  std::vector<PlotSeries> quota;
+  for (std::size_t i = 0; i < sc.tenants.size(); ++i)
+    quota.push_back(series_of(sim, "tenant." + sc.tenants[i].id + ".quota_utilization_percent", sc.tenants[i].id, i));
+  plot("Quota use (highest resource)", "%", quota, true);
+  if (sim.context().enabled())
+    plot("Context cache hits", "%", {series_of(sim, "context_cache_hit_percent", "all tenants", 2)}, false);
   ImGui::EndChild();
 }
 

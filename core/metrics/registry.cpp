@@ -16,6 +16,11 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   failed_timeout += o.failed_timeout;
   failed_agent_error += o.failed_agent_error;
   failed_execution_limit += o.failed_execution_limit;
+  failed_context += o.failed_context;
+  context_lookups += o.context_lookups;
+  context_hits += o.context_hits;
+  context_failures += o.context_failures;
+  context_denials += o.context_denials;
   for (int i = 0; i < 4; ++i) rejected_by[i] += o.rejected_by[i];
   concurrent_agents_us += o.concurrent_agents_us;
   memory_reserved_mb_us += o.memory_reserved_mb_us;
@@ -198,6 +203,11 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::instances_max: return static_cast<double>(std::max(cum.instances_max, r.instances_max));
     case MetricId::cost_usd: return cum.cost_usd;
     case MetricId::requests_failed_execution_limit: return static_cast<double>(cum.failed_execution_limit);
+    case MetricId::requests_failed_context: return static_cast<double>(cum.failed_context);
+    case MetricId::context_cache_hit_percent:
+      return ratio_percent(static_cast<double>(r.context_hits), static_cast<double>(r.context_lookups), 0.0);
+    case MetricId::context_failures: return static_cast<double>(cum.context_failures);
+    case MetricId::context_denials: return static_cast<double>(cum.context_denials);
     case MetricId::requests_rejected_concurrent_agents: return static_cast<double>(cum.rejected_by[0]);
     case MetricId::requests_rejected_memory: return static_cast<double>(cum.rejected_by[1]);
     case MetricId::requests_rejected_cpu: return static_cast<double>(cum.rejected_by[2]);

@@ -374,7 +374,7 @@ class Loader {
     }
     if (!ref.info->simulated)
       warn(v, join(path, key), std::string("metric \"") + ref.info->name +
-                                   "\" belongs to a subsystem this version does not simulate yet; it reads as 0");
+                                   "\" belongs to a subsystem this version does not simulate yet; it is not measured");
   }
 
   void not_simulated_yet(const Value* v, const std::string& path, const std::string& what) {
@@ -673,10 +673,7 @@ void Loader::tenants(const Value& root) {
     read_id(v, p, "id", t.id);
     t.name = t.id;
     read_string(v, p, "name", t.name, false);
-    if (read_enum(v, p, "isolation", t.isolation, {"shared", "namespace", "dedicated", "physical"}) &&
-        t.isolation != Isolation::shared)
-      not_simulated_yet(v.find("isolation"), join(p, "isolation"),
-                        "isolation \"" + v.find("isolation")->text + "\" (every tenant shares the service's pool for now)");
+    read_enum(v, p, "isolation", t.isolation, {"shared", "namespace", "dedicated", "physical"});
     if (const Value* q = member(v, p, "quota", false, "an object")) {
       const std::string qp = join(p, "quota");
       if (object(*q, qp, {"max_concurrent_agents", "max_memory_mb", "max_cpu_cores", "max_storage_gb",
@@ -689,7 +686,9 @@ void Loader::tenants(const Value& root) {
         read_number(*q, qp, "max_storage_gb", qs.max_storage_gb, 0, 1e9);
         read_number(*q, qp, "max_requests_per_minute", qs.max_requests_per_minute, 1, 1e9);
         read_duration(*q, qp, "max_execution_time", qs.max_execution_time, kMicrosPerMilli, kMicrosPerDay);
-        not_simulated_yet(q, qp, "tenant quota admission");
+        if (q->find("max_storage_gb"))
+          not_simulated_yet(q->find("max_storage_gb"), join(qp, "max_storage_gb"),
+                            "max_storage_gb (agents have no storage footprint in this version, so it never binds)");
       }
     }
     read_array(v, p, "users", false, 0, ScenarioLimits::kMaxUsersPerTenant, "kMaxUsersPerTenant",
@@ -906,7 +905,6 @@ void Loader::context(const Value& root) {
   read_string(*v, p, "template", c.template_text, false);
   if (c.strategy == ContextSpec::Strategy::template_ && c.template_text.empty())
     error(v, join(p, "template"), "expected a template text containing \"{context}\", found nothing (strategy is \"template\")");
-  not_simulated_yet(v, p, "context assembly");
 }
 
 void Loader::matchers(const Value& v, const std::string& p, Matchers& m) {
@@ -1255,9 +1253,13 @@ bool Loader::fault_body(const Value& v, const std::string& p, FaultSpec& f, bool
 void Loader::faults(const Value& root) {
   read_array(root, "$", "faults", false, 0, 10000, "kMaxFaults", [&](const Value& v, const std::string& p) {
     FaultSpec f;
-    if (fault_body(v, p, f, true)) s_.faults.push_back(f);
+    if (!fault_body(v, p, f, true)) return;
+    // provider_outage is simulated (context assembly); the other types arrive with the SRE
+    // subsystems.
+    if (f.type != FaultType::provider_outage)
+      not_simulated_yet(&v, p, "a fault of type \"" + v.find("type")->text + "\"");
+    s_.faults.push_back(f);
   });
-  if (!s_.faults.empty()) not_simulated_yet(root.find("faults"), "$.faults", "fault injection");
 }
 
 void Loader::deployments(const Value& root) {

@@ -1,6 +1,6 @@
 // The simulation. The route of one request through the pipeline reads top to bottom in
-// the [SECTION] Request path below: on_arrival -> admit -> dispatch -> start_work ->
-// on_work_done -> succeed / fail -> finish. Each stage is one call in one place.
+// the [SECTION] Request path below: on_arrival -> admit -> assemble_context -> dispatch ->
+// start_work -> on_work_done -> succeed / fail -> finish. Each stage is one call in one place.
 //
 // [SECTION] Set-up
 // [SECTION] Event loop
@@ -39,6 +39,7 @@ const char* isolation_name(Isolation i) {
 Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     : scenario_(scenario),
       seed_(seed),
+      context_(scenario_, seed),
       registry_(scenario_),
       series_(registry_.columns().size(),
               static_cast<std::size_t>(scenario_.monitoring.retention / scenario_.monitoring.scrape_interval)) {
@@ -62,6 +63,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   }
   tenant_integrated_until_.assign(scenario_.tenants.size(), 0);
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
+  schedule_faults();
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
                          .field("scenario", scenario_.name)
@@ -141,6 +143,26 @@ void Simulation::build_pools() {
   }
 }
 
+void Simulation::schedule_faults() {
+  // Faults of the kinds this version simulates start and end as events; the loader warns
+  // about the others.
+  for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
+    const FaultSpec& f = scenario_.faults[i];
+    if (f.type != FaultType::provider_outage) continue;
+    events_.push(f.at, kFaultStart, static_cast<std::uint32_t>(i));
+    if (f.duration >= 0) events_.push(f.at + f.duration, kFaultEnd, static_cast<std::uint32_t>(i));
+  }
+}
+
+void Simulation::on_fault(std::uint32_t index, bool start) {
+  const FaultSpec& f = scenario_.faults[index];
+  context_.set_outage(f.provider_index, start);
+  json::ObjectWriter w;
+  w.field("type", "provider_outage").field("provider", f.provider);
+  if (start && f.duration >= 0) w.field("duration_s", to_seconds(f.duration));
+  log(start ? "fault_started" : "fault_ended", w.str());
+}
+
 // [SECTION] Event loop
 
 void Simulation::add_observer(SimObserver* observer) {
@@ -153,6 +175,9 @@ void Simulation::handle(const Event& e) {
   ++events_processed_;
   switch (e.kind) {
     case kArrival: on_arrival(e.target); break;
+    case kContextDone: on_context_done(e.target); break;
+    case kFaultStart: on_fault(e.target, true); break;
+    case kFaultEnd: on_fault(e.target, false); break;
     case kWorkDone: on_work_done(e.target); break;
     case kQueueTimeout: on_queue_timeout(static_cast<int>(e.target)); break;
     case kScrape: on_scrape(); break;
@@ -260,7 +285,7 @@ void Simulation::on_arrival(std::uint32_t stream) {
   registry_.tenant(r.tenant).window.arrived++;
   registry_.service(r.service).window.arrived++;
   if (!admit(id)) return;
-  dispatch(id);
+  assemble_context(id);
 }
 
 bool Simulation::admit(std::uint32_t id) {
@@ -280,6 +305,53 @@ bool Simulation::admit(std::uint32_t id) {
   }
   free_requests_.push_back(id);
   return false;
+}
+
+void Simulation::assemble_context(std::uint32_t id) {
+  // The enterprise context the agent receives: providers consulted by priority, through
+  // their caches; the time spent is added before the request reaches the service.
+  if (!context_.enabled()) {
+    dispatch(id);
+    return;
+  }
+  Request& r = requests_[id];
+  // The outcome counts failed providers; the metric counts failed look-ups, as the engine does.
+  const std::uint64_t failures_before = context_.failures(r.tenant);
+  const ContextOutcome out = context_.assemble(now_, r.tenant, r.user, operational_);
+  const std::uint64_t failed_lookups = context_.failures(r.tenant) - failures_before;
+  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service)}) {
+    WindowCounters& w = st->window;
+    w.context_lookups += static_cast<std::uint64_t>(out.cache_hits + out.cache_misses);
+    w.context_hits += static_cast<std::uint64_t>(out.cache_hits);
+    w.context_failures += failed_lookups;
+    w.context_denials += static_cast<std::uint64_t>(out.denied);
+  }
+  for (const ContextDenial& d : context_.take_new_denials()) {
+    const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(d.tenant)];
+    log("context_denied", json::ObjectWriter()
+                              .field("tenant", t.id)
+                              .field("user", d.user >= 0 ? t.users[static_cast<std::size_t>(d.user)].id : std::string("(none)"))
+                              .field("provider", d.provider)
+                              .field("key", d.key)
+                              .field("reason", d.reason)
+                              .str());
+  }
+  r.no_context = !out.any_context;
+  if (out.latency > 0) {
+    events_.push(now_ + out.latency, kContextDone, id);
+    return;
+  }
+  on_context_done(id);
+}
+
+void Simulation::on_context_done(std::uint32_t id) {
+  // The orchestrator survives failed providers; only a request left with no context at all
+  // fails.
+  if (requests_[id].no_context) {
+    fail(id, Failure::context);
+    return;
+  }
+  dispatch(id);
 }
 
 void Simulation::dispatch(std::uint32_t id) {
@@ -394,6 +466,7 @@ void Simulation::fail(std::uint32_t id, Failure why) {
       case Failure::timeout: w.failed_timeout++; break;
       case Failure::agent_error: w.failed_agent_error++; break;
       case Failure::execution_limit: w.failed_execution_limit++; break;
+      case Failure::context: w.failed_context++; break;
     }
   }
   finish(id);
@@ -554,6 +627,15 @@ void Simulation::on_scrape() {
   registry_.global().window.instances_max = registry_.global().instances_now;
   series_.push(now_, row_);
   for (SimObserver* o : observers_) o->on_sample(now_, row_);
+  // What the operational context provider reports until the next scrape.
+  auto global = [&](const char* name) { return row_[static_cast<std::size_t>(registry_.find(name))]; };
+  operational_.cpu_utilization = global("cpu_utilization");
+  operational_.memory_utilization = global("memory_utilization");
+  operational_.latency_p95_ms = global("latency_p95_ms");
+  operational_.error_rate_percent = global("error_rate_percent");
+  operational_.request_rate = global("request_rate");
+  operational_.instances = global("instances");
+  operational_.cost_usd = global("cost_usd");
   const SimTime next = now_ + scenario_.monitoring.scrape_interval;
   if (next <= end_time()) events_.push(next, kScrape, 0);
 }

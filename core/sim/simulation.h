@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "context/context_engine.h"
 #include "engine/event_queue.h"
 #include "engine/ring_queue.h"
 #include "engine/random.h"
@@ -70,11 +71,14 @@ class Simulation {
   // A tenant's quota use right now (the admission check's view).
   const QuotaUsage& tenant_usage(int tenant) const { return monitors_[static_cast<std::size_t>(tenant)].usage(); }
   bool tenant_within_quota(int tenant) const { return monitors_[static_cast<std::size_t>(tenant)].within_quota(); }
+  // Context assembly, for the UI's inspector.
+  const ContextEngine& context() const { return context_; }
+  const OperationalSnapshot& operational_snapshot() const { return operational_; }
 
  private:
-  enum EventKind : std::uint32_t { kArrival, kWorkDone, kQueueTimeout, kScrape };
+  enum EventKind : std::uint32_t { kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd };
 
-  enum class Failure { queue_full, timeout, agent_error, execution_limit };
+  enum class Failure { queue_full, timeout, agent_error, execution_limit, context };
 
   struct Request {
     SimTime arrival = 0;
@@ -82,6 +86,7 @@ class Simulation {
     std::int32_t tenant = 0, agent = 0, service = 0, pool = 0, flow = 0, instance = -1, user = -1;
     bool admitted = false;  // holds a reservation in its tenant's ResourceMonitor
     bool cut_off = false;  // its work outlasts the tenant's max_execution_time
+    bool no_context = false;  // every context provider consulted failed
   };
 
   struct Instance {
@@ -118,6 +123,8 @@ class Simulation {
   // [request path] arrival -> admission -> (context) -> dispatch -> work -> finish
   void on_arrival(std::uint32_t stream);
   bool admit(std::uint32_t request);
+  void assemble_context(std::uint32_t request);
+  void on_context_done(std::uint32_t request);
   void dispatch(std::uint32_t request);
   void start_work(std::uint32_t request, int instance);
   void on_work_done(std::uint32_t request);
@@ -126,6 +133,8 @@ class Simulation {
   void finish(std::uint32_t request);
 
   void build_pools();
+  void schedule_faults();
+  void on_fault(std::uint32_t fault, bool start);
   int pick_user(int tenant);
   void schedule_next_arrival(std::uint32_t stream, SimTime from);
   void pull_from_queue(int pool);
@@ -165,6 +174,8 @@ class Simulation {
   std::vector<ResourceMonitor> monitors_;  // per tenant
   std::vector<SimTime> tenant_integrated_until_;
   std::int64_t queued_total_ = 0;
+  ContextEngine context_;
+  OperationalSnapshot operational_;  // the last scrape's figures, for the operational provider
 
   MetricRegistry registry_;
   SeriesStore series_;
