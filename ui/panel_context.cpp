@@ -3,6 +3,7 @@
 #include <string>
 
 #include "app.h"
+#include "context/tenant_context.h"
 #include "imgui.h"
 #include "misc/cpp/imgui_stdlib.h"
 #include "panels.h"
@@ -83,7 +84,8 @@ void draw_context(App& app) {
       }
     ImGui::EndCombo();
   }
-  const std::vector<UserSpec>& users = sc.tenants[static_cast<std::size_t>(tenant)].users;
+  const TenantSpec& tenant_spec = sc.tenants[static_cast<std::size_t>(tenant)];
+  const std::vector<UserSpec>& users = tenant_spec.users;
   if (user >= static_cast<int>(users.size())) user = -1;
   ImGui::SameLine();
   ImGui::SetNextItemWidth(200);
@@ -117,6 +119,12 @@ void draw_context(App& app) {
         ImGui::TextColored(ImVec4(0.34f, 0.7f, 0.91f, 1), "%s", e.first.c_str());
         ImGui::TextWrapped("%s", e.second.c_str());
       }
+      ImGui::EndChild();
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Tenant context")) {
+      ImGui::BeginChild("tenant-context", ImVec2(0, 0), true);
+      ImGui::TextWrapped("%s", tenant_context_json(tenant_spec, sim.now(), sc.calendar).c_str());
       ImGui::EndChild();
       ImGui::EndTabItem();
     }

@@ -47,9 +47,11 @@ void draw_tenants(App& app) {
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(tenant.id.c_str());
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("%s\nisolation: %s\n%zu users\nquota use over the run: %.1f %% (highest resource)",
+      ImGui::SetTooltip("%s\nisolation: %s\n%zu users\nquota use over the run: %.1f %% (highest resource)\n"
+                        "bill so far: $%.2f%s%s",
                         tenant.name.c_str(), isolation_label(tenant.isolation), tenant.users.size(),
-                        get("quota_utilization_percent"));
+                        get("quota_utilization_percent"), get("billing_usd"), tenant.billing.plan.empty() ? "" : " on plan ",
+                        tenant.billing.plan.c_str());
     ImGui::TableNextColumn();
     ImGui::Text("%.2f", get("request_rate"));
     ImGui::TableNextColumn();

@@ -45,6 +45,7 @@ enum class MetricId {
   quota_concurrency_percent,
   quota_memory_percent,
   quota_cpu_percent,
+  billing_usd,
   // Names of the public contract whose subsystems are not simulated yet (see `simulated`).
   scaling_events,
   alerts_fired,

@@ -48,7 +48,10 @@ void ScopeStats::close_window() {
 }
 
 MetricRegistry::MetricRegistry(const Scenario& s) : tenants_(s.tenants.size()), services_(s.services.size()) {
-  for (std::size_t t = 0; t < s.tenants.size(); ++t) tenants_[t].quota = &s.tenants[t].quota;
+  for (std::size_t t = 0; t < s.tenants.size(); ++t) {
+    tenants_[t].quota = &s.tenants[t].quota;
+    tenants_[t].billing = &s.tenants[t].billing;
+  }
   for (const MetricInfo& m : metric_catalog())
     if (m.simulated && (m.scopes & kGlobal)) columns_.push_back({kGlobal, -1, m.id, m.name});
   for (std::size_t t = 0; t < s.tenants.size(); ++t)
@@ -113,7 +116,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
                              : c.scope == kTenant ? 1 + static_cast<std::size_t>(c.index)
                                                   : 1 + tenants_.size() + static_cast<std::size_t>(c.index);
     row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s.instances_now,
-                             s.quota);
+                             s.quota, s.billing);
   }
   auto finish = [](ScopeStats& s) {
     s.total_latency.merge(s.window_latency);
@@ -153,7 +156,7 @@ void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounte
     }
     const bool is_global = c.scope == kGlobal;
     values[i] = evaluate_metric(c.metric, all, s.total_latency, is_global ? &global_latency : &s.window_latency, elapsed,
-                                all, is_global ? instances : s.instances_now, s.quota);
+                                all, is_global ? instances : s.instances_now, s.quota, s.billing);
   }
 }
 
@@ -165,7 +168,7 @@ double ratio_percent(double part, double whole, double if_empty) { return whole 
 
 double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cum,
-                       std::int64_t instances_now, const QuotaSpec* quota) {
+                       std::int64_t instances_now, const QuotaSpec* quota, const BillingSpec* billing) {
   const double completed = static_cast<double>(r.succeeded + r.failed);
   const double elapsed_us = static_cast<double>(elapsed);
   auto quantile_ms = [&](double q) {
@@ -212,6 +215,10 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::requests_rejected_memory: return static_cast<double>(cum.rejected_by[1]);
     case MetricId::requests_rejected_cpu: return static_cast<double>(cum.rejected_by[2]);
     case MetricId::requests_rejected_request_rate: return static_cast<double>(cum.rejected_by[3]);
+    case MetricId::billing_usd:
+      if (!quota || !billing) return 0.0;
+      return static_cast<double>(cum.succeeded) * billing->price_per_request_usd +
+             cum.cpu_reserved_cores_us / static_cast<double>(kMicrosPerHour) * billing->price_per_cpu_hour_usd;
     case MetricId::quota_concurrency_percent:
     case MetricId::quota_memory_percent:
     case MetricId::quota_cpu_percent:

@@ -45,6 +45,7 @@ struct WindowCounters {
 };
 
 struct QuotaSpec;
+struct BillingSpec;
 
 struct ScopeStats {
   WindowCounters window, total;
@@ -52,6 +53,7 @@ struct ScopeStats {
   // Gauges, instantaneous.
   std::int64_t instances_now = 0;
   const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
+  const BillingSpec* billing = nullptr;  // a tenant's, for billing_usd
 
   void close_window();
 };
@@ -99,7 +101,7 @@ class MetricRegistry {
 // One metric's value from a window's counters and latency histogram(s).
 double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
-                       std::int64_t instances_now, const QuotaSpec* quota);
+                       std::int64_t instances_now, const QuotaSpec* quota, const BillingSpec* billing);
 
 // The last `capacity` time-series rows, in a ring: memory bounded by retention, not duration.
 class SeriesStore {

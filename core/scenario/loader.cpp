@@ -669,7 +669,8 @@ void Loader::pattern(const Value& v, const std::string& p, PatternSpec& pat) {
 void Loader::tenants(const Value& root) {
   read_array(root, "$", "tenants", true, 1, ScenarioLimits::kMaxTenants, "kMaxTenants", [&](const Value& v, const std::string& p) {
     TenantSpec t;
-    if (!object(v, p, {"id", "name", "isolation", "quota", "users", "compliance", "load"})) return;
+    if (!object(v, p, {"id", "name", "isolation", "quota", "users", "compliance", "security_policies", "billing", "load"}))
+      return;
     read_id(v, p, "id", t.id);
     t.name = t.id;
     read_string(v, p, "name", t.name, false);
@@ -702,6 +703,18 @@ void Loader::tenants(const Value& root) {
                });
     check_unique(v.find("users"), join(p, "users"), "user");
     read_string_list(v, p, "compliance", t.compliance);
+    if (const Value* sp = member(v, p, "security_policies", false, "an object")) {
+      if (sp->type != Type::object) expected(*sp, join(p, "security_policies"), "an object");
+      else t.security_policies = *sp;
+    }
+    if (const Value* b = member(v, p, "billing", false, "an object")) {
+      const std::string bp = join(p, "billing");
+      if (object(*b, bp, {"plan", "price_per_request_usd", "price_per_cpu_hour_usd"})) {
+        read_string(*b, bp, "plan", t.billing.plan, false);
+        read_number(*b, bp, "price_per_request_usd", t.billing.price_per_request_usd, 0, 1e6);
+        read_number(*b, bp, "price_per_cpu_hour_usd", t.billing.price_per_cpu_hour_usd, 0, 1e6);
+      }
+    }
     read_array(v, p, "load", false, 0, ScenarioLimits::kMaxLoadsPerTenant, "kMaxLoadsPerTenant",
                [&](const Value& l, const std::string& lp) {
                  LoadSpec ld;

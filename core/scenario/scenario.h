@@ -82,12 +82,20 @@ struct QuotaSpec {
   bool given = false;
 };
 
+struct BillingSpec {
+  std::string plan;
+  double price_per_request_usd = 0;  // per successful request
+  double price_per_cpu_hour_usd = 0;  // per core-hour reserved by admitted executions
+};
+
 struct TenantSpec {
   std::string id, name;
   Isolation isolation = Isolation::shared;
   QuotaSpec quota;
   std::vector<UserSpec> users;
   std::vector<std::string> compliance;
+  json::Value security_policies;  // free-form settings, part of the tenant context
+  BillingSpec billing;
   std::vector<LoadSpec> load;
 };
 

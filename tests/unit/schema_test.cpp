@@ -542,6 +542,8 @@ Value* at(Value& root, const Path& p) {
 bool free_form(const Value& doc, const Path& p) {
   for (const Step& st : p)
     if (st.is_key && st.key.compare(0, 2, "x-") == 0) return true;
+  // A tenant's security policies are free-form settings.
+  if (p.size() >= 3 && p[0].is_key && p[0].key == "tenants" && p[2].is_key && p[2].key == "security_policies") return true;
   const bool in_data = p.size() >= 4 && p[0].is_key && p[0].key == "context" && p[1].is_key && p[1].key == "providers" &&
                        p[3].is_key && p[3].key == "data";
   if (!in_data) return false;
@@ -687,7 +689,8 @@ TEST_CASE("the schema declares itself and keeps the format's conventions", "[sch
   // provider's anyOf), and the policy maps, whose names are free and whose values are opaque.
   const std::set<std::string> free_objects = {"#/$defs/provider/properties/data", "#/$defs/policy_map",
                                               "#/$defs/policy_map/additionalProperties",
-                                              "#/$defs/policy_data/properties/roles", "#/$defs/entries_data"};
+                                              "#/$defs/policy_data/properties/roles", "#/$defs/entries_data",
+                                              "#/$defs/tenant/properties/security_policies"};
   std::vector<std::string> problems;
   std::function<void(const Value&, const std::string&)> walk = [&](const Value& s, const std::string& loc) {
     if (s.type != Type::object) return;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/simulation.h"
+#include "context/tenant_context.h"
 #include "tenancy/resource_monitor.h"
 #include "test_support.h"
 
@@ -203,4 +204,28 @@ TEST_CASE("isolation builds pools: dedicated and physical tenants get their own 
   // Isolation costs instances: 3 pools of 2 instances of s at $1/h for 1 h.
   CHECK(metric(sim, v, "service.s.instances") == 6);
   CHECK(metric(sim, v, "service.s.cost_usd") == Approx(6.0));
+}
+
+TEST_CASE("a tenant's bill counts its successful requests and the core-hours it reserved", "[tenancy]") {
+  // Constant 2 s work at 1 per second: about 2 executions in progress, each reserving 0.5
+  // cores, so about 1 core-hour per hour; 3,600 requests at $0.01 plus 2 h x 1 core x $0.5.
+  const Scenario sc = test::must_load(R"({"schema": "opsim/1", "name": "bill", "duration": "2h", "seed": 9,
+    "services": [{"id": "s", "instance": {"concurrency": 20}, "instances": {"initial": 1}}],
+    "agents": [{"id": "a", "service": "s", "work": {"dist": "constant", "value": "2s"}}],
+    "tenants": [{"id": "t", "billing": {"plan": "team", "price_per_request_usd": 0.01, "price_per_cpu_hour_usd": 0.5},
+                 "security_policies": {"mfa_required": true},
+                 "quota": {"max_concurrent_agents": 100, "max_memory_mb": 100000, "max_cpu_cores": 100, "max_requests_per_minute": 10000},
+                 "load": [{"agent": "a", "rate": 1}]}]})");
+  Simulation sim(sc, sc.seed);
+  sim.run();
+  const auto v = sim.summary_values();
+  const double succeeded = metric(sim, v, "tenant.t.requests_succeeded");
+  const double core_hours = metric(sim, v, "tenant.t.quota_cpu_percent") / 100 * 100 /* max cores */ * 2 /* hours */;
+  CHECK(metric(sim, v, "tenant.t.billing_usd") == Approx(succeeded * 0.01 + core_hours * 0.5).epsilon(1e-9));
+  CHECK(core_hours == Approx(2.0).epsilon(0.05));
+  CHECK(metric(sim, v, "tenant.t.billing_usd") == Approx(7200 * 0.01 + 1.0).epsilon(0.05));
+  const std::string ctx = tenant_context_json(sc.tenants[0], kMicrosPerHour, sc.calendar);
+  CHECK(ctx.find("\"security_policies\":{\"mfa_required\": true}") != std::string::npos);
+  CHECK(ctx.find("\"execution_id\":\"t_2026-01-05T01:00:00Z\"") != std::string::npos);
+  CHECK(ctx.find("\"max_requests_per_minute\":10000") != std::string::npos);
 }
