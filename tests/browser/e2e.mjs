@@ -227,6 +227,21 @@ try {
           (extra.length ? `; names only in the page: ${extra.slice(0, 8).join(', ')}` : ''));
   }
 
+  // Admission in the page: Initech's 11:00 burst meets its rate limit in the default
+  // scenario; the page's rejection count after 12 hours is the runner's, and not zero.
+  {
+    const native = nativeSummary('default', '12h');
+    const web = await page.evaluate(() => {
+      window.opsim.load('default');
+      window.opsim.pause();
+      window.opsim.advance(12 * 3600);
+      return window.opsim.state();
+    });
+    const m = 'tenant.initech.requests_rejected';
+    check(`default: ${m} after 12 h equals the runner's and is above 0`,
+          web.metrics[m] === native.metrics[m] && native.metrics[m] > 0, `web ${web.metrics[m]} native ${native.metrics[m]}`);
+  }
+
   // Loading from the user: a #scenario= link, the file input, drag and drop. Each is told
   // apart by the metric names, which name the tenants and services.
   const other = scenarios.find((s) => s.name !== 'default') ?? scenarios[0];
