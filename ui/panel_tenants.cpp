@@ -10,16 +10,6 @@
 namespace opsim::ui {
 namespace {
 
-const char* isolation_label(Isolation i) {
-  switch (i) {
-    case Isolation::shared: return "shared";
-    case Isolation::namespace_: return "namespace";
-    case Isolation::dedicated: return "dedicated";
-    case Isolation::physical: return "physical";
-  }
-  return "";
-}
-
 void quota_bar(const char* label, double used, double limit) {
   const float share = limit > 0 ? static_cast<float>(used / limit) : 0.0f;
   char overlay[64];
@@ -49,7 +39,7 @@ void draw_tenants(App& app) {
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("%s\nisolation: %s\n%zu users\nquota use over the run: %.1f %% (highest resource)\n"
                         "bill so far: $%.2f%s%s",
-                        tenant.name.c_str(), isolation_label(tenant.isolation), tenant.users.size(),
+                        tenant.name.c_str(), isolation_name(tenant.isolation), tenant.users.size(),
                         get("quota_utilization_percent"), get("billing_usd"), tenant.billing.plan.empty() ? "" : " on plan ",
                         tenant.billing.plan.c_str());
     ImGui::TableNextColumn();
@@ -75,7 +65,7 @@ void draw_tenants(App& app) {
     const TenantSpec& tenant = sim.scenario().tenants[t];
     const QuotaUsage& u = sim.tenant_usage(static_cast<int>(t));
     const QuotaSpec& q = tenant.quota;
-    if (!ImGui::TreeNode(tenant.id.c_str(), "%s quota (%s)", tenant.id.c_str(), isolation_label(tenant.isolation))) continue;
+    if (!ImGui::TreeNode(tenant.id.c_str(), "%s quota (%s)", tenant.id.c_str(), isolation_name(tenant.isolation))) continue;
     quota_bar("agents", u.concurrent_agents, q.max_concurrent_agents);
     quota_bar("memory MiB", u.memory_mb, q.max_memory_mb);
     quota_bar("cores", u.cpu_cores, q.max_cpu_cores);

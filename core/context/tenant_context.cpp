@@ -4,20 +4,6 @@
 #include "json/json.h"
 
 namespace opsim {
-namespace {
-
-const char* isolation_text(Isolation i) {
-  switch (i) {
-    case Isolation::shared: return "shared";
-    case Isolation::namespace_: return "namespace";
-    case Isolation::dedicated: return "dedicated";
-    case Isolation::physical: return "physical";
-  }
-  return "shared";
-}
-
-}  // namespace
-
 std::string tenant_context_json(const TenantSpec& t, SimTime now, const Calendar& calendar) {
   std::string compliance = "[";
   for (std::size_t i = 0; i < t.compliance.size(); ++i) compliance += (i ? "," : "") + json::quote(t.compliance[i]);
@@ -40,7 +26,7 @@ std::string tenant_context_json(const TenantSpec& t, SimTime now, const Calendar
   return json::ObjectWriter()
       .field("tenant_id", t.id)
       .field("tenant_name", t.name)
-      .field("isolation_level", isolation_text(t.isolation))
+      .field("isolation_level", isolation_name(t.isolation))
       .raw("security_policies", t.security_policies.type == json::Type::object ? context::to_json(t.security_policies) : "{}")
       .raw("compliance_requirements", compliance)
       .raw("execution_environment", environment)

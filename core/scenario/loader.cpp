@@ -61,6 +61,11 @@ bool compare(double lhs, CompareOp op, double rhs) {
   }
   return false;
 }
+const char* isolation_name(Isolation i) {
+  static const char* names[] = {"shared", "namespace", "dedicated", "physical"};
+  return names[static_cast<int>(i)];
+}
+
 const char* op_text(CompareOp op) {
   static const char* texts[] = {"<", "<=", ">", ">=", "==", "!="};
   return texts[static_cast<int>(op)];

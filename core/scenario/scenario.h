@@ -70,6 +70,7 @@ struct UserSpec {
 };
 
 enum class Isolation { shared, namespace_, dedicated, physical };
+const char* isolation_name(Isolation i);  // "shared", "namespace", "dedicated", "physical"
 
 struct QuotaSpec {
   // Defaults are the seed's ResourceQuota defaults.

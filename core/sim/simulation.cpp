@@ -22,15 +22,6 @@ namespace {
 // bound stays close to a varying rate, long enough that segment changes cost nothing.
 constexpr SimDuration kArrivalSegment = 5 * kMicrosPerMinute;
 
-const char* isolation_name(Isolation i) {
-  switch (i) {
-    case Isolation::shared: return "shared";
-    case Isolation::namespace_: return "namespace";
-    case Isolation::dedicated: return "dedicated";
-    case Isolation::physical: return "physical";
-  }
-  return "shared";
-}
 
 }  // namespace
 
