@@ -26,6 +26,8 @@ const std::vector<MetricInfo>& metric_catalog() {
        "executions cut off at the tenant's max_execution_time (cumulative)"},
       {MetricId::requests_failed_context, "requests_failed_context", kRequests, true,
        "requests that got no context at all because every context provider consulted failed (cumulative)"},
+      {MetricId::requests_failed_instance_crash, "requests_failed_instance_crash", kRequests, true,
+       "requests whose instance crashed under them (cumulative)"},
       {MetricId::requests_rejected_concurrent_agents, "requests_rejected_concurrent_agents", kRequests, true,
        "rejections that exceeded max_concurrent_agents (a rejection can exceed several limits)"},
       {MetricId::requests_rejected_memory, "requests_rejected_memory", kRequests, true,

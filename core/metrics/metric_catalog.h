@@ -21,6 +21,7 @@ enum class MetricId {
   requests_failed_agent_error,
   requests_failed_execution_limit,
   requests_failed_context,
+  requests_failed_instance_crash,
   requests_rejected_concurrent_agents,
   requests_rejected_memory,
   requests_rejected_cpu,

@@ -17,6 +17,7 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   failed_agent_error += o.failed_agent_error;
   failed_execution_limit += o.failed_execution_limit;
   failed_context += o.failed_context;
+  failed_instance_crash += o.failed_instance_crash;
   context_lookups += o.context_lookups;
   context_hits += o.context_hits;
   context_failures += o.context_failures;
@@ -207,6 +208,7 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::cost_usd: return cum.cost_usd;
     case MetricId::requests_failed_execution_limit: return static_cast<double>(cum.failed_execution_limit);
     case MetricId::requests_failed_context: return static_cast<double>(cum.failed_context);
+    case MetricId::requests_failed_instance_crash: return static_cast<double>(cum.failed_instance_crash);
     case MetricId::context_cache_hit_percent:
       return ratio_percent(static_cast<double>(r.context_hits), static_cast<double>(r.context_lookups), 0.0);
     case MetricId::context_failures: return static_cast<double>(cum.context_failures);

@@ -79,10 +79,11 @@ void Simulation::build_pools() {
     p.owner_tenant = owner;
     // Instances present at the start are ready: the scenario describes a running fleet.
     p.instances.assign(static_cast<std::size_t>(spec.instances_initial), Instance{});
-    p.ready_instances = spec.instances_initial;
-    p.ready_slots = spec.instances_initial * spec.concurrency;
+    p.usable_concurrency = spec.concurrency;
+    p.live_instances = p.ready_instances = spec.instances_initial;
+    p.ready_slots = p.free_slots = spec.instances_initial * spec.concurrency;
     p.memory_ready_mb = p.ready_instances * spec.memory_mb;
-    p.cost_usd_per_us = static_cast<double>(p.instances.size()) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
+    p.cost_usd_per_us = static_cast<double>(p.live_instances) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
     p.flows.resize(1);
     pools_.push_back(std::move(p));
     return static_cast<int>(pools_.size() - 1);
@@ -110,7 +111,7 @@ void Simulation::build_pools() {
   for (std::size_t v = 0; v < n_services; ++v) {
     std::int64_t instances = 0;
     for (const Pool& p : pools_)
-      if (p.service == static_cast<int>(v)) instances += static_cast<std::int64_t>(p.instances.size());
+      if (p.service == static_cast<int>(v)) instances += p.live_instances;
     ScopeStats& st = registry_.service(static_cast<int>(v));
     st.instances_now = instances;
     st.window.instances_max = instances;
@@ -124,7 +125,7 @@ void Simulation::build_pools() {
     w.field("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
     if (p.owner_tenant >= 0) {
       const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)];
-      w.field("tenant", t.id).field("isolation", isolation_name(t.isolation)).field("instances", static_cast<int>(p.instances.size()));
+      w.field("tenant", t.id).field("isolation", isolation_name(t.isolation)).field("instances", p.live_instances);
       w.field("reason", "the tenant's isolation gives it instances of its own");
     } else {
       w.field("fair_queueing_flows", static_cast<int>(p.flows.size()));
@@ -137,9 +138,12 @@ void Simulation::build_pools() {
 void Simulation::schedule_faults() {
   // Faults of the kinds this version simulates start and end as events; the loader warns
   // about the others.
+  crashed_by_fault_.assign(scenario_.faults.size(), 0);
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
     const FaultSpec& f = scenario_.faults[i];
-    if (f.type != FaultType::provider_outage) continue;
+    if (f.type != FaultType::provider_outage && f.type != FaultType::instance_crash &&
+        f.type != FaultType::capacity_loss)
+      continue;
     events_.push(f.at, kFaultStart, static_cast<std::uint32_t>(i));
     if (f.duration >= 0) events_.push(f.at + f.duration, kFaultEnd, static_cast<std::uint32_t>(i));
   }
@@ -147,9 +151,54 @@ void Simulation::schedule_faults() {
 
 void Simulation::on_fault(std::uint32_t index, bool start) {
   const FaultSpec& f = scenario_.faults[index];
-  context_.set_outage(f.provider_index, start);
   json::ObjectWriter w;
-  w.field("type", "provider_outage").field("provider", f.provider);
+  switch (f.type) {
+    case FaultType::provider_outage:
+      context_.set_outage(f.provider_index, start);
+      w.field("type", "provider_outage").field("provider", f.provider);
+      break;
+    case FaultType::instance_crash: {
+      w.field("type", "instance_crash").field("service", f.service);
+      if (start) {
+        // The service's ready instances, pool by pool; a fraction is rounded to the nearest
+        // whole instance.
+        std::vector<std::pair<int, int>> ready;
+        for (std::size_t pi = 0; pi < pools_.size(); ++pi)
+          if (pools_[pi].service == f.service_index)
+            for (std::size_t k = 0; k < pools_[pi].instances.size(); ++k)
+              if (pools_[pi].instances[k].state == InstanceState::ready)
+                ready.emplace_back(static_cast<int>(pi), static_cast<int>(k));
+        const int n = f.count > 0 ? std::min<int>(f.count, static_cast<int>(ready.size()))
+                                  : static_cast<int>(std::floor(f.fraction * static_cast<double>(ready.size()) + 0.5));
+        // Spread over the pools: every k-th instance of the list.
+        for (int k = 0; k < n; ++k) {
+          const auto& victim = ready[static_cast<std::size_t>(k) * ready.size() / static_cast<std::size_t>(n)];
+          crash_instance(victim.first, victim.second);
+        }
+        crashed_by_fault_[index] = n;
+        w.field("instances_crashed", n);
+      } else {
+        // The crashed instances restart and serve again after the service's startup.
+        int left = crashed_by_fault_[index];
+        for (std::size_t pi = 0; pi < pools_.size() && left > 0; ++pi)
+          if (pools_[pi].service == f.service_index)
+            for (; left > 0 && pools_[pi].live_instances < scenario_.services[static_cast<std::size_t>(f.service_index)].instances_initial; --left)
+              start_instance(static_cast<int>(pi));
+        w.field("instances_restarted", crashed_by_fault_[index] - left);
+      }
+      break;
+    }
+    case FaultType::capacity_loss: {
+      const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(f.service_index)];
+      const int usable = start ? static_cast<int>(std::floor(spec.concurrency * (100.0 - f.concurrency_percent) / 100.0))
+                               : spec.concurrency;
+      for (std::size_t pi = 0; pi < pools_.size(); ++pi)
+        if (pools_[pi].service == f.service_index) set_usable_concurrency(static_cast<int>(pi), usable);
+      w.field("type", "capacity_loss").field("service", f.service).field("slots_per_instance", usable);
+      break;
+    }
+    default: return;
+  }
   if (start && f.duration >= 0) w.field("duration_s", to_seconds(f.duration));
   log(start ? "fault_started" : "fault_ended", w.str());
 }
@@ -169,6 +218,7 @@ void Simulation::handle(const Event& e) {
     case kContextDone: on_context_done(e.target); break;
     case kFaultStart: on_fault(e.target, true); break;
     case kFaultEnd: on_fault(e.target, false); break;
+    case kInstanceReady: on_instance_ready(e.target); break;
     case kWorkDone: on_work_done(e.target); break;
     case kQueueTimeout: on_queue_timeout(static_cast<int>(e.target)); break;
     case kScrape: on_scrape(); break;
@@ -348,7 +398,7 @@ void Simulation::on_context_done(std::uint32_t id) {
 void Simulation::dispatch(std::uint32_t id) {
   Request& r = requests_[id];
   Pool& p = pools_[static_cast<std::size_t>(r.pool)];
-  if (p.busy_slots < p.ready_slots && p.queued == 0) {
+  if (p.free_slots > 0 && p.queued == 0) {
     start_work(id, pick_instance(p));
     return;
   }
@@ -387,10 +437,9 @@ void Simulation::dispatch(std::uint32_t id) {
 int Simulation::pick_instance(const Pool& p) const {
   // Least connections: the ready instance with the fewest busy slots, lowest index on ties.
   int best = -1, best_busy = 0;
-  const int concurrency = scenario_.services[static_cast<std::size_t>(p.service)].concurrency;
   for (std::size_t i = 0; i < p.instances.size(); ++i) {
     const Instance& in = p.instances[i];
-    if (!in.ready || in.busy_slots >= concurrency) continue;
+    if (in.state != InstanceState::ready || in.busy_slots >= p.usable_concurrency) continue;
     if (best < 0 || in.busy_slots < best_busy) {
       best = static_cast<int>(i);
       best_busy = in.busy_slots;
@@ -406,8 +455,10 @@ void Simulation::start_work(std::uint32_t id, int instance) {
   const AgentSpec& agent = scenario_.agents[static_cast<std::size_t>(r.agent)];
   integrate(r.pool);
   r.instance = instance;
+  r.in_service = true;
   p.instances[static_cast<std::size_t>(instance)].busy_slots++;
   p.busy_slots++;
+  p.free_slots--;
   p.memory_used_mb += agent.memory_estimate_mb;
   SimDuration work = std::max<SimDuration>(1, from_seconds(agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)])));
   // The tenant's max_execution_time cuts the execution off.
@@ -419,13 +470,23 @@ void Simulation::start_work(std::uint32_t id, int instance) {
 
 void Simulation::on_work_done(std::uint32_t id) {
   Request& r = requests_[id];
+  if (r.crashed) {
+    // Failed when its instance crashed; only the slot was kept until now.
+    r.crashed = false;
+    free_requests_.push_back(id);
+    return;
+  }
   const int pool = r.pool;
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   const AgentSpec& agent = scenario_.agents[static_cast<std::size_t>(r.agent)];
   integrate(pool);
-  p.instances[static_cast<std::size_t>(r.instance)].busy_slots--;
+  r.in_service = false;
+  Instance& in = p.instances[static_cast<std::size_t>(r.instance)];
+  in.busy_slots--;
   p.busy_slots--;
+  if (in.state == InstanceState::ready && in.busy_slots < p.usable_concurrency) p.free_slots++;
   p.memory_used_mb -= agent.memory_estimate_mb;
+  if (in.state == InstanceState::draining) retire_if_idle(pool, r.instance);
   if (r.cut_off)
     fail(id, Failure::execution_limit);
   else if (agent.error_percent > 0 &&
@@ -458,6 +519,7 @@ void Simulation::fail(std::uint32_t id, Failure why) {
       case Failure::agent_error: w.failed_agent_error++; break;
       case Failure::execution_limit: w.failed_execution_limit++; break;
       case Failure::context: w.failed_context++; break;
+      case Failure::instance_crash: w.failed_instance_crash++; break;
     }
   }
   finish(id);
@@ -471,7 +533,7 @@ void Simulation::finish(std::uint32_t id) {
     monitors_[static_cast<std::size_t>(r.tenant)].release(scenario_.agents[static_cast<std::size_t>(r.agent)]);
     r.admitted = false;
   }
-  free_requests_.push_back(id);
+  if (!r.crashed) free_requests_.push_back(id);
 }
 
 // [SECTION] Queues
@@ -493,7 +555,7 @@ std::uint32_t Simulation::pop_next_queued(Pool& p) {
 void Simulation::pull_from_queue(int pool) {
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
-  while (p.queued > 0 && p.busy_slots < p.ready_slots) {
+  while (p.queued > 0 && p.free_slots > 0) {
     integrate(pool);
     const std::uint32_t id = pop_next_queued(p);
     if (now_ - requests_[id].enqueued >= spec.queue_timeout) {
@@ -544,6 +606,165 @@ void Simulation::on_queue_timeout(int pool) {
     }
   }
   arm_queue_timeout(pool);
+}
+
+// [SECTION] Fleet
+
+void Simulation::resize_pool(int pool, int target, const std::string& policy, const std::string& reason) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  target = std::max(spec.instances_min, std::min(spec.instances_max, target));
+  const int from = p.live_instances - [&] {
+    int draining = 0;
+    for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
+    return draining;
+  }();
+  if (target == from) return;
+  if (target > from) {
+    for (int k = from; k < target; ++k) start_instance(pool);
+  } else {
+    // Scale in: cancel starting instances first, then drain the least busy ready ones.
+    for (int k = target; k < from; ++k) {
+      int pick = -1;
+      for (std::size_t i = 0; i < p.instances.size(); ++i)
+        if (p.instances[i].state == InstanceState::starting) pick = static_cast<int>(i);
+      if (pick < 0)
+        for (std::size_t i = 0; i < p.instances.size(); ++i) {
+          const Instance& in = p.instances[i];
+          if (in.state == InstanceState::ready &&
+              (pick < 0 || in.busy_slots < p.instances[static_cast<std::size_t>(pick)].busy_slots))
+            pick = static_cast<int>(i);
+        }
+      if (pick >= 0) drain_instance(pool, pick);
+    }
+  }
+  json::ObjectWriter w;
+  w.field("service", spec.id);
+  if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+  w.field("from", from).field("to", target).field("policy", policy).field("reason", reason);
+  log(target > from ? "scale_out" : "scale_in", w.str());
+}
+
+void Simulation::start_instance(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  integrate_fleet(pool);
+  std::size_t slot = p.instances.size();
+  for (std::size_t i = 0; i < p.instances.size(); ++i)
+    if (p.instances[i].state == InstanceState::gone) {
+      slot = i;
+      break;
+    }
+  if (slot == p.instances.size()) p.instances.emplace_back();
+  Instance& in = p.instances[slot];
+  in.busy_slots = 0;
+  in.state = InstanceState::starting;
+  ++in.generation;
+  ++p.live_instances;
+  fleet_changed(pool);
+  // An instance costs from the moment it starts, ready or not.
+  pending_starts_.push_back({pool, static_cast<int>(slot), in.generation});
+  events_.push(now_ + spec.startup, kInstanceReady, static_cast<std::uint32_t>(pending_starts_.size() - 1));
+}
+
+void Simulation::on_instance_ready(std::uint32_t pending) {
+  const PendingStart ps = pending_starts_[pending];
+  Pool& p = pools_[static_cast<std::size_t>(ps.pool)];
+  Instance& in = p.instances[static_cast<std::size_t>(ps.instance)];
+  if (in.state != InstanceState::starting || in.generation != ps.generation) return;  // cancelled meanwhile
+  integrate(ps.pool);
+  integrate_fleet(ps.pool);
+  in.state = InstanceState::ready;
+  ++p.ready_instances;
+  p.ready_slots += p.usable_concurrency;
+  p.free_slots += p.usable_concurrency;
+  fleet_changed(ps.pool);
+  pull_from_queue(ps.pool);
+}
+
+void Simulation::drain_instance(int pool, int instance) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  Instance& in = p.instances[static_cast<std::size_t>(instance)];
+  integrate(pool);
+  integrate_fleet(pool);
+  if (in.state == InstanceState::starting) {
+    in.state = InstanceState::gone;
+    --p.live_instances;
+  } else if (in.state == InstanceState::ready) {
+    in.state = InstanceState::draining;
+    --p.ready_instances;
+    p.ready_slots -= p.usable_concurrency;
+    p.free_slots -= std::max(0, p.usable_concurrency - in.busy_slots);
+    retire_if_idle(pool, instance);
+  }
+  fleet_changed(pool);
+}
+
+void Simulation::retire_if_idle(int pool, int instance) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  Instance& in = p.instances[static_cast<std::size_t>(instance)];
+  if (in.state != InstanceState::draining || in.busy_slots > 0) return;
+  integrate_fleet(pool);
+  in.state = InstanceState::gone;
+  --p.live_instances;
+  fleet_changed(pool);
+}
+
+void Simulation::crash_instance(int pool, int instance) {
+  // The work in progress on the instance fails and the instance is gone; the fault that
+  // crashed it restarts it when it ends (on_fault).
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  Instance& in = p.instances[static_cast<std::size_t>(instance)];
+  if (in.state == InstanceState::gone || in.state == InstanceState::starting) return;
+  integrate(pool);
+  integrate_fleet(pool);
+  for (std::uint32_t id = 0; id < requests_.size(); ++id) {
+    Request& r = requests_[id];
+    if (r.pool != pool || r.instance != instance || r.crashed || !r.in_service) continue;
+    p.memory_used_mb -= scenario_.agents[static_cast<std::size_t>(r.agent)].memory_estimate_mb;
+    r.in_service = false;
+    r.crashed = true;  // the slot stays taken until the stale work event passes
+    fail(id, Failure::instance_crash);
+  }
+  p.busy_slots -= in.busy_slots;
+  if (in.state == InstanceState::ready) {
+    --p.ready_instances;
+    p.ready_slots -= p.usable_concurrency;
+    p.free_slots -= std::max(0, p.usable_concurrency - in.busy_slots);
+  }
+  in.busy_slots = 0;
+  in.state = InstanceState::gone;
+  --p.live_instances;
+  fleet_changed(pool);
+}
+
+void Simulation::set_usable_concurrency(int pool, int usable) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  integrate(pool);
+  integrate_fleet(pool);
+  p.usable_concurrency = usable;
+  p.ready_slots = p.ready_instances * usable;
+  p.free_slots = 0;
+  for (const Instance& in : p.instances)
+    if (in.state == InstanceState::ready) p.free_slots += std::max(0, usable - in.busy_slots);
+  pull_from_queue(pool);
+}
+
+void Simulation::fleet_changed(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  p.memory_ready_mb = p.ready_instances * spec.memory_mb;
+  p.cost_usd_per_us = static_cast<double>(p.live_instances) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
+  std::int64_t service_instances = 0, all = 0;
+  for (const Pool& q : pools_) {
+    all += q.live_instances;
+    if (q.service == p.service) service_instances += q.live_instances;
+  }
+  ScopeStats& st = registry_.service(p.service);
+  st.instances_now = service_instances;
+  st.window.instances_max = std::max(st.window.instances_max, service_instances);
+  registry_.global().instances_now = all;
+  registry_.global().window.instances_max = std::max(registry_.global().window.instances_max, all);
 }
 
 // [SECTION] Metrics and logging
@@ -653,8 +874,12 @@ Simulation::PoolView Simulation::pool_view(int pool) const {
   PoolView v;
   v.service = p.service;
   v.owner_tenant = p.owner_tenant;
-  v.instances = static_cast<int>(p.instances.size());
+  v.instances = p.live_instances;
   v.ready_instances = p.ready_instances;
+  for (const Instance& in : p.instances) {
+    v.starting_instances += in.state == InstanceState::starting;
+    v.draining_instances += in.state == InstanceState::draining;
+  }
   v.busy_slots = p.busy_slots;
   v.total_slots = p.ready_slots;
   v.queue_length = p.queued;
@@ -662,10 +887,11 @@ Simulation::PoolView Simulation::pool_view(int pool) const {
   return v;
 }
 
-std::vector<int> Simulation::pool_busy_slots(int pool) const {
-  std::vector<int> busy;
-  for (const Instance& in : pools_[static_cast<std::size_t>(pool)].instances) busy.push_back(in.busy_slots);
-  return busy;
+std::vector<Simulation::InstanceView> Simulation::pool_instances(int pool) const {
+  std::vector<InstanceView> out;
+  for (const Instance& in : pools_[static_cast<std::size_t>(pool)].instances)
+    if (in.state != InstanceState::gone) out.push_back({in.state, in.busy_slots});
+  return out;
 }
 
 void Simulation::log(const std::string& kind, const std::string& fields) {

@@ -56,14 +56,25 @@ class Simulation {
   struct PoolView {
     int service = 0;
     int owner_tenant = -1;  // -1: the shared pool
-    int instances = 0, ready_instances = 0, busy_slots = 0, total_slots = 0;
+    int instances = 0, ready_instances = 0, starting_instances = 0, draining_instances = 0, busy_slots = 0,
+        total_slots = 0;
     std::size_t queue_length = 0;
     std::size_t flows = 0;  // fair-queueing flows (1 + namespace tenants) in a shared pool
   };
   std::size_t pool_count() const { return pools_.size(); }
   PoolView pool_view(int pool) const;
-  // Busy slots of each instance of a pool, in instance order.
-  std::vector<int> pool_busy_slots(int pool) const;
+  // starting (for the service's `startup`) -> ready -> draining (finishes its work, takes
+  // none) -> gone; a gone slot is reused by the next instance started.
+  enum class InstanceState { starting, ready, draining, gone };
+  struct InstanceView {
+    InstanceState state;
+    int busy_slots;
+  };
+  // The live instances of a pool, in slot order.
+  std::vector<InstanceView> pool_instances(int pool) const;
+  // Changes a pool's size now (scaling, and the UI's what-if): new instances start and
+  // become ready after the service's startup; removed ones drain.
+  void scale_pool(int pool, int target, const std::string& reason) { resize_pool(pool, target, "manual", reason); }
   // The pool that serves a tenant's requests for a service.
   int pool_of(int tenant, int service) const {
     return pool_index_[static_cast<std::size_t>(tenant) * scenario_.services.size() + static_cast<std::size_t>(service)];
@@ -76,9 +87,11 @@ class Simulation {
   const OperationalSnapshot& operational_snapshot() const { return operational_; }
 
  private:
-  enum EventKind : std::uint32_t { kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd };
+  enum EventKind : std::uint32_t {
+    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady
+  };
 
-  enum class Failure { queue_full, timeout, agent_error, execution_limit, context };
+  enum class Failure { queue_full, timeout, agent_error, execution_limit, context, instance_crash };
 
   struct Request {
     SimTime arrival = 0;
@@ -87,11 +100,14 @@ class Simulation {
     bool admitted = false;  // holds a reservation in its tenant's ResourceMonitor
     bool cut_off = false;  // its work outlasts the tenant's max_execution_time
     bool no_context = false;  // every context provider consulted failed
+    bool crashed = false;  // its instance crashed: already failed, its work event is stale
+    bool in_service = false;  // working on an instance
   };
 
   struct Instance {
     int busy_slots = 0;
-    bool ready = true;
+    InstanceState state = InstanceState::ready;
+    std::uint32_t generation = 0;  // tells a stale "ready" event from the current one
   };
 
   struct Pool {
@@ -99,6 +115,9 @@ class Simulation {
     int owner_tenant = -1;
     std::vector<Instance> instances;
     int busy_slots = 0, ready_slots = 0, ready_instances = 0;
+    int live_instances = 0;  // starting, ready or draining
+    int usable_concurrency = 1;  // slots per instance now (a capacity_loss fault lowers it)
+    int free_slots = 0;  // slots of ready instances free for new work
     double memory_used_mb = 0;
     // Set when the fleet changes, so that accruing gauges per request costs no division.
     double memory_ready_mb = 0;  // memory of ready instances
@@ -135,6 +154,16 @@ class Simulation {
   void build_pools();
   void schedule_faults();
   void on_fault(std::uint32_t fault, bool start);
+  // The fleet: resizing a pool, one instance at a time.
+  void resize_pool(int pool, int target, const std::string& policy, const std::string& reason);
+  void start_instance(int pool);
+  void on_instance_ready(std::uint32_t pending);
+  void drain_instance(int pool, int instance);
+  void retire_if_idle(int pool, int instance);
+  void crash_instance(int pool, int instance);
+  std::vector<int> crashed_by_fault_;  // per fault: instances it took down, restarted at its end
+  void set_usable_concurrency(int pool, int usable);
+  void fleet_changed(int pool);
   int pick_user(int tenant);
   void schedule_next_arrival(std::uint32_t stream, SimTime from);
   void pull_from_queue(int pool);
@@ -171,6 +200,11 @@ class Simulation {
   std::vector<ArrivalStream> streams_;
   std::vector<Rng> work_rng_, error_rng_;  // per agent
   std::vector<Rng> user_rng_;  // per tenant
+  struct PendingStart {
+    int pool, instance;
+    std::uint32_t generation;
+  };
+  std::vector<PendingStart> pending_starts_;  // targets of kInstanceReady events
   std::vector<ResourceMonitor> monitors_;  // per tenant
   std::vector<SimTime> tenant_integrated_until_;
   std::int64_t queued_total_ = 0;
