@@ -48,8 +48,9 @@ void draw_services(App& app) {
                                     ? "shared pool"
                                     : "pool of " + sim.scenario().tenants[static_cast<std::size_t>(pv.owner_tenant)].id;
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      ImGui::TextWrapped("%s (serves %s): %d instances (%d ready), %d/%d slots busy, %zu queued%s", owner.c_str(),
-                         served_tenants(sim, static_cast<int>(p)).c_str(), pv.instances, pv.ready_instances,
+      ImGui::TextWrapped("%s (serves %s): %d instances (%d ready, %d starting, %d draining), %d/%d slots busy, %zu queued%s",
+                         owner.c_str(), served_tenants(sim, static_cast<int>(p)).c_str(), pv.instances, pv.ready_instances,
+                         pv.starting_instances, pv.draining_instances,
                          pv.busy_slots, pv.total_slots, pv.queue_length,
                          pv.flows > 1 ? (", " + std::to_string(pv.flows) + " fair-queueing flows").c_str() : "");
       ImGui::PopStyleColor();
@@ -59,16 +60,25 @@ void draw_services(App& app) {
       const float avail = ImGui::GetContentRegionAvail().x;
       const int per_row = std::max(1, static_cast<int>(avail / (cell + gap)));
       const ImVec2 origin = ImGui::GetCursorScreenPos();
-      const std::vector<int> busy = sim.pool_busy_slots(static_cast<int>(p));
-      for (std::size_t k = 0; k < busy.size(); ++k) {
+      // Green: share of busy slots; blue: starting; grey: draining (finishing its work).
+      const std::vector<Simulation::InstanceView> instances = sim.pool_instances(static_cast<int>(p));
+      const std::size_t n = instances.size();
+      for (std::size_t k = 0; k < n; ++k) {
         const float x = origin.x + static_cast<float>(static_cast<int>(k) % per_row) * (cell + gap);
         const float y = origin.y + static_cast<float>(static_cast<int>(k) / per_row) * (cell + gap);
-        const float share = static_cast<float>(busy[k]) / static_cast<float>(spec.concurrency);
+        const Simulation::InstanceView& in = instances[k];
         dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(50, 55, 65, 255));
-        dl->AddRectFilled(ImVec2(x, y + cell * (1 - share)), ImVec2(x + cell, y + cell),
-                          share >= 1 ? IM_COL32(213, 94, 0, 255) : IM_COL32(0, 158, 115, 255));
+        if (in.state == Simulation::InstanceState::starting) {
+          dl->AddRect(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(86, 180, 233, 255));
+          continue;
+        }
+        const float share = std::min(1.0f, static_cast<float>(in.busy_slots) / static_cast<float>(spec.concurrency));
+        const ImU32 fill = in.state == Simulation::InstanceState::draining ? IM_COL32(140, 140, 140, 255)
+                           : share >= 1                                      ? IM_COL32(213, 94, 0, 255)
+                                                                             : IM_COL32(0, 158, 115, 255);
+        dl->AddRectFilled(ImVec2(x, y + cell * (1 - share)), ImVec2(x + cell, y + cell), fill);
       }
-      const int rows = static_cast<int>((busy.size() + static_cast<std::size_t>(per_row) - 1) / static_cast<std::size_t>(per_row));
+      const int rows = static_cast<int>((n + static_cast<std::size_t>(per_row) - 1) / static_cast<std::size_t>(per_row));
       ImGui::Dummy(ImVec2(avail, static_cast<float>(rows) * (cell + gap)));
     }
     ImGui::Separator();
