@@ -17,6 +17,7 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   failed_agent_error += o.failed_agent_error;
   failed_execution_limit += o.failed_execution_limit;
   failed_context += o.failed_context;
+  alerts_fired += o.alerts_fired;
   failed_instance_crash += o.failed_instance_crash;
   context_lookups += o.context_lookups;
   context_hits += o.context_hits;
@@ -75,6 +76,7 @@ void MetricRegistry::aggregate_global() {
   // Global maxima (queue, instances) are kept by the simulation on global_.window directly;
   // only the additive quantities are rebuilt here.
   const std::int64_t queue_max = global_.window.queue_max, instances_max = global_.window.instances_max;
+  const std::uint64_t alerts_fired = global_.window.alerts_fired;
   global_.window = WindowCounters{};
   global_.window_latency.clear();
   std::int64_t instances = 0;
@@ -85,6 +87,7 @@ void MetricRegistry::aggregate_global() {
   }
   global_.window.queue_max = queue_max;
   global_.window.instances_max = instances_max;
+  global_.window.alerts_fired = alerts_fired;
   global_.instances_now = instances;
 }
 
@@ -143,6 +146,7 @@ void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounte
   }
   global_window.queue_max = global_.window.queue_max;
   global_window.instances_max = global_.window.instances_max;
+  global_window.alerts_fired = global_.window.alerts_fired;
   values.resize(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& c = columns_[i];
@@ -206,6 +210,7 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::instances: return static_cast<double>(instances_now);
     case MetricId::instances_max: return static_cast<double>(std::max(cum.instances_max, r.instances_max));
     case MetricId::cost_usd: return cum.cost_usd;
+    case MetricId::alerts_fired: return static_cast<double>(cum.alerts_fired);
     case MetricId::requests_failed_execution_limit: return static_cast<double>(cum.failed_execution_limit);
     case MetricId::requests_failed_context: return static_cast<double>(cum.failed_context);
     case MetricId::requests_failed_instance_crash: return static_cast<double>(cum.failed_instance_crash);

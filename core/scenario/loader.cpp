@@ -967,7 +967,6 @@ void Loader::monitoring(const Value& root) {
     m.rules.push_back(r);
   });
   check_unique(v->find("rules"), join(p, "rules"), "rule");
-  if (m.rules_given) not_simulated_yet(v->find("rules"), join(p, "rules"), "alert rule evaluation");
   read_array(*v, p, "channels", false, 0, 100, "kMaxChannels", [&](const Value& cv, const std::string& cp) {
     ChannelSpec c;
     if (!object(cv, cp, {"id", "severities", "delay"})) return;
@@ -1005,7 +1004,6 @@ void Loader::monitoring(const Value& root) {
       });
     }
   }
-  if (m.alerting_given) not_simulated_yet(v, p, "alert notification routing (channels, routing)");
 }
 
 void Loader::behavior_rules(const Value& v, const std::string& p, BehaviorRulesSpec& b) {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "json/json.h"
 #include "sim/load_model.h"
@@ -31,6 +32,8 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     : scenario_(scenario),
       seed_(seed),
       context_(scenario_, seed),
+      alerts_(scenario_.monitoring.rules),
+      notifier_(scenario_.monitoring),
       registry_(scenario_),
       series_(registry_.columns().size(),
               static_cast<std::size_t>(scenario_.monitoring.retention / scenario_.monitoring.scrape_interval)) {
@@ -55,6 +58,12 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   tenant_integrated_until_.assign(scenario_.tenants.size(), 0);
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
   schedule_faults();
+  for (const RuleSpec& rule : scenario_.monitoring.rules) {
+    const std::string scope = !rule.tenant.empty()    ? "tenant." + rule.tenant + "."
+                              : !rule.service.empty() ? "service." + rule.service + "."
+                                                      : "";
+    rule_column_.push_back(registry_.find(scope + rule.metric));
+  }
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
                          .field("scenario", scenario_.name)
@@ -219,6 +228,7 @@ void Simulation::handle(const Event& e) {
     case kFaultStart: on_fault(e.target, true); break;
     case kFaultEnd: on_fault(e.target, false); break;
     case kInstanceReady: on_instance_ready(e.target); break;
+    case kNotify: on_notify(); break;
     case kWorkDone: on_work_done(e.target); break;
     case kQueueTimeout: on_queue_timeout(static_cast<int>(e.target)); break;
     case kScrape: on_scrape(); break;
@@ -608,6 +618,38 @@ void Simulation::on_queue_timeout(int pool) {
   arm_queue_timeout(pool);
 }
 
+// [SECTION] Monitoring
+
+void Simulation::evaluate_alerts() {
+  // Every rule sees its metric's value in the row just scraped; a metric this version does
+  // not measure reads as no data.
+  std::vector<double> values(rule_column_.size());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = rule_column_[i] >= 0 ? row_[static_cast<std::size_t>(rule_column_[i])]
+                                     : std::numeric_limits<double>::quiet_NaN();
+  std::vector<AlertTransition> transitions;
+  alerts_.evaluate(now_, values, transitions);
+  for (const AlertTransition& t : transitions) {
+    if (t.state == AlertState::inactive) continue;  // a pending alert whose condition went away
+    if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
+    log(std::string("alert_") + alert_state_name(t.state), t.json_fields());
+    notifier_.on_transition(t);
+  }
+  on_notify();
+}
+
+void Simulation::on_notify() {
+  if (notify_at_ == now_) notify_at_ = -1;
+  std::vector<Notification> due;
+  notifier_.advance(now_, due);
+  for (const Notification& n : due) log("notification", n.json_fields());
+  const SimTime next = notifier_.next_due();
+  if (next != Notifier::kNever && next <= end_time() && (notify_at_ < 0 || next < notify_at_)) {
+    notify_at_ = next;
+    events_.push(next, kNotify, 0);
+  }
+}
+
 // [SECTION] Fleet
 
 void Simulation::resize_pool(int pool, int target, const std::string& policy, const std::string& reason) {
@@ -839,6 +881,7 @@ void Simulation::on_scrape() {
   registry_.global().window.instances_max = registry_.global().instances_now;
   series_.push(now_, row_);
   for (SimObserver* o : observers_) o->on_sample(now_, row_);
+  evaluate_alerts();
   // What the operational context provider reports until the next scrape.
   auto global = [&](const char* name) { return row_[static_cast<std::size_t>(registry_.find(name))]; };
   operational_.cpu_utilization = global("cpu_utilization");

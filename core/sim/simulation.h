@@ -11,6 +11,8 @@
 #include "context/context_engine.h"
 #include "engine/event_queue.h"
 #include "engine/ring_queue.h"
+#include "monitoring/alert_rules.h"
+#include "monitoring/notifications.h"
 #include "engine/random.h"
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
@@ -85,10 +87,12 @@ class Simulation {
   // Context assembly, for the UI's inspector.
   const ContextEngine& context() const { return context_; }
   const OperationalSnapshot& operational_snapshot() const { return operational_; }
+  // Alerts, for the UI.
+  const AlertEvaluator& alerts() const { return alerts_; }
 
  private:
   enum EventKind : std::uint32_t {
-    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady
+    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify
   };
 
   enum class Failure { queue_full, timeout, agent_error, execution_limit, context, instance_crash };
@@ -209,6 +213,13 @@ class Simulation {
   std::vector<SimTime> tenant_integrated_until_;
   std::int64_t queued_total_ = 0;
   ContextEngine context_;
+  // Monitoring: alert rules evaluated at every scrape, and their notifications.
+  AlertEvaluator alerts_;
+  Notifier notifier_;
+  std::vector<int> rule_column_;  // per rule: its time-series column, -1 when not measured
+  SimTime notify_at_ = -1;  // the pending kNotify event's time, -1 when none
+  void evaluate_alerts();
+  void on_notify();
   OperationalSnapshot operational_;  // the last scrape's figures, for the operational provider
 
   MetricRegistry registry_;
