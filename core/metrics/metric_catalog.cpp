@@ -63,7 +63,7 @@ const std::vector<MetricInfo>& metric_catalog() {
       {MetricId::quota_cpu_percent, "quota_cpu_percent", kTenant, true, "reserved cores / max_cpu_cores, time-averaged"},
       {MetricId::billing_usd, "billing_usd", kTenant, true,
        "the tenant's bill so far: successful requests x price_per_request_usd + reserved core-hours x price_per_cpu_hour_usd"},
-      {MetricId::scaling_events, "scaling_events", kFleet, false, "scale-out and scale-in decisions carried out"},
+      {MetricId::scaling_events, "scaling_events", kFleet, true, "scale-out and scale-in decisions carried out"},
       {MetricId::alerts_fired, "alerts_fired", kGlobal, true, "alerts that reached the firing state"},
       {MetricId::incidents_total, "incidents_total", kGlobal, false, "incidents opened"},
       {MetricId::incidents_sev1, "incidents_sev1", kGlobal, false, "incidents of severity 1"},

@@ -18,6 +18,7 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   failed_execution_limit += o.failed_execution_limit;
   failed_context += o.failed_context;
   alerts_fired += o.alerts_fired;
+  scaling_events += o.scaling_events;
   failed_instance_crash += o.failed_instance_crash;
   context_lookups += o.context_lookups;
   context_hits += o.context_hits;
@@ -211,6 +212,7 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::instances_max: return static_cast<double>(std::max(cum.instances_max, r.instances_max));
     case MetricId::cost_usd: return cum.cost_usd;
     case MetricId::alerts_fired: return static_cast<double>(cum.alerts_fired);
+    case MetricId::scaling_events: return static_cast<double>(cum.scaling_events);
     case MetricId::requests_failed_execution_limit: return static_cast<double>(cum.failed_execution_limit);
     case MetricId::requests_failed_context: return static_cast<double>(cum.failed_context);
     case MetricId::requests_failed_instance_crash: return static_cast<double>(cum.failed_instance_crash);

@@ -25,6 +25,7 @@ struct WindowCounters {
   std::uint64_t queued = 0, failed_queue_full = 0, failed_timeout = 0, failed_agent_error = 0;
   std::uint64_t failed_execution_limit = 0, failed_context = 0, failed_instance_crash = 0;
   std::uint64_t alerts_fired = 0;  // global scope only
+  std::uint64_t scaling_events = 0;
   std::uint64_t context_lookups = 0, context_hits = 0, context_failures = 0, context_denials = 0;
   std::uint64_t rejected_by[4] = {0, 0, 0, 0};  // by QuotaLimit bit index
   std::int64_t latency_sum_us = 0;  // successful requests only

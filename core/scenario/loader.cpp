@@ -1137,7 +1137,6 @@ void Loader::scaling(const Value& root) {
   for (std::size_t i = 0; i < s_.scaling.size(); ++i)
     if (!s_.scaling[i].service.empty() && !seen.insert(s_.scaling[i].service).second)
       error(v, "$.scaling", "service \"" + s_.scaling[i].service + "\" has two scaling sections");
-  not_simulated_yet(v, "$.scaling", "autoscaling");
 }
 
 // [SECTION] slos, alerting, incidents, faults, deployments, chaos, objectives

@@ -58,6 +58,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   tenant_integrated_until_.assign(scenario_.tenants.size(), 0);
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
   schedule_faults();
+  setup_scaling();
   for (const RuleSpec& rule : scenario_.monitoring.rules) {
     const std::string scope = !rule.tenant.empty()    ? "tenant." + rule.tenant + "."
                               : !rule.service.empty() ? "service." + rule.service + "."
@@ -229,6 +230,7 @@ void Simulation::handle(const Event& e) {
     case kFaultEnd: on_fault(e.target, false); break;
     case kInstanceReady: on_instance_ready(e.target); break;
     case kNotify: on_notify(); break;
+    case kScalingEval: on_scaling_eval(e.target); break;
     case kWorkDone: on_work_done(e.target); break;
     case kQueueTimeout: on_queue_timeout(static_cast<int>(e.target)); break;
     case kScrape: on_scrape(); break;
@@ -335,6 +337,7 @@ void Simulation::on_arrival(std::uint32_t stream) {
   r.user = pick_user(r.tenant);
   registry_.tenant(r.tenant).window.arrived++;
   registry_.service(r.service).window.arrived++;
+  pools_[static_cast<std::size_t>(r.pool)].eval_arrivals++;
   if (!admit(id)) return;
   assemble_context(id);
 }
@@ -650,6 +653,83 @@ void Simulation::on_notify() {
   }
 }
 
+// [SECTION] Scaling
+
+void Simulation::setup_scaling() {
+  for (const ScalingSpec& spec : scenario_.scaling) {
+    const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(spec.service_index)];
+    for (std::size_t pi = 0; pi < pools_.size(); ++pi) {
+      if (pools_[pi].service != spec.service_index) continue;
+      PoolScaler sc;
+      sc.pool = static_cast<int>(pi);
+      sc.spec = &spec;
+      sc.threshold = std::make_unique<scaling::ThresholdScaler>(spec, service.instances_min, service.instances_max);
+      for (const ScalingPolicySpec& p : spec.policies)
+        if (p.kind == ScalingPolicySpec::Kind::target_tracking)
+          sc.hpa.push_back(std::make_unique<scaling::HpaController>(p, service.instances_min, service.instances_max));
+      if (spec.predictive.enabled)
+        sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
+      scalers_.push_back(std::move(sc));
+      events_.push(spec.evaluation_interval, kScalingEval, static_cast<std::uint32_t>(scalers_.size() - 1));
+    }
+  }
+}
+
+void Simulation::on_scaling_eval(std::uint32_t index) {
+  PoolScaler& sc = scalers_[index];
+  Pool& p = pools_[static_cast<std::size_t>(sc.pool)];
+  integrate(sc.pool);
+  integrate_fleet(sc.pool);
+  // The pool's own figures since the last evaluation.
+  const double elapsed_s = to_seconds(now_ - p.eval_since);
+  scaling::MetricValues values;
+  if (p.eval_ready_slot_us > 0) values.cpu_utilization = 100.0 * p.eval_busy_slot_us / p.eval_ready_slot_us;
+  if (p.eval_memory_ready_mb_us > 0) values.memory_utilization = 100.0 * p.eval_memory_used_mb_us / p.eval_memory_ready_mb_us;
+  if (elapsed_s > 0) {
+    values.request_rate = static_cast<double>(p.eval_arrivals) / elapsed_s;
+    values.queue_depth = p.eval_queue_len_us / (elapsed_s * kMicrosPerSecond);
+  }
+  for (const ScalingPolicySpec& policy : sc.spec->policies)
+    if (!policy.metric.empty()) {
+      const int col = registry_.find(policy.metric);
+      if (col >= 0 && !row_.empty()) values.custom.emplace_back(policy.metric, row_[static_cast<std::size_t>(col)]);
+    }
+  p.eval_busy_slot_us = p.eval_ready_slot_us = p.eval_memory_used_mb_us = p.eval_memory_ready_mb_us = p.eval_queue_len_us = 0;
+  p.eval_arrivals = 0;
+  p.eval_since = now_;
+
+  const int current = p.live_instances - [&] {
+    int draining = 0;
+    for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
+    return draining;
+  }();
+  std::vector<scaling::ScalingDecision> extra;
+  // Target tracking (the Kubernetes HPA): its recommendation joins the consolidation.
+  for (auto& hpa : sc.hpa) {
+    const ScalingPolicySpec& policy = hpa->spec();
+    std::optional<double> metric = values.value_for(policy);
+    if (!metric) continue;
+    const scaling::HpaDecision d = hpa->recommend(now_, current, p.ready_instances, *metric);
+    if (d.changed()) extra.push_back({now_, current, d.desired, policy.id, d.reason});
+  }
+  // Predictive: it learns the load in busy slots' worth of utilisation, which does not fall
+  // when the fleet grows, and proposes a size ahead of the forecast peak.
+  if (sc.predictive && values.cpu_utilization) {
+    sc.predictive->observe(now_, *values.cpu_utilization * p.ready_instances);
+    const scaling::Forecast f = sc.predictive->forecast(now_);
+    const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(p.service)];
+    if (auto d = scaling::predictive_decision(now_, f, sc.spec->predictive, current, service.instances_max, 1.0))
+      extra.push_back(*d);
+  }
+  const scaling::ThresholdScaler::Outcome out = sc.threshold->evaluate(now_, current, values, extra);
+  if (out.decision && out.decision->to != current) {
+    resize_pool(sc.pool, out.decision->to, out.decision->policy_id, out.decision->reason);
+    registry_.service(p.service).window.scaling_events++;
+  }
+  const SimTime next = now_ + sc.spec->evaluation_interval;
+  if (next <= end_time()) events_.push(next, kScalingEval, index);
+}
+
 // [SECTION] Fleet
 
 void Simulation::resize_pool(int pool, int target, const std::string& policy, const std::string& reason) {
@@ -840,6 +920,10 @@ void Simulation::integrate(int pool) {
   const SimDuration dt = now_ - p.integrated_until;
   if (dt <= 0) return;
   accrue_load(pool, dt, registry_.service(p.service).window);
+  const double dtd = static_cast<double>(dt);
+  p.eval_busy_slot_us += p.busy_slots * dtd;
+  p.eval_memory_used_mb_us += p.memory_used_mb * dtd;
+  p.eval_queue_len_us += static_cast<double>(p.queued) * dtd;
   p.integrated_until = now_;
 }
 
@@ -848,6 +932,8 @@ void Simulation::integrate_fleet(int pool) {
   const SimDuration dt = now_ - p.fleet_integrated_until;
   if (dt <= 0) return;
   accrue_fleet(pool, dt, registry_.service(p.service).window);
+  p.eval_ready_slot_us += p.ready_slots * static_cast<double>(dt);
+  p.eval_memory_ready_mb_us += p.memory_ready_mb * static_cast<double>(dt);
   p.fleet_integrated_until = now_;
 }
 

@@ -13,6 +13,9 @@
 #include "engine/ring_queue.h"
 #include "monitoring/alert_rules.h"
 #include "monitoring/notifications.h"
+#include "scaling/hpa.h"
+#include "scaling/predictive.h"
+#include "scaling/threshold.h"
 #include "engine/random.h"
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
@@ -92,7 +95,7 @@ class Simulation {
 
  private:
   enum EventKind : std::uint32_t {
-    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify
+    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify, kScalingEval
   };
 
   enum class Failure { queue_full, timeout, agent_error, execution_limit, context, instance_crash };
@@ -133,6 +136,11 @@ class Simulation {
     std::size_t next_flow = 0;
     bool timeout_pending = false;
     SimTime integrated_until = 0, fleet_integrated_until = 0;
+    // Since the pool's last scaling evaluation: integrals for its own utilisation and queue.
+    double eval_busy_slot_us = 0, eval_ready_slot_us = 0, eval_memory_used_mb_us = 0, eval_memory_ready_mb_us = 0,
+           eval_queue_len_us = 0;
+    std::uint64_t eval_arrivals = 0;
+    SimTime eval_since = 0;
     bool queue_full_episode = false;
     std::uint64_t refused_in_episode = 0;
   };
@@ -220,6 +228,18 @@ class Simulation {
   SimTime notify_at_ = -1;  // the pending kNotify event's time, -1 when none
   void evaluate_alerts();
   void on_notify();
+  // Autoscaling: each scaling section's controllers for each pool of its service (a
+  // dedicated pool scales on its own figures).
+  struct PoolScaler {
+    int pool = 0;
+    const ScalingSpec* spec = nullptr;
+    std::unique_ptr<scaling::ThresholdScaler> threshold;
+    std::vector<std::unique_ptr<scaling::HpaController>> hpa;  // target_tracking policies
+    std::unique_ptr<scaling::PredictiveEngine> predictive;
+  };
+  std::vector<PoolScaler> scalers_;
+  void setup_scaling();
+  void on_scaling_eval(std::uint32_t scaler);
   OperationalSnapshot operational_;  // the last scrape's figures, for the operational provider
 
   MetricRegistry registry_;
