@@ -337,7 +337,8 @@ void Simulation::on_arrival(std::uint32_t stream) {
   r.user = pick_user(r.tenant);
   registry_.tenant(r.tenant).window.arrived++;
   registry_.service(r.service).window.arrived++;
-  pools_[static_cast<std::size_t>(r.pool)].eval_arrivals++;
+  Pool& pool = pools_[static_cast<std::size_t>(r.pool)];
+  if (pool.scaled) pool.eval_arrivals++;
   if (!admit(id)) return;
   assemble_context(id);
 }
@@ -662,6 +663,7 @@ void Simulation::setup_scaling() {
       if (pools_[pi].service != spec.service_index) continue;
       PoolScaler sc;
       sc.pool = static_cast<int>(pi);
+      pools_[pi].scaled = true;
       sc.spec = &spec;
       sc.threshold = std::make_unique<scaling::ThresholdScaler>(spec, service.instances_min, service.instances_max);
       for (const ScalingPolicySpec& p : spec.policies)
@@ -920,10 +922,12 @@ void Simulation::integrate(int pool) {
   const SimDuration dt = now_ - p.integrated_until;
   if (dt <= 0) return;
   accrue_load(pool, dt, registry_.service(p.service).window);
-  const double dtd = static_cast<double>(dt);
-  p.eval_busy_slot_us += p.busy_slots * dtd;
-  p.eval_memory_used_mb_us += p.memory_used_mb * dtd;
-  p.eval_queue_len_us += static_cast<double>(p.queued) * dtd;
+  if (p.scaled) {
+    const double dtd = static_cast<double>(dt);
+    p.eval_busy_slot_us += p.busy_slots * dtd;
+    p.eval_memory_used_mb_us += p.memory_used_mb * dtd;
+    p.eval_queue_len_us += static_cast<double>(p.queued) * dtd;
+  }
   p.integrated_until = now_;
 }
 

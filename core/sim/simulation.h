@@ -141,6 +141,7 @@ class Simulation {
            eval_queue_len_us = 0;
     std::uint64_t eval_arrivals = 0;
     SimTime eval_since = 0;
+    bool scaled = false;  // a scaling section evaluates this pool (only then the above are kept)
     bool queue_full_episode = false;
     std::uint64_t refused_in_episode = 0;
   };
