@@ -177,6 +177,10 @@ void App::draw() {
       draw_plots(*this);
       ImGui::EndTabItem();
     }
+    if (ImGui::BeginTabItem("Alerts")) {
+      draw_alerts(*this);
+      ImGui::EndTabItem();
+    }
     if (ImGui::BeginTabItem("Context")) {
       draw_context(*this);
       ImGui::EndTabItem();

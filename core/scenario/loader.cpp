@@ -941,6 +941,9 @@ void Loader::monitoring(const Value& root) {
       {"slow-responses", "latency_avg_ms", CompareOp::gt, 1000, 5 * kMicrosPerMinute, 5, "ticket", "", ""},
       {"high-utilization", "cpu_utilization", CompareOp::gt, 80, 5 * kMicrosPerMinute, 5, "ticket", "", ""},
   };
+  // The seed's fourth threshold, tenant quota utilisation over 90 %, is one rule per tenant.
+  for (const std::string& t : tenant_ids_)
+    m.rules.push_back({"quota-" + t, "quota_utilization_percent", CompareOp::gt, 90, 5 * kMicrosPerMinute, 5, "ticket", t, ""});
   const Value* v = root.find("monitoring");
   if (!v) return;
   const std::string p = "$.monitoring";

@@ -612,13 +612,17 @@ TEST_CASE("defaults follow SCENARIO_FORMAT.md", "[loader]") {
     CHECK(s.monitoring.scrape_interval == 15 * kMicrosPerSecond);
     CHECK(s.monitoring.retention == 24 * kMicrosPerHour);
     CHECK_FALSE(s.monitoring.rules_given);
-    REQUIRE(s.monitoring.rules.size() == 3);
+    REQUIRE(s.monitoring.rules.size() == 3 + s.tenants.size());
     CHECK(s.monitoring.rules[0].metric == "error_rate_percent");
     CHECK(s.monitoring.rules[0].value == 5);
     CHECK(s.monitoring.rules[1].metric == "latency_avg_ms");
     CHECK(s.monitoring.rules[1].value == 1000);
     CHECK(s.monitoring.rules[2].metric == "cpu_utilization");
     CHECK(s.monitoring.rules[2].value == 80);
+    // The seed's tenant quota threshold, one rule per tenant.
+    CHECK(s.monitoring.rules[3].metric == "quota_utilization_percent");
+    CHECK(s.monitoring.rules[3].tenant == s.tenants[0].id);
+    CHECK(s.monitoring.rules[3].value == 90);
   }
   SECTION("burn-rate alerts: the SRE workbook's three windows") {
     const auto& b = s.alerting.burn_rate;
