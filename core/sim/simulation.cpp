@@ -6,6 +6,9 @@
 // [SECTION] Event loop
 // [SECTION] Request path
 // [SECTION] Queues
+// [SECTION] Monitoring
+// [SECTION] Scaling
+// [SECTION] Fleet
 // [SECTION] Metrics and logging
 #include "sim/simulation.h"
 
@@ -656,6 +659,14 @@ void Simulation::on_notify() {
 
 // [SECTION] Scaling
 
+int Simulation::serving_instances(const Pool& p) {
+  // Starting and ready instances: the pool's size as scaling sees it (draining ones are on
+  // their way out).
+  int draining = 0;
+  for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
+  return p.live_instances - draining;
+}
+
 void Simulation::setup_scaling() {
   for (const ScalingSpec& spec : scenario_.scaling) {
     const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(spec.service_index)];
@@ -700,11 +711,7 @@ void Simulation::on_scaling_eval(std::uint32_t index) {
   p.eval_arrivals = 0;
   p.eval_since = now_;
 
-  const int current = p.live_instances - [&] {
-    int draining = 0;
-    for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
-    return draining;
-  }();
+  const int current = serving_instances(p);
   std::vector<scaling::ScalingDecision> extra;
   // Target tracking (the Kubernetes HPA): its recommendation joins the consolidation.
   for (auto& hpa : sc.hpa) {
@@ -738,11 +745,7 @@ void Simulation::resize_pool(int pool, int target, const std::string& policy, co
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
   target = std::max(spec.instances_min, std::min(spec.instances_max, target));
-  const int from = p.live_instances - [&] {
-    int draining = 0;
-    for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
-    return draining;
-  }();
+  const int from = serving_instances(p);
   if (target == from) return;
   if (target > from) {
     for (int k = from; k < target; ++k) start_instance(pool);

@@ -240,6 +240,7 @@ class Simulation {
   };
   std::vector<PoolScaler> scalers_;
   void setup_scaling();
+  static int serving_instances(const Pool& p);
   void on_scaling_eval(std::uint32_t scaler);
   OperationalSnapshot operational_;  // the last scrape's figures, for the operational provider
 
