@@ -77,7 +77,12 @@ const std::vector<MetricInfo>& metric_catalog() {
        "context provider look-ups that failed (cumulative)"},
       {MetricId::context_denials, "context_denials", kGlobal | kTenant, true,
        "context entries withheld from a user by scope or access control (cumulative)"},
-      {MetricId::performance_score, "performance_score", kGlobal, false, "performance analysis score, 0 to 100"},
+      {MetricId::performance_score, "performance_score", kGlobal | kService, true,
+       "the performance engine's score, 0 to 100, of each scrape interval's CPU, memory, average latency and queue "
+       "depth; over a run, the time average of the intervals' scores"},
+      {MetricId::forecast_error_percent, "forecast_error_percent", kService, true,
+       "the predictive engine's weighted absolute percentage error over its last day of evaluated forecasts (0 before "
+       "the first, or without a predictive engine)"},
       {MetricId::budget_remaining_percent, "budget_remaining_percent", kSlo, false, "error budget left"},
       {MetricId::burn_rate, "burn_rate", kSlo, false, "error ratio / (1 - target)"},
       {MetricId::compliant, "compliant", kSlo, false, "1 when the SLO is met over its window"},

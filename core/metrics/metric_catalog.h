@@ -60,6 +60,7 @@ enum class MetricId {
   context_failures,
   context_denials,
   performance_score,
+  forecast_error_percent,
   budget_remaining_percent,
   burn_rate,
   compliant,

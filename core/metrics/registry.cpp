@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "performance/performance.h"
 #include "scenario/scenario.h"
 
 namespace opsim {
@@ -35,6 +36,8 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   memory_ready_mb_us += o.memory_ready_mb_us;
   queue_len_us += o.queue_len_us;
   cost_usd += o.cost_usd;
+  performance_score_us += o.performance_score_us;
+  scored_us += o.scored_us;
 }
 
 void WindowCounters::add(const WindowCounters& o) {
@@ -107,6 +110,8 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   std::vector<WindowCounters> interval;
   interval.reserve(1 + tenants_.size() + services_.size());
   auto close = [&](ScopeStats& s) {
+    s.window.performance_score_us = window_performance_score(s.window, elapsed) * static_cast<double>(elapsed);
+    s.window.scored_us = static_cast<double>(elapsed);
     interval.push_back(s.window);
     s.total.add(s.window);
   };
@@ -120,8 +125,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
     const std::size_t slot = c.scope == kGlobal ? 0
                              : c.scope == kTenant ? 1 + static_cast<std::size_t>(c.index)
                                                   : 1 + tenants_.size() + static_cast<std::size_t>(c.index);
-    row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s.instances_now,
-                             s.quota, s.billing);
+    row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s);
   }
   auto finish = [](ScopeStats& s) {
     s.total_latency.merge(s.window_latency);
@@ -138,12 +142,10 @@ void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounte
   // The global window is rebuilt on the side so that reading a summary changes nothing.
   WindowCounters global_window;
   LatencyHistogram global_latency;
-  std::int64_t instances = 0;
   for (std::size_t i = 0; i < services_.size(); ++i) {
     global_window.add_counts(services_[i].window);
     global_window.add_counts(pending[i]);
     global_latency.merge(services_[i].window_latency);
-    instances += services_[i].instances_now;
   }
   global_window.queue_max = global_.window.queue_max;
   global_window.instances_max = global_.window.instances_max;
@@ -152,17 +154,25 @@ void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounte
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& c = columns_[i];
     const ScopeStats& s = stats_of(c);
-    WindowCounters all = s.total;
+    WindowCounters open;  // the interval not closed yet
     if (c.scope == kGlobal) {
-      all.add(global_window);
+      open = global_window;
     } else {
-      all.add(s.window);
-      if (c.scope == kService) all.add(pending[static_cast<std::size_t>(c.index)]);
-      if (c.scope == kTenant) all.add(pending_tenants[static_cast<std::size_t>(c.index)]);
+      open = s.window;
+      if (c.scope == kService) open.add(pending[static_cast<std::size_t>(c.index)]);
+      if (c.scope == kTenant) open.add(pending_tenants[static_cast<std::size_t>(c.index)]);
     }
+    // The open interval's score counts for the time it has run.
+    const double open_us = static_cast<double>(elapsed) - s.total.scored_us;
+    if (c.metric == MetricId::performance_score && open_us > 0) {
+      open.performance_score_us = window_performance_score(open, static_cast<SimDuration>(open_us)) * open_us;
+      open.scored_us = open_us;
+    }
+    WindowCounters all = s.total;
+    all.add(open);
     const bool is_global = c.scope == kGlobal;
     values[i] = evaluate_metric(c.metric, all, s.total_latency, is_global ? &global_latency : &s.window_latency, elapsed,
-                                all, is_global ? instances : s.instances_now, s.quota, s.billing);
+                                all, s);
   }
 }
 
@@ -172,9 +182,21 @@ double ratio_percent(double part, double whole, double if_empty) { return whole 
 
 }  // namespace
 
+double window_performance_score(const WindowCounters& w, SimDuration elapsed) {
+  performance::Inputs in;
+  in.cpu_utilization = ratio_percent(w.busy_slot_us, w.ready_slot_us, 0.0);
+  in.memory_utilization = ratio_percent(w.memory_used_mb_us, w.memory_ready_mb_us, 0.0);
+  in.latency_avg_ms = w.succeeded ? static_cast<double>(w.latency_sum_us) / static_cast<double>(w.succeeded) / 1000.0 : 0.0;
+  in.queue_depth = elapsed > 0 ? w.queue_len_us / static_cast<double>(elapsed) : 0.0;
+  return performance::score(in);
+}
+
 double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cum,
-                       std::int64_t instances_now, const QuotaSpec* quota, const BillingSpec* billing) {
+                       const ScopeStats& scope) {
+  const std::int64_t instances_now = scope.instances_now;
+  const QuotaSpec* quota = scope.quota;
+  const BillingSpec* billing = scope.billing;
   const double completed = static_cast<double>(r.succeeded + r.failed);
   const double elapsed_us = static_cast<double>(elapsed);
   auto quantile_ms = [&](double q) {
@@ -241,6 +263,10 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
       if (m == MetricId::quota_cpu_percent) return cpu;
       return std::max(conc, std::max(mem, cpu));
     }
+    case MetricId::performance_score:
+      // A row: the interval's own score (computed when it closed); a run: the time average.
+      return r.scored_us > 0 ? r.performance_score_us / r.scored_us : 100.0;
+    case MetricId::forecast_error_percent: return scope.forecast_error_percent;
     default: return 0.0;  // names of subsystems this version does not simulate (not columns)
   }
 }

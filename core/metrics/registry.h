@@ -34,6 +34,9 @@ struct WindowCounters {
   double memory_used_mb_us = 0, memory_ready_mb_us = 0;
   double queue_len_us = 0;
   double cost_usd = 0;
+  // performance_score x interval length, summed over closed scrape intervals, and their
+  // length: a run's score is the time average of its intervals' scores.
+  double performance_score_us = 0, scored_us = 0;
   // A tenant's reserved quota over time.
   double concurrent_agents_us = 0, memory_reserved_mb_us = 0, cpu_reserved_cores_us = 0;
   // Maxima combine by max, not by sum.
@@ -54,6 +57,7 @@ struct ScopeStats {
   LatencyHistogram window_latency, total_latency;
   // Gauges, instantaneous.
   std::int64_t instances_now = 0;
+  double forecast_error_percent = 0;  // a service's predictive engine, set at its evaluations
   const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
   const BillingSpec* billing = nullptr;  // a tenant's, for billing_usd
 
@@ -100,10 +104,13 @@ class MetricRegistry {
   std::vector<ScopeStats> tenants_, services_;
 };
 
-// One metric's value from a window's counters and latency histogram(s).
+// One metric's value from a window's counters and latency histogram(s), and the scope's
+// gauges, quota and billing.
 double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
-                       std::int64_t instances_now, const QuotaSpec* quota, const BillingSpec* billing);
+                       const ScopeStats& scope);
+// The performance engine's score of a window's figures (see performance/performance.h).
+double window_performance_score(const WindowCounters& w, SimDuration elapsed);
 
 // The last `capacity` time-series rows, in a ring: memory bounded by retention, not duration.
 class SeriesStore {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "json/json.h"
+#include "report/analysis.h"
 
 namespace opsim {
 
@@ -64,6 +65,8 @@ std::string summary_json(const Simulation& sim) {
   s += "  \"metrics\": " + metrics + ",\n";
   // SLOs, incidents and chaos experiments are listed here once their subsystems run.
   s += "  \"slos\": [],\n  \"incidents\": [],\n  \"chaos\": [],\n";
+  s += "  \"scaling\": " + scaling_report_json(scaling_report(sim)) + ",\n";
+  s += "  \"performance\": " + performance_json(analyze_performance(sim, true)) + ",\n";
   s += "  \"objectives\": " + objectives + "\n}\n";
   return s;
 }

@@ -17,7 +17,8 @@ struct ObjectiveResult {
 
 std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const std::vector<double>& summary);
 
-// {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "chaos", "objectives"}
+// {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "chaos", "scaling",
+//  "performance", "objectives"}: the scaling report and the performance analysis of the run.
 std::string summary_json(const Simulation& sim);
 // The "metrics" object of summary.json alone ({"name": value, ...}), from summary values.
 std::string metrics_json(const Simulation& sim, const std::vector<double>& values, bool pretty);

@@ -65,6 +65,9 @@ class HpaController {
   HpaDecision recommend(SimTime now, int current, int ready, double metric_value);
 
   const ScalingPolicySpec& spec() const { return spec_; }
+  // A live change of target, tolerance or behaviour; the recommendation and event
+  // histories stay, so stabilisation windows and rate limits carry on across it.
+  void update_spec(const ScalingPolicySpec& spec) { spec_ = spec; }
   int min_instances() const { return min_; }
   int max_instances() const { return max_; }
 

@@ -17,6 +17,18 @@ SimTime floor_div(SimTime a, SimDuration b) {
 
 PredictiveEngine::PredictiveEngine(const PredictiveSpec& spec, Calendar calendar) : spec_(spec), calendar_(calendar) {}
 
+void PredictiveEngine::update_spec(const PredictiveSpec& spec) {
+  // A new method or lead makes the pending forecasts and the error window another
+  // forecaster's: the accuracy (and so the confidence) starts again; the history stays.
+  const bool new_forecaster = spec.method != spec_.method || spec.lead != spec_.lead;
+  spec_ = spec;
+  if (!new_forecaster) return;
+  pending_.clear();
+  errors_.clear();
+  err_sum_ = actual_sum_ = 0;
+  have_last_forecast_ = false;
+}
+
 void PredictiveEngine::observe(SimTime t, double value) {
   if (!std::isfinite(value)) return;
   if (!points_.empty() && t < points_.back().at) return;
@@ -35,16 +47,16 @@ void PredictiveEngine::observe(SimTime t, double value) {
     const Pending p = pending_.front();
     pending_.pop_front();
     if (auto actual = value_near(p.target)) {
-      errors_.push_back({std::fabs(p.value - *actual), std::fabs(*actual)});
+      errors_.push_back({p.target, p.value, *actual});
       if (errors_.size() > kErrorWindow) errors_.pop_front();
       changed = true;
     }
   }
   if (changed) {
     err_sum_ = actual_sum_ = 0;
-    for (const Error& e : errors_) {
-      err_sum_ += e.abs_error;
-      actual_sum_ += e.abs_actual;
+    for (const ScoredForecast& e : errors_) {
+      err_sum_ += std::fabs(e.forecast - e.actual);
+      actual_sum_ += std::fabs(e.actual);
     }
   }
 
@@ -255,14 +267,15 @@ std::optional<ScalingDecision> predictive_decision(SimTime now, const Forecast& 
         ".");
     return std::nullopt;
   }
-  if (!(f.peak > spec.threshold)) {
-    say("The forecast peak " + format_number(f.peak) + " is not above the threshold of " +
-        format_number(spec.threshold) + ".");
+  // The peak spread over the current instances, against the threshold per instance.
+  const double per_instance = current > 0 ? instances_for_value * f.peak / current : f.peak;
+  if (!(per_instance > spec.threshold)) {
+    say("The forecast peak " + format_number(f.peak) + " is " + format_number(per_instance) + " per instance on " +
+        std::to_string(current) + ", not above the threshold of " + format_number(spec.threshold) + ".");
     return std::nullopt;
   }
   const double wanted = std::ceil(instances_for_value * f.peak / spec.threshold);
-  int to = wanted >= static_cast<double>(max_instances) ? max_instances : static_cast<int>(wanted);
-  to = std::min(max_instances, std::max(to, current + 1));
+  const int to = wanted >= static_cast<double>(max_instances) ? max_instances : std::max(current + 1, static_cast<int>(wanted));
   if (to <= current) {
     say("The forecast peak " + format_number(f.peak) + " is above the threshold but the count is at its maximum of " +
         std::to_string(current) + ".");

@@ -49,6 +49,13 @@ struct ForecastPoint {
   double value = 0;
 };
 
+// A forecast whose time has come: what was forecast for `at` (lead ahead) and what was
+// observed there.
+struct ScoredForecast {
+  SimTime at = 0;
+  double forecast = 0, actual = 0;
+};
+
 struct Forecast {
   bool valid = false;
   std::string note;          // why there is no forecast, when !valid
@@ -80,8 +87,16 @@ class PredictiveEngine {
   double error_percent() const;
   double confidence() const;
   std::size_t evaluated_forecasts() const { return errors_.size(); }
+  // The last kErrorWindow scored forecasts, oldest first (the forecast line beside the
+  // actual one).
+  const std::deque<ScoredForecast>& scored() const { return errors_; }
   std::size_t history_points() const { return points_.size(); }
+  // The one-minute history: time of the minute's first observation and its mean.
+  SimTime history_time(std::size_t i) const { return points_[i].at; }
+  double history_value(std::size_t i) const { return points_[i].value(); }
   const PredictiveSpec& spec() const { return spec_; }
+  // A live change (the UI's what-if). Switching method or lead restarts the accuracy.
+  void update_spec(const PredictiveSpec& spec);
 
  private:
   struct Point {
@@ -101,9 +116,6 @@ class PredictiveEngine {
     SimTime target;
     double value;
   };
-  struct Error {
-    double abs_error, abs_actual;
-  };
   bool build_model(SimTime now, Model& m, std::string& note) const;
   double seasonal(const Model& m, SimTime t) const;
   double daily_at(const Model& m, SimTime t) const;
@@ -114,15 +126,16 @@ class PredictiveEngine {
   Calendar calendar_;
   std::deque<Point> points_;
   std::deque<Pending> pending_;
-  std::deque<Error> errors_;
+  std::deque<ScoredForecast> errors_;
   double err_sum_ = 0, actual_sum_ = 0;  // recomputed when the window moves
   bool have_last_forecast_ = false;
   SimTime last_forecast_ = 0;
 };
 
 // The seed's predictive decision made proportional: when the forecast is valid, its
-// confidence >= min_confidence and its peak is above the threshold, scale out to
-// ceil(instances_for_value x peak / threshold), at least current + 1, at most max.
+// confidence >= min_confidence and its peak per current instance
+// (instances_for_value x peak / current) is above the threshold, scale out to
+// ceil(instances_for_value x peak / threshold), at most max.
 // `instances_for_value` is the instance count the forecast metric refers to: pass the
 // current count when the engine observes a per-instance average at that count, 1 when
 // it observes a total (e.g. utilisation summed over the instances). Returns nothing (and

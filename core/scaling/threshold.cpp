@@ -121,9 +121,17 @@ std::optional<ScalingDecision> ThresholdPolicy::evaluate(SimTime now, int curren
     return std::nullopt;
   }
   const int to = out ? std::min(max_, current + spec_.scale_increment) : std::max(min_, current - spec_.scale_increment);
+  // A vertical policy counts size steps (indices into size_factors), not instances.
+  const bool vertical = spec_.direction == ScalingPolicySpec::Direction::vertical;
+  auto size = [&](int i) { return "size x" + format_number(spec_.size_factors[static_cast<std::size_t>(i)]); };
+  const char* verb = vertical ? (out ? "up" : "down") : (out ? "out" : "in");
   if (to == current) {
-    say(name + " " + format_number(v) + " asks to scale " + (out ? "out" : "in") + " but the count is at its " +
-        (out ? "maximum" : "minimum") + " of " + std::to_string(current) + ".");
+    if (vertical)
+      say(name + " " + format_number(v) + " asks to scale " + verb + " but the instances are at their " +
+          (out ? "largest " : "smallest ") + size(current) + ".");
+    else
+      say(name + " " + format_number(v) + " asks to scale " + verb + " but the count is at its " +
+          (out ? "maximum" : "minimum") + " of " + std::to_string(current) + ".");
     return std::nullopt;
   }
   ScalingDecision d;
@@ -133,15 +141,34 @@ std::optional<ScalingDecision> ThresholdPolicy::evaluate(SimTime now, int curren
   d.policy_id = spec_.id;
   d.reason = name + " " + format_number(v) + " has been " + (out ? "above " : "below ") +
              format_number(out ? spec_.threshold_up : spec_.threshold_down) + " " + times(streak) + ", so policy " +
-             spec_.id + " scales " + (out ? "out" : "in") + " from " + std::to_string(current) + " to " +
-             std::to_string(to) + " instances.";
+             spec_.id + " scales " + verb + " from " +
+             (vertical ? size(current) + " to " + size(to) + " by a rolling restart."
+                       : std::to_string(current) + " to " + std::to_string(to) + " instances.");
   return d;
 }
 
-ThresholdScaler::ThresholdScaler(const ScalingSpec& spec, int min_instances, int max_instances)
+ThresholdScaler::ThresholdScaler(const ScalingSpec& spec, int min_instances, int max_instances,
+                                 ScalingPolicySpec::Direction direction)
     : spec_(spec), min_(std::max(0, min_instances)), max_(std::max(std::max(0, min_instances), max_instances)) {
   for (const auto& p : spec_.policies)
-    if (p.kind == ScalingPolicySpec::Kind::threshold) policies_.emplace_back(p, min_, max_);
+    if (p.kind == ScalingPolicySpec::Kind::threshold && p.direction == direction) policies_.emplace_back(p, min_, max_);
+}
+
+void ThresholdScaler::update(const ScalingSpec& spec) {
+  spec_.max_events_per_hour = spec.max_events_per_hour;
+  spec_.cost_optimization = spec.cost_optimization;
+  for (const ScalingPolicySpec& changed : spec.policies)
+    for (ThresholdPolicy& p : policies_)
+      if (p.spec().id == changed.id) p.update_spec(changed);
+}
+
+void ThresholdPolicy::update_spec(const ScalingPolicySpec& spec) {
+  // Breach counts and the last action stay: the new thresholds judge the next values, and
+  // a cooldown in progress is measured with the new length from the same start. A
+  // schedule is a plan fixed at load, so only the figures change.
+  std::vector<ScheduleStep> schedule = std::move(spec_.schedule);
+  spec_ = spec;
+  spec_.schedule = std::move(schedule);
 }
 
 int ThresholdScaler::events_in_last_hour(SimTime now) const {

@@ -63,6 +63,9 @@ class ThresholdPolicy {
   // A decision this policy proposed (or one in the same direction) was applied at `now`.
   void on_applied(SimTime now);
 
+  // A live change of the policy's figures (the UI's what-if), effective from the next
+  // evaluation.
+  void update_spec(const ScalingPolicySpec& spec);
   bool in_cooldown(SimTime now) const;
   int breaches_up() const { return up_; }
   int breaches_down() const { return down_; }
@@ -82,8 +85,14 @@ class ThresholdPolicy {
 
 class ThresholdScaler {
  public:
-  // Takes the threshold-kind policies of `spec` (target_tracking ones are the HPA's).
-  ThresholdScaler(const ScalingSpec& spec, int min_instances, int max_instances);
+  // Takes the threshold-kind policies of `spec` in one direction (target_tracking ones are
+  // the HPA's). A vertical scaler counts size steps: min 0, max the last size index.
+  ThresholdScaler(const ScalingSpec& spec, int min_instances, int max_instances,
+                  ScalingPolicySpec::Direction direction = ScalingPolicySpec::Direction::horizontal);
+  // A live change (the UI's what-if): the section's cap and cost optimisation, and the
+  // figures of each of this scaler's policies, matched by id; effective from the next
+  // evaluation.
+  void update(const ScalingSpec& spec);
 
   struct Outcome {
     std::optional<ScalingDecision> decision;  // the change to apply now, if any

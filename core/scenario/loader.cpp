@@ -397,6 +397,7 @@ class Loader {
   void matchers(const Value& v, const std::string& path, Matchers& m);
   void scaling(const Value& root);
   void scaling_one(const Value& v, const std::string& path, ScalingSpec& sc);
+  void vertical_sizes(const Value& pv, const std::string& pp, ScalingPolicySpec& sp);
   void behavior_rules(const Value& v, const std::string& path, BehaviorRulesSpec& b);
   void slos(const Value& root);
   void alerting(const Value& root);
@@ -1024,6 +1025,31 @@ void Loader::behavior_rules(const Value& v, const std::string& p, BehaviorRulesS
   });
 }
 
+void Loader::vertical_sizes(const Value& pv, const std::string& pp, ScalingPolicySpec& sp) {
+  read_enum(pv, pp, "direction", sp.direction, {"horizontal", "vertical"});
+  const bool vertical = sp.direction == ScalingPolicySpec::Direction::vertical;
+  const Value* fv = pv.find("size_factors");
+  if (fv && !vertical) {
+    expected(*fv, join(pp, "size_factors"), "no size_factors unless \"direction\" is \"vertical\"");
+    return;
+  }
+  if (!vertical) return;
+  read_array(pv, pp, "size_factors", true, 2, 16, "kMaxSizeFactors", [&](const Value& f, const std::string& fp) {
+    if (f.type != Type::number || !(f.number > 0) || f.number > 64) {
+      expected(f, fp, "a number above 0 and at most 64");
+      return;
+    }
+    if (!sp.size_factors.empty() && !(f.number > sp.size_factors.back())) {
+      expected(f, fp, "a factor above the previous one (" + num_text(sp.size_factors.back()) + "): factors ascend");
+      return;
+    }
+    sp.size_factors.push_back(f.number);
+  });
+  if (sp.size_factors.size() >= 2 &&
+      std::find(sp.size_factors.begin(), sp.size_factors.end(), 1.0) == sp.size_factors.end())
+    expected(*fv, join(pp, "size_factors"), "factors that include 1 (the service's instance as written, where it starts)");
+}
+
 void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) {
   if (!object(v, p, {"service", "evaluation_interval", "max_events_per_hour", "cost_optimization", "policies",
                      "predictive"}))
@@ -1054,14 +1080,18 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
       // custom trigger names its metric.
       bool fields_ok;
       if (sp.trigger == ScalingTrigger::schedule)
-        fields_ok = object(pv, pp, {"id", "kind", "trigger", "schedule", "cooldown", "evaluation_periods", "scale_increment"});
+        fields_ok = object(pv, pp, {"id", "kind", "trigger", "schedule", "cooldown", "evaluation_periods", "scale_increment",
+                                    "direction"});
       else if (sp.trigger == ScalingTrigger::custom)
         fields_ok = object(pv, pp, {"id", "kind", "trigger", "metric", "threshold_up", "threshold_down", "cooldown",
-                                    "evaluation_periods", "scale_increment"});
+                                    "evaluation_periods", "scale_increment", "direction", "size_factors"});
       else
         fields_ok = object(pv, pp, {"id", "kind", "trigger", "threshold_up", "threshold_down", "cooldown",
-                                    "evaluation_periods", "scale_increment"});
+                                    "evaluation_periods", "scale_increment", "direction", "size_factors"});
       if (!fields_ok) return;
+      vertical_sizes(pv, pp, sp);
+      if (sp.trigger == ScalingTrigger::schedule && sp.direction == ScalingPolicySpec::Direction::vertical)
+        expected(*pv.find("direction"), join(pp, "direction"), "\"horizontal\" (a schedule sets instance counts)");
       read_id(pv, pp, "id", sp.id);
       if (sp.trigger == ScalingTrigger::custom) {
         if (read_string(pv, pp, "metric", sp.metric, true)) check_metric(pv, pp, "metric", sp.metric);

@@ -246,6 +246,13 @@ struct ScalingPolicySpec {
   int evaluation_periods = 2;
   int scale_increment = 1;
   std::vector<ScheduleStep> schedule;
+  // The seed's directions: horizontal changes the instance count (scale out / in),
+  // vertical the instance size (scale up / down) through a rolling restart. A vertical
+  // policy steps through `size_factors` (ascending, containing 1, the service's `instance`
+  // as written): a factor multiplies the instance's concurrency, cpu_cores, memory_mb and
+  // cost_per_hour; scale_increment counts steps.
+  enum class Direction { horizontal, vertical } direction = Direction::horizontal;
+  std::vector<double> size_factors;
   // target_tracking (Kubernetes HPA defaults)
   double target = 60;
   double tolerance = 0.1;

@@ -26,6 +26,13 @@ namespace {
 // bound stays close to a varying rate, long enough that segment changes cost nothing.
 constexpr SimDuration kArrivalSegment = 5 * kMicrosPerMinute;
 
+// The time-series column a rule reads: its metric in its tenant's or service's scope.
+std::string rule_metric_name(const RuleSpec& rule) {
+  const std::string scope = !rule.tenant.empty()    ? "tenant." + rule.tenant + "."
+                            : !rule.service.empty() ? "service." + rule.service + "."
+                                                    : "";
+  return scope + rule.metric;
+}
 
 }  // namespace
 
@@ -62,12 +69,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
   schedule_faults();
   setup_scaling();
-  for (const RuleSpec& rule : scenario_.monitoring.rules) {
-    const std::string scope = !rule.tenant.empty()    ? "tenant." + rule.tenant + "."
-                              : !rule.service.empty() ? "service." + rule.service + "."
-                                                      : "";
-    rule_column_.push_back(registry_.find(scope + rule.metric));
-  }
+  for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
                          .field("scenario", scenario_.name)
@@ -91,10 +93,20 @@ void Simulation::build_pools() {
     p.service = service;
     p.owner_tenant = owner;
     // Instances present at the start are ready: the scenario describes a running fleet.
-    p.instances.assign(static_cast<std::size_t>(spec.instances_initial), Instance{});
-    p.usable_concurrency = spec.concurrency;
+    // A vertical policy of the service's scaling section gives the pool its sizes; it
+    // starts at factor 1 (the instance as written).
+    p.size_factors = {1.0};
+    for (const ScalingSpec& sc : scenario_.scaling)
+      if (sc.service_index == service)
+        for (const ScalingPolicySpec& pol : sc.policies)
+          if (pol.direction == ScalingPolicySpec::Direction::vertical) p.size_factors = pol.size_factors;
+    p.size = static_cast<int>(std::find(p.size_factors.begin(), p.size_factors.end(), 1.0) - p.size_factors.begin());
+    Instance first;
+    first.size = p.size;
+    first.slots = slots_for(p, p.size);
+    p.instances.assign(static_cast<std::size_t>(spec.instances_initial), first);
     p.live_instances = p.ready_instances = spec.instances_initial;
-    p.ready_slots = p.free_slots = spec.instances_initial * spec.concurrency;
+    p.ready_slots = p.free_slots = spec.instances_initial * first.slots;
     p.memory_ready_mb = p.ready_instances * spec.memory_mb;
     p.cost_usd_per_us = static_cast<double>(p.live_instances) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
     p.flows.resize(1);
@@ -202,12 +214,14 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
       break;
     }
     case FaultType::capacity_loss: {
-      const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(f.service_index)];
-      const int usable = start ? static_cast<int>(std::floor(spec.concurrency * (100.0 - f.concurrency_percent) / 100.0))
-                               : spec.concurrency;
+      const double usable_percent = start ? 100.0 - f.concurrency_percent : 100.0;
+      int slots = 0;
       for (std::size_t pi = 0; pi < pools_.size(); ++pi)
-        if (pools_[pi].service == f.service_index) set_usable_concurrency(static_cast<int>(pi), usable);
-      w.field("type", "capacity_loss").field("service", f.service).field("slots_per_instance", usable);
+        if (pools_[pi].service == f.service_index) {
+          set_capacity_percent(static_cast<int>(pi), usable_percent);
+          slots = slots_for(pools_[pi], pools_[pi].size);
+        }
+      w.field("type", "capacity_loss").field("service", f.service).field("slots_per_instance", slots);
       break;
     }
     default: return;
@@ -456,7 +470,7 @@ int Simulation::pick_instance(const Pool& p) const {
   int best = -1, best_busy = 0;
   for (std::size_t i = 0; i < p.instances.size(); ++i) {
     const Instance& in = p.instances[i];
-    if (in.state != InstanceState::ready || in.busy_slots >= p.usable_concurrency) continue;
+    if (in.state != InstanceState::ready || in.busy_slots >= in.slots) continue;
     if (best < 0 || in.busy_slots < best_busy) {
       best = static_cast<int>(i);
       best_busy = in.busy_slots;
@@ -501,7 +515,7 @@ void Simulation::on_work_done(std::uint32_t id) {
   Instance& in = p.instances[static_cast<std::size_t>(r.instance)];
   in.busy_slots--;
   p.busy_slots--;
-  if (in.state == InstanceState::ready && in.busy_slots < p.usable_concurrency) p.free_slots++;
+  if (in.state == InstanceState::ready && in.busy_slots < in.slots) p.free_slots++;
   p.memory_used_mb -= agent.memory_estimate_mb;
   if (in.state == InstanceState::draining) retire_if_idle(pool, r.instance);
   if (r.cut_off)
@@ -645,6 +659,16 @@ void Simulation::evaluate_alerts() {
   on_notify();
 }
 
+void Simulation::update_alert_rule(std::size_t rule, const RuleSpec& spec) {
+  alerts_.update_rule(rule, spec);
+  scenario_.monitoring.rules[rule] = spec;
+  rule_column_[rule] = registry_.find(rule_metric_name(spec));
+  json::ObjectWriter w;
+  w.field("rule", spec.id).field("metric", rule_metric_name(spec)).field("op", op_text(spec.op)).field("value", spec.value);
+  w.field("for_s", to_seconds(spec.for_)).field("min_samples", spec.min_samples).field("severity", spec.severity);
+  log("rule_changed", w.str());
+}
+
 void Simulation::on_notify() {
   if (notify_at_ == now_) notify_at_ = -1;
   std::vector<Notification> due;
@@ -662,13 +686,16 @@ void Simulation::on_notify() {
 int Simulation::serving_instances(const Pool& p) {
   // Starting and ready instances: the pool's size as scaling sees it (draining ones are on
   // their way out).
+  // A rolling restart's surge instance is not counted: it replaces one already counted.
   int draining = 0;
   for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
-  return p.live_instances - draining;
+  return p.live_instances - draining - p.surge_starting;
 }
 
 void Simulation::setup_scaling() {
-  for (const ScalingSpec& spec : scenario_.scaling) {
+  pool_stats_.resize(pools_.size());
+  for (std::size_t section = 0; section < scenario_.scaling.size(); ++section) {
+    const ScalingSpec& spec = scenario_.scaling[section];
     const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(spec.service_index)];
     for (std::size_t pi = 0; pi < pools_.size(); ++pi) {
       if (pools_[pi].service != spec.service_index) continue;
@@ -677,12 +704,17 @@ void Simulation::setup_scaling() {
       pools_[pi].scaled = true;
       sc.spec = &spec;
       sc.threshold = std::make_unique<scaling::ThresholdScaler>(spec, service.instances_min, service.instances_max);
+      const int sizes = static_cast<int>(pools_[pi].size_factors.size());
+      if (sizes > 1)
+        sc.vertical = std::make_unique<scaling::ThresholdScaler>(spec, 0, sizes - 1,
+                                                                 ScalingPolicySpec::Direction::vertical);
       for (const ScalingPolicySpec& p : spec.policies)
         if (p.kind == ScalingPolicySpec::Kind::target_tracking)
           sc.hpa.push_back(std::make_unique<scaling::HpaController>(p, service.instances_min, service.instances_max));
       if (spec.predictive.enabled)
         sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
       scalers_.push_back(std::move(sc));
+      scaler_notes_.emplace_back();
       events_.push(spec.evaluation_interval, kScalingEval, static_cast<std::uint32_t>(scalers_.size() - 1));
     }
   }
@@ -723,20 +755,115 @@ void Simulation::on_scaling_eval(std::uint32_t index) {
   }
   // Predictive: it learns the load in busy slots' worth of utilisation, which does not fall
   // when the fleet grows, and proposes a size ahead of the forecast peak.
-  if (sc.predictive && values.cpu_utilization) {
+  if (sc.predictive && sc.spec->predictive.enabled && values.cpu_utilization) {
     sc.predictive->observe(now_, *values.cpu_utilization * p.ready_instances);
     const scaling::Forecast f = sc.predictive->forecast(now_);
     const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(p.service)];
     if (auto d = scaling::predictive_decision(now_, f, sc.spec->predictive, current, service.instances_max, 1.0))
       extra.push_back(*d);
+    // The service's figure is its least accurate pool's.
+    double worst = 0;
+    for (const PoolScaler& other : scalers_)
+      if (other.predictive && pools_[static_cast<std::size_t>(other.pool)].service == p.service)
+        worst = std::max(worst, other.predictive->error_percent());
+    registry_.service(p.service).forecast_error_percent = worst;
   }
   const scaling::ThresholdScaler::Outcome out = sc.threshold->evaluate(now_, current, values, extra);
+  std::string& note = scaler_notes_[index];
+  note = out.note;
   if (out.decision && out.decision->to != current) {
     resize_pool(sc.pool, out.decision->to, out.decision->policy_id, out.decision->reason);
     registry_.service(p.service).window.scaling_events++;
+    note = out.decision->reason;
+  }
+  // Vertical: one size change at a time; the next waits for the rolling restart to end.
+  if (sc.vertical && !p.rolling) {
+    const scaling::ThresholdScaler::Outcome v = sc.vertical->evaluate(now_, p.size, values);
+    if (v.decision && v.decision->to != p.size) {
+      resize_instances(sc.pool, v.decision->to, v.decision->policy_id, v.decision->reason);
+      registry_.service(p.service).window.scaling_events++;
+      note += (note.empty() ? "" : " ") + v.decision->reason;
+    }
   }
   const SimTime next = now_ + sc.spec->evaluation_interval;
   if (next <= end_time()) events_.push(next, kScalingEval, index);
+}
+
+void Simulation::update_scaling(std::size_t section, const ScalingSpec& changed) {
+  ScalingSpec& spec = scenario_.scaling[section];
+  spec.evaluation_interval = changed.evaluation_interval;
+  spec.max_events_per_hour = changed.max_events_per_hour;
+  spec.cost_optimization = changed.cost_optimization;
+  for (const ScalingPolicySpec& c : changed.policies)
+    for (ScalingPolicySpec& mine : spec.policies) {
+      if (mine.id != c.id || mine.kind != c.kind) continue;
+      const ScalingTrigger trigger = mine.trigger;
+      const ScalingPolicySpec::Direction direction = mine.direction;
+      const std::vector<double> sizes = mine.size_factors;
+      const std::vector<ScheduleStep> schedule = mine.schedule;
+      const std::string metric = mine.metric;
+      mine = c;
+      mine.trigger = trigger;
+      mine.direction = direction;
+      mine.size_factors = sizes;
+      mine.schedule = schedule;
+      mine.metric = metric;
+    }
+  spec.predictive = changed.predictive;
+  spec.predictive.metric = scenario_.scaling[section].predictive.metric;
+  for (PoolScaler& sc : scalers_) {
+    if (sc.spec != &spec) continue;
+    sc.threshold->update(spec);
+    if (sc.vertical) sc.vertical->update(spec);
+    for (auto& hpa : sc.hpa)
+      for (const ScalingPolicySpec& pol : spec.policies)
+        if (pol.id == hpa->spec().id) hpa->update_spec(pol);
+    if (sc.predictive)
+      sc.predictive->update_spec(spec.predictive);
+    else if (spec.predictive.enabled)
+      sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
+  }
+  json::ObjectWriter w;
+  w.field("service", spec.service).field("max_events_per_hour", spec.max_events_per_hour);
+  w.field("cost_optimization", spec.cost_optimization).field("predictive", spec.predictive.enabled);
+  std::string policies;
+  for (const ScalingPolicySpec& pol : spec.policies) {
+    policies += (policies.empty() ? "" : "; ") + pol.id + ": ";
+    if (pol.kind == ScalingPolicySpec::Kind::target_tracking)
+      policies += "target " + scaling::format_number(pol.target) + ", tolerance " + scaling::format_number(pol.tolerance);
+    else
+      policies += "up " + scaling::format_number(pol.threshold_up) + ", down " + scaling::format_number(pol.threshold_down) +
+                  ", cooldown " + format_duration(pol.cooldown) + ", periods " + std::to_string(pol.evaluation_periods) +
+                  ", increment " + std::to_string(pol.scale_increment);
+  }
+  w.field("policies", policies);
+  log("policy_changed", w.str());
+}
+
+Simulation::ScalerView Simulation::scaler_view(std::size_t i) const {
+  const PoolScaler& sc = scalers_[i];
+  ScalerView v;
+  v.pool = sc.pool;
+  v.section = static_cast<std::size_t>(sc.spec - scenario_.scaling.data());
+  v.predictive = sc.predictive.get();
+  v.last_note = scaler_notes_[i];
+  return v;
+}
+
+void Simulation::record_scaling(int pool, const std::string& kind, double from, double to, const std::string& policy,
+                                const std::string& reason) {
+  PoolScalingStats& st = pool_stats_[static_cast<std::size_t>(pool)];
+  if (kind == "scale_out") ++st.scale_out;
+  if (kind == "scale_in") ++st.scale_in;
+  if (kind == "scale_up") ++st.scale_up;
+  if (kind == "scale_down") ++st.scale_down;
+  if (policy == "predictive") ++st.predictive;
+  st.last_at = now_;
+  auto it = std::find_if(st.by_policy.begin(), st.by_policy.end(), [&](const auto& e) { return e.first == policy; });
+  if (it == st.by_policy.end()) st.by_policy.emplace_back(policy, 1);
+  else ++it->second;
+  scaling_records_.push_back({now_, pool, kind, from, to, policy, reason});
+  if (scaling_records_.size() > kScalingRecords) scaling_records_.pop_front();
 }
 
 // [SECTION] Fleet
@@ -750,29 +877,100 @@ void Simulation::resize_pool(int pool, int target, const std::string& policy, co
   if (target > from) {
     for (int k = from; k < target; ++k) start_instance(pool);
   } else {
-    // Scale in: cancel starting instances first, then drain the least busy ready ones.
+    // Scale in: cancel starting instances first (not a rolling restart's surge), then
+    // drain the least busy ready ones, those of an old size first.
     for (int k = target; k < from; ++k) {
       int pick = -1;
       for (std::size_t i = 0; i < p.instances.size(); ++i)
-        if (p.instances[i].state == InstanceState::starting) pick = static_cast<int>(i);
+        if (p.instances[i].state == InstanceState::starting && !p.instances[i].surge) pick = static_cast<int>(i);
       if (pick < 0)
         for (std::size_t i = 0; i < p.instances.size(); ++i) {
           const Instance& in = p.instances[i];
-          if (in.state == InstanceState::ready &&
-              (pick < 0 || in.busy_slots < p.instances[static_cast<std::size_t>(pick)].busy_slots))
+          if (in.state != InstanceState::ready) continue;
+          if (pick < 0) {
             pick = static_cast<int>(i);
+            continue;
+          }
+          const Instance& best = p.instances[static_cast<std::size_t>(pick)];
+          const bool old = in.size != p.size, best_old = best.size != p.size;
+          if (old != best_old ? old : in.busy_slots < best.busy_slots) pick = static_cast<int>(i);
         }
       if (pick >= 0) drain_instance(pool, pick);
     }
   }
+  advance_rolling(pool);
   json::ObjectWriter w;
   w.field("service", spec.id);
   if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
   w.field("from", from).field("to", target).field("policy", policy).field("reason", reason);
-  log(target > from ? "scale_out" : "scale_in", w.str());
+  const char* kind = target > from ? "scale_out" : "scale_in";
+  log(kind, w.str());
+  record_scaling(pool, kind, from, target, policy, reason);
 }
 
-void Simulation::start_instance(int pool) {
+void Simulation::resize_instances(int pool, int to, const std::string& policy, const std::string& reason) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  const double from_factor = p.size_factors[static_cast<std::size_t>(p.size)];
+  const double to_factor = p.size_factors[static_cast<std::size_t>(to)];
+  const char* kind = to > p.size ? "scale_up" : "scale_down";
+  p.size = to;
+  json::ObjectWriter w;
+  w.field("service", spec.id);
+  if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+  w.field("from_size", from_factor).field("to_size", to_factor);
+  w.field("slots_per_instance", slots_for(p, to)).field("policy", policy).field("reason", reason);
+  log(kind, w.str());
+  record_scaling(pool, kind, from_factor, to_factor, policy, reason);
+  if (!p.rolling) {
+    p.rolling = true;
+    p.rolling_replaced = 0;
+    p.rolling_since = now_;
+    json::ObjectWriter r;
+    r.field("service", spec.id);
+    if (p.owner_tenant >= 0) r.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+    r.field("to_size", to_factor).field("instances", serving_instances(p)).field("max_surge", 1);
+    log("rolling_restart_started", r.str());
+  }
+  advance_rolling(pool);
+}
+
+void Simulation::advance_rolling(int pool) {
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  if (!p.rolling) return;
+  int old = 0;
+  for (const Instance& in : p.instances)
+    old += (in.state == InstanceState::ready || in.state == InstanceState::starting) && in.size != p.size;
+  if (old == 0) {
+    // Every instance has the new size: a surge still starting has nothing left to replace.
+    for (std::size_t i = 0; i < p.instances.size(); ++i)
+      if (p.instances[i].surge) drain_instance(pool, static_cast<int>(i));
+    p.rolling = false;
+    json::ObjectWriter w;
+    w.field("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
+    if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+    w.field("size", p.size_factors[static_cast<std::size_t>(p.size)]).field("instances_replaced", p.rolling_replaced);
+    w.field("took_s", to_seconds(now_ - p.rolling_since));
+    log("rolling_restart_finished", w.str());
+    return;
+  }
+  // An old-size instance still starting serves nobody yet: start a new-size one instead.
+  for (std::size_t i = 0; i < p.instances.size(); ++i)
+    if (p.instances[i].state == InstanceState::starting && p.instances[i].size != p.size) {
+      drain_instance(pool, static_cast<int>(i));
+      start_instance(pool);
+    }
+  // One surge instance at a time (max surge 1, max unavailable 0).
+  bool ready_old = false;
+  for (const Instance& in : p.instances) ready_old |= in.state == InstanceState::ready && in.size != p.size;
+  if (p.surge_starting == 0 && ready_old) {
+    const int slot = start_instance(pool);
+    p.instances[static_cast<std::size_t>(slot)].surge = true;
+    ++p.surge_starting;
+  }
+}
+
+int Simulation::start_instance(int pool) {
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
   integrate_fleet(pool);
@@ -785,6 +983,9 @@ void Simulation::start_instance(int pool) {
   if (slot == p.instances.size()) p.instances.emplace_back();
   Instance& in = p.instances[slot];
   in.busy_slots = 0;
+  in.size = p.size;
+  in.slots = slots_for(p, p.size);
+  in.surge = false;
   in.state = InstanceState::starting;
   ++in.generation;
   ++p.live_instances;
@@ -792,6 +993,7 @@ void Simulation::start_instance(int pool) {
   // An instance costs from the moment it starts, ready or not.
   pending_starts_.push_back({pool, static_cast<int>(slot), in.generation});
   events_.push(now_ + spec.startup, kInstanceReady, static_cast<std::uint32_t>(pending_starts_.size() - 1));
+  return static_cast<int>(slot);
 }
 
 void Simulation::on_instance_ready(std::uint32_t pending) {
@@ -803,10 +1005,27 @@ void Simulation::on_instance_ready(std::uint32_t pending) {
   integrate_fleet(ps.pool);
   in.state = InstanceState::ready;
   ++p.ready_instances;
-  p.ready_slots += p.usable_concurrency;
-  p.free_slots += p.usable_concurrency;
+  p.ready_slots += in.slots;
+  p.free_slots += in.slots;
+  if (in.surge) {
+    // A rolling restart's new instance is serving: one of the old size goes.
+    in.surge = false;
+    --p.surge_starting;
+    int old = -1;
+    for (std::size_t i = 0; i < p.instances.size(); ++i) {
+      const Instance& o = p.instances[i];
+      if (o.state == InstanceState::ready && o.size != p.size &&
+          (old < 0 || o.busy_slots < p.instances[static_cast<std::size_t>(old)].busy_slots))
+        old = static_cast<int>(i);
+    }
+    if (old >= 0) {
+      drain_instance(ps.pool, old);
+      ++p.rolling_replaced;
+    }
+  }
   fleet_changed(ps.pool);
   pull_from_queue(ps.pool);
+  advance_rolling(ps.pool);
 }
 
 void Simulation::drain_instance(int pool, int instance) {
@@ -817,11 +1036,15 @@ void Simulation::drain_instance(int pool, int instance) {
   if (in.state == InstanceState::starting) {
     in.state = InstanceState::gone;
     --p.live_instances;
+    if (in.surge) {
+      in.surge = false;
+      --p.surge_starting;
+    }
   } else if (in.state == InstanceState::ready) {
     in.state = InstanceState::draining;
     --p.ready_instances;
-    p.ready_slots -= p.usable_concurrency;
-    p.free_slots -= std::max(0, p.usable_concurrency - in.busy_slots);
+    p.ready_slots -= in.slots;
+    p.free_slots -= std::max(0, in.slots - in.busy_slots);
     retire_if_idle(pool, instance);
   }
   fleet_changed(pool);
@@ -856,8 +1079,8 @@ void Simulation::crash_instance(int pool, int instance) {
   p.busy_slots -= in.busy_slots;
   if (in.state == InstanceState::ready) {
     --p.ready_instances;
-    p.ready_slots -= p.usable_concurrency;
-    p.free_slots -= std::max(0, p.usable_concurrency - in.busy_slots);
+    p.ready_slots -= in.slots;
+    p.free_slots -= std::max(0, in.slots - in.busy_slots);
   }
   in.busy_slots = 0;
   in.state = InstanceState::gone;
@@ -865,23 +1088,42 @@ void Simulation::crash_instance(int pool, int instance) {
   fleet_changed(pool);
 }
 
-void Simulation::set_usable_concurrency(int pool, int usable) {
+int Simulation::slots_for(const Pool& p, int size) const {
+  // The service's concurrency at this size, less what a capacity_loss fault takes; a size
+  // has at least one slot at full capacity.
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  const double full = std::max(1.0, std::floor(spec.concurrency * p.size_factors[static_cast<std::size_t>(size)]));
+  return static_cast<int>(std::floor(full * p.capacity_percent / 100.0));
+}
+
+void Simulation::set_capacity_percent(int pool, double percent) {
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   integrate(pool);
   integrate_fleet(pool);
-  p.usable_concurrency = usable;
-  p.ready_slots = p.ready_instances * usable;
-  p.free_slots = 0;
-  for (const Instance& in : p.instances)
-    if (in.state == InstanceState::ready) p.free_slots += std::max(0, usable - in.busy_slots);
+  p.capacity_percent = percent;
+  p.ready_slots = p.free_slots = 0;
+  for (Instance& in : p.instances) {
+    in.slots = slots_for(p, in.size);
+    if (in.state != InstanceState::ready) continue;
+    p.ready_slots += in.slots;
+    p.free_slots += std::max(0, in.slots - in.busy_slots);
+  }
+  fleet_changed(pool);
   pull_from_queue(pool);
 }
 
 void Simulation::fleet_changed(int pool) {
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
-  p.memory_ready_mb = p.ready_instances * spec.memory_mb;
-  p.cost_usd_per_us = static_cast<double>(p.live_instances) * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
+  // Sizes differ during a rolling restart, so memory and cost add up instance by instance.
+  double ready_factor = 0, live_factor = 0;
+  for (const Instance& in : p.instances) {
+    const double f = p.size_factors[static_cast<std::size_t>(in.size)];
+    if (in.state == InstanceState::ready) ready_factor += f;
+    if (in.state != InstanceState::gone) live_factor += f;
+  }
+  p.memory_ready_mb = ready_factor * spec.memory_mb;
+  p.cost_usd_per_us = live_factor * spec.cost_per_hour / static_cast<double>(kMicrosPerHour);
   std::int64_t service_instances = 0, all = 0;
   for (const Pool& q : pools_) {
     all += q.live_instances;
@@ -1018,6 +1260,10 @@ Simulation::PoolView Simulation::pool_view(int pool) const {
   }
   v.busy_slots = p.busy_slots;
   v.total_slots = p.ready_slots;
+  v.size_factor = p.size_factors[static_cast<std::size_t>(p.size)];
+  v.rolling_restart = p.rolling;
+  v.rolling_replaced = p.rolling_replaced;
+  v.cost_usd_per_hour = p.cost_usd_per_us * static_cast<double>(kMicrosPerHour);
   v.queue_length = p.queued;
   v.flows = p.flows.size();
   return v;
@@ -1026,7 +1272,8 @@ Simulation::PoolView Simulation::pool_view(int pool) const {
 std::vector<Simulation::InstanceView> Simulation::pool_instances(int pool) const {
   std::vector<InstanceView> out;
   for (const Instance& in : pools_[static_cast<std::size_t>(pool)].instances)
-    if (in.state != InstanceState::gone) out.push_back({in.state, in.busy_slots});
+    if (in.state != InstanceState::gone)
+      out.push_back({in.state, in.busy_slots, in.slots, pools_[static_cast<std::size_t>(pool)].size_factors[static_cast<std::size_t>(in.size)]});
   return out;
 }
 

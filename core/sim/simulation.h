@@ -65,6 +65,10 @@ class Simulation {
         total_slots = 0;
     std::size_t queue_length = 0;
     std::size_t flows = 0;  // fair-queueing flows (1 + namespace tenants) in a shared pool
+    double size_factor = 1;  // the size new instances get
+    bool rolling_restart = false;
+    int rolling_replaced = 0;  // old-size instances replaced so far in this restart
+    double cost_usd_per_hour = 0;  // every live instance's cost rate now
   };
   std::size_t pool_count() const { return pools_.size(); }
   PoolView pool_view(int pool) const;
@@ -74,6 +78,8 @@ class Simulation {
   struct InstanceView {
     InstanceState state;
     int busy_slots;
+    int slots;
+    double size_factor;
   };
   // The live instances of a pool, in slot order.
   std::vector<InstanceView> pool_instances(int pool) const;
@@ -92,6 +98,43 @@ class Simulation {
   const OperationalSnapshot& operational_snapshot() const { return operational_; }
   // Alerts, for the UI.
   const AlertEvaluator& alerts() const { return alerts_; }
+  // What-if: a rule's new condition, effective from the next scrape (logged as
+  // rule_changed).
+  void update_alert_rule(std::size_t rule, const RuleSpec& spec);
+
+  // Scaling, for the UI and the scaling report. Each scaling section has a scaler per pool
+  // of its service.
+  struct ScalingRecord {
+    SimTime at = 0;
+    int pool = 0;
+    std::string kind;  // scale_out, scale_in, scale_up, scale_down
+    double from = 0, to = 0;  // instance counts, or size factors for scale_up / scale_down
+    std::string policy, reason;
+  };
+  // The last kScalingRecords decisions carried out, oldest first.
+  const std::deque<ScalingRecord>& scaling_records() const { return scaling_records_; }
+  static constexpr std::size_t kScalingRecords = 2000;
+  // Decisions carried out per pool, over the whole run.
+  struct PoolScalingStats {
+    int scale_out = 0, scale_in = 0, scale_up = 0, scale_down = 0, predictive = 0;
+    SimTime last_at = -1;
+    std::vector<std::pair<std::string, int>> by_policy;  // policy id -> decisions
+  };
+  const PoolScalingStats& pool_scaling_stats(int pool) const { return pool_stats_[static_cast<std::size_t>(pool)]; }
+  struct ScalerView {
+    int pool = 0;
+    std::size_t section = 0;  // index into scenario().scaling
+    const scaling::PredictiveEngine* predictive = nullptr;  // null without one
+    std::string last_note;  // why the last evaluation changed nothing (or what it did)
+  };
+  std::size_t scaler_count() const { return scalers_.size(); }
+  ScalerView scaler_view(std::size_t i) const;
+  // What-if: scaling section `section`'s new figures from now on: thresholds, cooldowns,
+  // periods and increments of threshold policies; target, tolerance and behaviour of
+  // target-tracking ones; predictive settings (method, threshold, confidence, lead,
+  // horizon, enabled); the cap and cost optimisation. Policies are matched by id; kinds,
+  // triggers, directions and sizes are the scenario's. Logged as policy_changed.
+  void update_scaling(std::size_t section, const ScalingSpec& spec);
 
  private:
   enum EventKind : std::uint32_t {
@@ -113,7 +156,10 @@ class Simulation {
 
   struct Instance {
     int busy_slots = 0;
+    int slots = 0;  // usable slots: concurrency x its size factor, less a capacity_loss fault
+    int size = 0;   // index into the pool's size_factors
     InstanceState state = InstanceState::ready;
+    bool surge = false;  // started by a rolling restart to replace an old-size instance
     std::uint32_t generation = 0;  // tells a stale "ready" event from the current one
   };
 
@@ -123,7 +169,15 @@ class Simulation {
     std::vector<Instance> instances;
     int busy_slots = 0, ready_slots = 0, ready_instances = 0;
     int live_instances = 0;  // starting, ready or draining
-    int usable_concurrency = 1;  // slots per instance now (a capacity_loss fault lowers it)
+    // Vertical scaling: the sizes a vertical policy steps through ({1} without one), the
+    // size new instances get, and a rolling restart's progress towards it.
+    std::vector<double> size_factors;
+    int size = 0;
+    double capacity_percent = 100;  // of each instance's slots (a capacity_loss fault lowers it)
+    int surge_starting = 0;  // rolling restart: new-size instances starting to replace old ones
+    bool rolling = false;
+    int rolling_replaced = 0;
+    SimTime rolling_since = 0;
     int free_slots = 0;  // slots of ready instances free for new work
     double memory_used_mb = 0;
     // Set when the fleet changes, so that accruing gauges per request costs no division.
@@ -169,13 +223,18 @@ class Simulation {
   void on_fault(std::uint32_t fault, bool start);
   // The fleet: resizing a pool, one instance at a time.
   void resize_pool(int pool, int target, const std::string& policy, const std::string& reason);
-  void start_instance(int pool);
+  int start_instance(int pool);  // returns the instance's slot
   void on_instance_ready(std::uint32_t pending);
   void drain_instance(int pool, int instance);
   void retire_if_idle(int pool, int instance);
   void crash_instance(int pool, int instance);
   std::vector<int> crashed_by_fault_;  // per fault: instances it took down, restarted at its end
-  void set_usable_concurrency(int pool, int usable);
+  int slots_for(const Pool& p, int size) const;
+  void set_capacity_percent(int pool, double percent);
+  // Vertical scaling: new instances get size `to`; a rolling restart replaces the others
+  // one at a time (a surge instance starts, and when it is ready an old one drains).
+  void resize_instances(int pool, int to, const std::string& policy, const std::string& reason);
+  void advance_rolling(int pool);
   void fleet_changed(int pool);
   int pick_user(int tenant);
   void schedule_next_arrival(std::uint32_t stream, SimTime from);
@@ -235,10 +294,16 @@ class Simulation {
     int pool = 0;
     const ScalingSpec* spec = nullptr;
     std::unique_ptr<scaling::ThresholdScaler> threshold;
+    std::unique_ptr<scaling::ThresholdScaler> vertical;  // vertical policies, on size steps
     std::vector<std::unique_ptr<scaling::HpaController>> hpa;  // target_tracking policies
     std::unique_ptr<scaling::PredictiveEngine> predictive;
   };
   std::vector<PoolScaler> scalers_;
+  std::vector<std::string> scaler_notes_;  // per scaler: the last evaluation's note
+  std::deque<ScalingRecord> scaling_records_;
+  std::vector<PoolScalingStats> pool_stats_;  // per pool
+  void record_scaling(int pool, const std::string& kind, double from, double to, const std::string& policy,
+                      const std::string& reason);
   void setup_scaling();
   static int serving_instances(const Pool& p);
   void on_scaling_eval(std::uint32_t scaler);

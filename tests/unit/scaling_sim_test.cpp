@@ -64,3 +64,75 @@ TEST_CASE("a threshold policy scales out by its increment after its evaluation p
   const auto v = sim.summary_values();
   CHECK(v[static_cast<std::size_t>(sim.metrics().find("scaling_events"))] <= 20);  // 10 per hour at most
 }
+
+TEST_CASE("a live policy change takes effect from that moment", "[scaling]") {
+  // 20 busy slots on 8 instances of 4: about 62 %, under threshold_up 95, so nothing moves
+  // until the threshold is lowered to 50.
+  std::string text = scenario(R"({"service": "s", "evaluation_interval": "60s", "max_events_per_hour": 10,
+      "policies": [{"id": "cpu", "kind": "threshold", "trigger": "cpu_utilization", "threshold_up": 95,
+                    "threshold_down": 10, "cooldown": "3m", "evaluation_periods": 2, "scale_increment": 1}]})");
+  text.replace(text.find("\"initial\": 2"), 12, "\"initial\": 8");
+  const Scenario sc = test::must_load(text);
+  Simulation sim(sc, sc.seed);
+  sim.run_until(30 * kMicrosPerMinute);
+  CHECK(sim.pool_view(0).instances == 8);
+  CHECK(scale_events(sim, "scale_out", "cpu") == 0);
+  ScalingSpec changed = sim.scenario().scaling[0];
+  changed.policies[0].threshold_up = 50;
+  sim.update_scaling(0, changed);
+  CHECK(sim.scenario().scaling[0].policies[0].threshold_up == 50);
+  bool logged = false;
+  for (const LogEvent& e : sim.recent_events())
+    logged = logged || (e.kind == "policy_changed" && e.json.find("cpu: up 50, down 10") != std::string::npos);
+  CHECK(logged);
+  // Two breaches of the new threshold (at 31 and 32 minutes), then +1.
+  sim.run_until(32 * kMicrosPerMinute);
+  CHECK(sim.pool_view(0).instances == 9);
+  CHECK(scale_events(sim, "scale_out", "cpu") == 1);
+  const auto& records = sim.scaling_records();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].kind == "scale_out");
+  CHECK(records[0].from == 8);
+  CHECK(records[0].to == 9);
+  CHECK(records[0].policy == "cpu");
+  CHECK(records[0].at == 32 * kMicrosPerMinute);
+}
+
+TEST_CASE("the forecast error is a metric and forecasts are scored against what happened", "[scaling]") {
+  // A clean daily cycle for three days with the predictive engine on; the seasonal-naive
+  // forecast of a repeating day is close to exact, so its error stays small. 4 instances of
+  // 4 slots for a peak of 20 busy slots: the forecast peak per instance passes 70 %.
+  std::string text = scenario(R"({"service": "s", "evaluation_interval": "60s", "max_events_per_hour": 20,
+      "predictive": {"enabled": true, "horizon": "60m", "lead": "30m", "threshold": 70, "min_confidence": 0.7,
+                     "min_history_points": 100, "method": "seasonal_naive"}})");
+  text.replace(text.find("\"duration\": \"2h\""), 16, "\"duration\": \"3d\"");
+  text.replace(text.find("\"initial\": 2"), 12, "\"initial\": 4");
+  text.replace(text.find("\"rate\": 20}"), 11, R"("rate": 20, "patterns": [{"type": "diurnal", "peak_hour": 14, "trough_factor": 0.2}]})");
+  const Scenario sc = test::must_load(text);
+  Simulation sim(sc, sc.seed);
+  sim.run();
+  REQUIRE(sim.scaler_count() == 1);
+  const Simulation::ScalerView view = sim.scaler_view(0);
+  REQUIRE(view.predictive != nullptr);
+  const auto& scored = view.predictive->scored();
+  REQUIRE(scored.size() == scaling::PredictiveEngine::kErrorWindow);  // a full day of 5-minute forecasts
+  double err = 0, actual = 0;
+  for (const scaling::ScoredForecast& f : scored) {
+    err += std::fabs(f.forecast - f.actual);
+    actual += std::fabs(f.actual);
+  }
+  const double expected = 100.0 * err / actual;
+  const auto values = sim.summary_values();
+  const double metric = values[static_cast<std::size_t>(sim.metrics().find("service.s.forecast_error_percent"))];
+  CHECK(metric == Approx(expected).epsilon(1e-9));
+  CHECK(metric < 15);  // Poisson noise on a repeating day
+  CHECK(metric > 0);
+  // It acted ahead of the afternoon peak: predictive scale-outs happen before 14:00.
+  int before_peak = 0;
+  for (const Simulation::ScalingRecord& r : sim.scaling_records())
+    if (r.policy == "predictive" && r.kind == "scale_out") {
+      const SimDuration in_day = r.at % kMicrosPerDay;
+      before_peak += in_day < 14 * kMicrosPerHour && in_day > 6 * kMicrosPerHour;
+    }
+  CHECK(before_peak >= 1);
+}

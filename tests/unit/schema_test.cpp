@@ -980,6 +980,7 @@ const char* const kCrossFieldRules[] = {
     "expected initial between min",
     "an increasing array of traffic percentages",  // canary steps increase and end at 100
     "[low, high] with low <= high",  // chaos probe tolerance
+    "factors ascend",  // a vertical policy's size_factors
 };
 
 std::string number_literal(double x, bool integer) {
