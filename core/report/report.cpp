@@ -129,7 +129,15 @@ std::string summary_table(const Simulation& sim) {
   s += "fleet     " + fmt("%.0f", get("instances")) + " instances (max " + fmt("%.0f", get("instances_max")) +
        "), cpu " + fmt("%.1f", get("cpu_utilization")) + " %, memory " + fmt("%.1f", get("memory_utilization")) +
        " %, queue " + fmt("%.2f", get("queue_depth")) + " avg / " + fmt("%.0f", get("queue_depth_max")) +
-       " max, cost $" + fmt("%.2f", get("cost_usd")) + "\n\n";
+       " max, cost $" + fmt("%.2f", get("cost_usd")) + "\n";
+  const ScalingReport scaling = scaling_report(sim);
+  s += "scaling   " + fmt("%.0f", static_cast<double>(scaling.decisions)) + " decisions (" +
+       fmt("%.0f", static_cast<double>(scaling.scale_out)) + " out, " + fmt("%.0f", static_cast<double>(scaling.scale_in)) +
+       " in, " + fmt("%.0f", static_cast<double>(scaling.scale_up + scaling.scale_down)) + " resizes), " +
+       fmt("%.0f", get("alerts_fired")) + " alerts fired\n";
+  const performance::Analysis perf = analyze_performance(sim, true);
+  s += "perf      score " + fmt("%.1f", perf.score) + ", " + fmt("%.0f", static_cast<double>(perf.bottlenecks.size())) +
+       " bottleneck(s) over the run\n\n";
 
   s += pad("tenant", 16, true) + pad("requests", 12) + pad("req/s", 10) + pad("avail %", 10) + pad("p50 ms", 10) +
        pad("p95 ms", 10) + pad("p99 ms", 10) + pad("rejected", 10) + "\n";

@@ -252,6 +252,12 @@ Forecast PredictiveEngine::forecast(SimTime now) const {
   return f;
 }
 
+int predictive_need(const Forecast& f, const PredictiveSpec& spec, double instances_for_value) {
+  if (!f.valid || f.confidence < spec.min_confidence || !(spec.threshold > 0)) return 0;
+  const double wanted = std::ceil(instances_for_value * f.peak / spec.threshold);
+  return wanted >= 1e6 ? 1000000 : static_cast<int>(wanted);
+}
+
 std::optional<ScalingDecision> predictive_decision(SimTime now, const Forecast& f, const PredictiveSpec& spec,
                                                    int current, int max_instances, double instances_for_value,
                                                    std::string* why) {

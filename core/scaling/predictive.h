@@ -140,6 +140,11 @@ class PredictiveEngine {
 // current count when the engine observes a per-instance average at that count, 1 when
 // it observes a total (e.g. utilisation summed over the instances). Returns nothing (and
 // the reason in *why) otherwise.
+// The instances a valid, confident forecast needs at its peak:
+// ceil(instances_for_value x peak / threshold); 0 when the forecast cannot be trusted.
+// Reactive scale-in stops there (ThresholdScaler::evaluate's floor).
+int predictive_need(const Forecast& f, const PredictiveSpec& spec, double instances_for_value);
+
 std::optional<ScalingDecision> predictive_decision(SimTime now, const Forecast& f, const PredictiveSpec& spec,
                                                    int current, int max_instances, double instances_for_value,
                                                    std::string* why = nullptr);

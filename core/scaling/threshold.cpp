@@ -179,7 +179,7 @@ int ThresholdScaler::events_in_last_hour(SimTime now) const {
 }
 
 ThresholdScaler::Outcome ThresholdScaler::evaluate(SimTime now, int current, const MetricValues& values,
-                                                   const std::vector<ScalingDecision>& extra) {
+                                                   const std::vector<ScalingDecision>& extra, int scale_in_floor) {
   Outcome out;
   struct Candidate {
     ScalingDecision d;
@@ -204,6 +204,21 @@ ThresholdScaler::Outcome ThresholdScaler::evaluate(SimTime now, int current, con
     d.to = std::clamp(d.to, min_, max_);
     if (d.to != current) cands.push_back({d, -1});
   }
+  // A metric policy's scale-in stops at the floor (the instances a confident forecast
+  // needs), so that it does not undo what the predictive engine started.
+  std::string floor_note;
+  for (auto& c : cands) {
+    const bool schedule = c.policy >= 0 && policies_[static_cast<std::size_t>(c.policy)].is_schedule();
+    if (!c.d.scale_in() || schedule || c.d.to >= scale_in_floor) continue;
+    if (floor_note.empty())
+      floor_note = "Policy " + c.d.policy_id + " would scale in to " + std::to_string(c.d.to) + " but the forecast needs " +
+                   std::to_string(scale_in_floor) + " instances.";
+    c.d.to = std::min(scale_in_floor, current);
+    c.d.reason += " The forecast needs " + std::to_string(scale_in_floor) + ", so it stops there.";
+  }
+  cands.erase(std::remove_if(cands.begin(), cands.end(), [&](const Candidate& c) { return c.d.to == current; }),
+              cands.end());
+  if (!floor_note.empty()) first_why = floor_note;
   for (const auto& c : cands) out.proposals.push_back(c.d);
 
   const Candidate* best = nullptr;

@@ -100,9 +100,10 @@ class ThresholdScaler {
     std::string note;                         // why nothing changed, or what was suppressed
   };
   // One evaluation of every policy; `extra` are further proposals (e.g. predictive) that
-  // take part in the consolidation.
+  // take part in the consolidation. No metric policy scales in below `scale_in_floor`
+  // (the predictive engine's forecast need); a schedule may.
   Outcome evaluate(SimTime now, int current, const MetricValues& values,
-                   const std::vector<ScalingDecision>& extra = {});
+                   const std::vector<ScalingDecision>& extra = {}, int scale_in_floor = 0);
 
   int events_in_last_hour(SimTime now) const;
   std::size_t policy_count() const { return policies_.size(); }

@@ -745,6 +745,7 @@ void Simulation::on_scaling_eval(std::uint32_t index) {
 
   const int current = serving_instances(p);
   std::vector<scaling::ScalingDecision> extra;
+  int floor = 0;  // what a confident forecast needs: no scale-in below it
   // Target tracking (the Kubernetes HPA): its recommendation joins the consolidation.
   for (auto& hpa : sc.hpa) {
     const ScalingPolicySpec& policy = hpa->spec();
@@ -761,6 +762,7 @@ void Simulation::on_scaling_eval(std::uint32_t index) {
     const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(p.service)];
     if (auto d = scaling::predictive_decision(now_, f, sc.spec->predictive, current, service.instances_max, 1.0))
       extra.push_back(*d);
+    floor = std::min(service.instances_max, scaling::predictive_need(f, sc.spec->predictive, 1.0));
     // The service's figure is its least accurate pool's.
     double worst = 0;
     for (const PoolScaler& other : scalers_)
@@ -768,7 +770,7 @@ void Simulation::on_scaling_eval(std::uint32_t index) {
         worst = std::max(worst, other.predictive->error_percent());
     registry_.service(p.service).forecast_error_percent = worst;
   }
-  const scaling::ThresholdScaler::Outcome out = sc.threshold->evaluate(now_, current, values, extra);
+  const scaling::ThresholdScaler::Outcome out = sc.threshold->evaluate(now_, current, values, extra, floor);
   std::string& note = scaler_notes_[index];
   note = out.note;
   if (out.decision && out.decision->to != current) {
