@@ -79,6 +79,7 @@ void App::start(const Scenario& scenario, const std::string& text, const std::st
   sim_->add_observer(&history_);
   sim_debt_s_ = 0;
   plot_view.reset();
+  ++run_id_;
 }
 
 void App::reset() { start(scenario_, scenario_text_, scenario_name_); }
@@ -96,6 +97,18 @@ void App::step() {
 void App::advance(double seconds) {
   if (seconds <= 0) return;
   sim_->run_until(sim_->now() + from_seconds(seconds));
+}
+
+void App::update_scaling(std::size_t section, const ScalingSpec& spec) {
+  if (section >= sim_->scenario().scaling.size()) return;
+  sim_->update_scaling(section, spec);
+  ++run_id_;
+}
+
+void App::update_alert_rule(std::size_t rule, const RuleSpec& spec) {
+  if (rule >= sim_->alerts().size()) return;
+  sim_->update_alert_rule(rule, spec);
+  ++run_id_;
 }
 
 void App::update(double wall_dt_s) {
@@ -173,32 +186,30 @@ void App::draw() {
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(0, 0), false);
   if (ImGui::BeginTabBar("views")) {
-    if (ImGui::BeginTabItem("Plots")) {
-      draw_plots(*this);
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Alerts")) {
-      draw_alerts(*this);
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Context")) {
-      draw_context(*this);
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Events")) {
-      draw_events(*this);
-      ImGui::EndTabItem();
-    }
+    // Each tab's rectangle is kept as "tab:LABEL" for scripted clicks.
+    auto tab = [&](const char* label, void (*draw_panel)(App&)) {
+      const bool open = ImGui::BeginTabItem(label);
+      remember_widget(std::string("tab:") + label);
+      if (open) {
+        draw_panel(*this);
+        ImGui::EndTabItem();
+      }
+    };
+    tab("Plots", draw_plots);
+    tab("Alerts", draw_alerts);
+    tab("Scaling", draw_scaling);
+    tab("Performance", draw_performance);
+    tab("Context", draw_context);
+    tab("Events", draw_events);
     const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;
-    if (ImGui::BeginTabItem("Scenario", nullptr, editor_flags)) {
+    const bool editor_open = ImGui::BeginTabItem("Scenario", nullptr, editor_flags);
+    remember_widget("tab:Scenario");
+    if (editor_open) {
       draw_editor(*this);
       ImGui::EndTabItem();
     }
     editor_->focus_request = false;
-    if (ImGui::BeginTabItem("Library")) {
-      draw_library(*this);
-      ImGui::EndTabItem();
-    }
+    tab("Library", draw_library);
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

@@ -77,6 +77,10 @@ class App {
   double speed() const { return speed_; }
   // Runs `seconds` of simulated time now, synchronously (the script hook).
   void advance(double seconds);
+  // What-if edits of the running simulation (from its next evaluation or scrape). They do
+  // not touch the scenario text: reset, a new seed or a load start again without them.
+  void update_scaling(std::size_t section, const ScalingSpec& spec);
+  void update_alert_rule(std::size_t rule, const RuleSpec& spec);
 
   // Per frame: advance the simulation for wall_dt_s of real time at the chosen speed,
   // within a wall-clock budget so the frame rate holds.
@@ -88,12 +92,19 @@ class App {
   // ["default", "mmc", ...]
   std::string scenarios_json() const;
   // Where a named widget was drawn in the last frame, for scripted clicks: "pause", "play",
-  // "step", "reset". rect = {x, y, width, height} in ImGui coordinates (framebuffer pixels
+  // "step", "reset", each tab as "tab:LABEL" ("tab:Scaling"), and, while their tab is open,
+  // the top of the Scaling and Performance panels ("panel:scaling", "panel:performance"),
+  // the first rule's Edit button ("alert-edit-0"), the rule editor's value field and Apply
+  // ("rule-value", "rule-apply"), the scaling what-if's first threshold_up field and Apply
+  // ("scaling-threshold-up-0", "scaling-apply"). rect = {x, y, width, height} in ImGui coordinates (framebuffer pixels
   // of the canvas or window; the page converts them to CSS pixels). False if not drawn.
   bool widget_rect(const std::string& id, float rect[4]) const;
 
   // For panels.
   const Simulation& sim() const { return *sim_; }
+  // Changes whenever the simulation is replaced (load, reset, seed) or edited live, so a
+  // panel can cache what it derives from the simulation by (run_id(), sim().now()).
+  std::uint64_t run_id() const { return run_id_; }
   const History& history() const { return history_; }
   const std::string& scenario_text() const { return scenario_text_; }
   const std::string& scenario_name() const { return scenario_name_; }
@@ -122,6 +133,7 @@ class App {
   std::string scenario_text_, scenario_name_;
   History history_;
   std::uint64_t seed_ = 1;
+  std::uint64_t run_id_ = 0;
   bool playing_ = true;
   double speed_ = 3600;  // one simulated hour per second to begin with
   double sim_debt_s_ = 0;  // simulated time owed to the speed setting, not yet run

@@ -1,6 +1,9 @@
 // Alerts: every rule with its state (pending, firing), the value that put it there and how
-// often it fired, and the latest alert and scaling events with their reasons.
+// often it fired, an editor that changes a rule's condition in the running simulation
+// (what-if), and the latest alert, notification and scaling events with their reasons.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "app.h"
@@ -8,6 +11,63 @@
 #include "panels.h"
 
 namespace opsim::ui {
+namespace {
+
+// The rule being edited in the popup: a copy, applied with App::update_alert_rule.
+struct RuleEdit {
+  std::uint64_t run_id = ~std::uint64_t{0};
+  int rule = -1;
+  RuleSpec draft;
+  double for_s = 0;
+};
+
+RuleEdit& rule_edit() {
+  static RuleEdit e;  // one App per process
+  return e;
+}
+
+constexpr CompareOp kOps[] = {CompareOp::gt, CompareOp::ge, CompareOp::lt, CompareOp::le, CompareOp::eq, CompareOp::ne};
+
+void draw_rule_editor(App& app, RuleEdit& e) {
+  if (!ImGui::BeginPopup("edit-rule")) return;
+  if (e.run_id != app.run_id() || e.rule < 0 || e.rule >= static_cast<int>(app.sim().alerts().size())) {
+    // The simulation was replaced (or edited) while the popup was open.
+    ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+    return;
+  }
+  RuleSpec& r = e.draft;
+  const std::string scope = !r.tenant.empty() ? "tenant." + r.tenant + "." : !r.service.empty() ? "service." + r.service + "." : "";
+  ImGui::Text("rule %s: %s%s", r.id.c_str(), scope.c_str(), r.metric.c_str());
+  ImGui::PushItemWidth(ImGui::GetFontSize() * 8);
+  if (ImGui::BeginCombo("op", op_text(r.op))) {
+    for (CompareOp op : kOps)
+      if (ImGui::Selectable(op_text(op), op == r.op)) r.op = op;
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::InputDouble("value", &r.value, 0, 0, "%.6g");
+  app.remember_widget("rule-value");
+  ImGui::InputDouble("for", &e.for_s, 0, 0, "%.0f s");
+  e.for_s = std::max(0.0, e.for_s);
+  ImGui::SameLine();
+  ImGui::InputInt("min samples", &r.min_samples);
+  r.min_samples = std::max(1, r.min_samples);
+  ImGui::PopItemWidth();
+  ImGui::TextDisabled("From the next scrape, in the running simulation only: Reset, a new seed or a load\n"
+                      "start again from the scenario text.");
+  if (ImGui::Button("Apply")) {
+    r.for_ = from_seconds(e.for_s);
+    app.update_alert_rule(static_cast<std::size_t>(e.rule), r);
+    ImGui::CloseCurrentPopup();
+  }
+  app.remember_widget("rule-apply");
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+}
+
+}  // namespace
 
 void draw_alerts(App& app) {
   const Simulation& sim = app.sim();
@@ -15,8 +75,10 @@ void draw_alerts(App& app) {
   const Calendar& cal = sim.scenario().calendar;
   ImGui::Text("%llu alert(s) fired so far", static_cast<unsigned long long>(alerts.fired_total()));
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
-  if (ImGui::BeginTable("rules", 6, flags)) {
-    for (const char* h : {"rule", "condition", "for", "severity", "state", "fired"}) ImGui::TableSetupColumn(h);
+  RuleEdit& edit = rule_edit();
+  bool open_editor = false;
+  if (ImGui::BeginTable("rules", 7, flags)) {
+    for (const char* h : {"rule", "condition", "for", "severity", "state", "fired", ""}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     const std::vector<ActiveAlert> active = alerts.active();
     for (std::size_t i = 0; i < alerts.size(); ++i) {
@@ -44,17 +106,32 @@ void draw_alerts(App& app) {
         ImGui::TextDisabled("ok");
       ImGui::TableNextColumn();
       ImGui::Text("%llu", static_cast<unsigned long long>(alerts.fired_count(i)));
+      ImGui::TableNextColumn();
+      ImGui::PushID(static_cast<int>(i));
+      if (ImGui::SmallButton("Edit")) {
+        edit.run_id = app.run_id();
+        edit.rule = static_cast<int>(i);
+        edit.draft = r;
+        edit.for_s = to_seconds(r.for_);
+        open_editor = true;
+      }
+      if (i == 0) app.remember_widget("alert-edit-0");
+      ImGui::PopID();
     }
     ImGui::EndTable();
   }
+  if (open_editor) ImGui::OpenPopup("edit-rule");
+  draw_rule_editor(app, edit);
   ImGui::Separator();
-  ImGui::TextDisabled("latest alert, notification and scaling events");
+  ImGui::TextDisabled("latest alert, notification, scaling and what-if events");
   ImGui::BeginChild("alert-events", ImVec2(0, 0), true);
   const auto& events = sim.recent_events();
   int shown = 0;
   for (auto it = events.rbegin(); it != events.rend() && shown < 200; ++it) {
     const std::string& k = it->kind;
-    if (k.rfind("alert_", 0) != 0 && k != "notification" && k != "scale_out" && k != "scale_in") continue;
+    if (k.rfind("alert_", 0) != 0 && k != "notification" && k != "scale_out" && k != "scale_in" && k != "scale_up" &&
+        k != "scale_down" && k != "rule_changed" && k != "policy_changed")
+      continue;
     ImGui::TextDisabled("%s", cal.iso8601(it->t).c_str());
     ImGui::SameLine();
     ImGui::TextWrapped("%s", it->json.c_str());

@@ -72,7 +72,7 @@ void draw_services(App& app) {
           dl->AddRect(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(86, 180, 233, 255));
           continue;
         }
-        const float share = std::min(1.0f, static_cast<float>(in.busy_slots) / static_cast<float>(spec.concurrency));
+        const float share = std::min(1.0f, static_cast<float>(in.busy_slots) / static_cast<float>(std::max(1, in.slots)));
         const ImU32 fill = in.state == Simulation::InstanceState::draining ? IM_COL32(140, 140, 140, 255)
                            : share >= 1                                      ? IM_COL32(213, 94, 0, 255)
                                                                              : IM_COL32(0, 158, 115, 255);

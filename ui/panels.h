@@ -12,7 +12,9 @@ void draw_services(App& app);  // panel_services.cpp: services and their instanc
 void draw_tenants(App& app);  // panel_tenants.cpp: load, latency and errors per tenant
 void draw_plots(App& app);  // panel_plots.cpp: the time-series plots
 void draw_events(App& app);  // panel_events.cpp: event log with filters by kind
-void draw_alerts(App& app);  // panel_alerts.cpp: rules and their states, alert and scaling events
+void draw_alerts(App& app);  // panel_alerts.cpp: rules and their states (editable live), alert and scaling events
+void draw_scaling(App& app);  // panel_scaling.cpp: fleet, decisions, scaling report, forecasts, what-if
+void draw_performance(App& app);  // panel_performance.cpp: performance score, bottlenecks, optimisation plan
 void draw_context(App& app);  // panel_context.cpp: providers, caches, what a user receives
 void draw_editor(App& app);  // panel_editor.cpp: the scenario's JSON with errors at their lines
 void draw_library(App& app);  // panel_library.cpp: built-in scenarios

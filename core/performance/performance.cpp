@@ -75,7 +75,8 @@ void plan_for(const Bottleneck& b, const ServiceFacts& s, Plan& plan) {
     case Kind::latency:
       now = s.inputs.queue_depth >= 1 ? "Add capacity" + on + ": requests wait in its queue"
                                        : "Look at the work itself" + on + ": requests barely queue, so the time is in the agents";
-      soon = "Shorten context assembly" + on + ": longer cache_ttl for slow providers, fewer keys";
+      soon = s.uses_context ? "Shorten context assembly" + on + ": longer cache_ttl for slow providers, fewer keys"
+                            : "Cut the work per request" + on + " (shorter agent work, lower complexity, smaller models)";
       break;
     case Kind::queue:
       now = "Add instances or concurrency" + on + " to drain its queue";

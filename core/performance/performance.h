@@ -41,6 +41,7 @@ struct ServiceFacts {
   bool has_scaling = false;     // a scaling section evaluates it
   bool has_predictive = false;  // with the predictive engine enabled
   bool has_vertical = false;    // with a vertical (instance size) policy
+  bool uses_context = false;    // its requests assemble context from providers
   int instances = 0, instances_max = 0;
   Inputs inputs;
 };

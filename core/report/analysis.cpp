@@ -60,6 +60,7 @@ performance::Analysis analyze_performance(const Simulation& sim, bool whole_run)
     f.inputs = fig.inputs("service." + spec.id + ".");
     f.instances = static_cast<int>(fig.get("service." + spec.id + ".instances"));
     f.instances_max = spec.instances_max;
+    f.uses_context = sim.context().enabled();
     for (const ScalingSpec& s : sc.scaling) {
       if (s.service_index != static_cast<int>(v)) continue;
       f.has_scaling = true;

@@ -811,8 +811,9 @@ void Simulation::update_scaling(std::size_t section, const ScalingSpec& changed)
       mine.schedule = schedule;
       mine.metric = metric;
     }
+  const std::string predictive_metric = spec.predictive.metric;
   spec.predictive = changed.predictive;
-  spec.predictive.metric = scenario_.scaling[section].predictive.metric;
+  spec.predictive.metric = predictive_metric;
   for (PoolScaler& sc : scalers_) {
     if (sc.spec != &spec) continue;
     sc.threshold->update(spec);

@@ -9,7 +9,11 @@
 // and no page errors; scenarios() lists every scenario file; a broken scenario is refused
 // with the loader's diagnostics (the same as `opsim validate`) and the running simulation
 // stays as it was; after load(name), pause(), advance(3600) every metric of state() equals
-// the native runner's `opsim run NAME --until 1h --format json`, for every scenario; the
+// the native runner's `opsim run NAME --until 1h --format json`, for every scenario (so
+// performance_score, scaling_events and forecast_error_percent too, checked by name); a
+// scaling scenario's metrics after a day (forecast error above 0) equal the runner's; the
+// Scaling and Performance tabs open (widgetRect("tab:...")) and are not blank; a rule and a
+// scaling threshold edited in the UI change the running simulation; the
 // #scenario= link, the file input and drag and drop load a scenario; a screenshot (saved to
 // --shot) is not blank; a scripted click on the Pause button (window.opsim.widgetRect)
 // stops the clock and one on Play starts it again. Prints "N passed, M failed"; exit code 0
@@ -132,6 +136,25 @@ function nativeDiagnostics(text) {
 }
 const base64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 
+// One service at 25-50 % CPU whose policies never act as written (threshold_up 95, a
+// predictive threshold of 100 instances) and a rule that never fires (cpu > 99): the
+// what-if checks change them through the UI.
+const kScalingScenario = JSON.stringify({
+  schema: 'opsim/1', name: 'e2e: scaling, forecasts and what-if', duration: '2d', seed: 7,
+  services: [{id: 'svc', instance: {concurrency: 4, cpu_cores: 1, memory_mb: 1024, startup: '60s', cost_per_hour: 0.5},
+              instances: {initial: 3, min: 2, max: 20}, queue: {capacity: 500, timeout: '30s'}}],
+  agents: [{id: 'a', service: 'svc', work: {dist: 'exponential', mean: '2s'}}],
+  tenants: [{id: 't', quota: {max_concurrent_agents: 100000, max_memory_mb: 100000000, max_cpu_cores: 100000,
+                              max_requests_per_minute: 1000000},
+             load: [{agent: 'a', rate: 3, patterns: [{type: 'diurnal', peak_hour: 14, trough_factor: 0.5}]}]}],
+  monitoring: {scrape_interval: '1m', retention: '2d',
+               rules: [{id: 'busy', metric: 'cpu_utilization', op: '>', value: 99, for: '0s', severity: 'ticket'}]},
+  scaling: {service: 'svc', evaluation_interval: '60s',
+            policies: [{id: 'cpu', kind: 'threshold', trigger: 'cpu_utilization', threshold_up: 95, threshold_down: 1,
+                        cooldown: '2m', evaluation_periods: 2, scale_increment: 1}],
+            predictive: {enabled: true, threshold: 10000, min_history_points: 60}},
+}, null, 1);
+
 // --- the page, served on 127.0.0.1 only
 const {server, url, notFound} = await serve(opts.web);
 console.log(`serving ${opts.web} on ${url}`);
@@ -207,6 +230,8 @@ try {
         (await page.evaluate((t) => window.opsim.load(t).error, broken['a wrong field'])).includes('$.services'));
 
   // Same numbers as the native runner, for every scenario: load, pause, advance one hour.
+  const compared = new Set();  // metric names found equal in some scenario
+  const scaledAndEqual = [];  // scenarios with scaling decisions in that hour, all metrics equal
   for (const {name} of scenarios) {
     const native = nativeSummary(name, '1h');
     const web = await page.evaluate((n) => {
@@ -221,10 +246,27 @@ try {
     const names = Object.keys(native.metrics);
     const differ = names.filter((m) => web.state.metrics[m] !== native.metrics[m]);
     const extra = Object.keys(web.state.metrics).filter((m) => !(m in native.metrics));
-    check(`${name}: all ${names.length} metrics equal opsim run --until 1h (native)`,
+    const same = check(`${name}: all ${names.length} metrics equal opsim run --until 1h (native)`,
           names.length > 0 && differ.length === 0 && extra.length === 0,
           differ.slice(0, 8).map((m) => `${m}: web ${web.state.metrics[m]} native ${native.metrics[m]}`).join('; ') +
           (extra.length ? `; names only in the page: ${extra.slice(0, 8).join(', ')}` : ''));
+    if (same) {
+      for (const m of names) compared.add(m);
+      if (native.metrics.scaling_events > 0) scaledAndEqual.push(name);
+    }
+  }
+  // That comparison covers the scaling and performance figures (columns like any other).
+  {
+    const wanted = ['performance_score', 'scaling_events', 'cost_usd', 'instances', 'instances_max', 'alerts_fired'];
+    const missing = wanted.filter((m) => !compared.has(m));
+    const perService = (suffix) => [...compared].some((m) => m.startsWith('service.') && m.endsWith(suffix));
+    if (!perService('.performance_score')) missing.push('service.*.performance_score');
+    if (!perService('.forecast_error_percent')) missing.push('service.*.forecast_error_percent');
+    check('the comparison covers performance_score, scaling_events, cost_usd, instances(_max), alerts_fired, ' +
+          'service.*.performance_score and service.*.forecast_error_percent', missing.length === 0,
+          `not compared: ${missing.join(', ')}`);
+    check(`scaling_events is compared where scaling happened in the first hour (${scaledAndEqual.join(', ')})`,
+          scaledAndEqual.length > 0, 'no scenario scaled in its first hour');
   }
 
   // Admission in the page: Initech's 11:00 burst meets its rate limit in the default
@@ -240,6 +282,98 @@ try {
     const m = 'tenant.initech.requests_rejected';
     check(`default: ${m} after 12 h equals the runner's and is above 0`,
           web.metrics[m] === native.metrics[m] && native.metrics[m] > 0, `web ${web.metrics[m]} native ${native.metrics[m]}`);
+  }
+
+  // Scaling, forecasts and what-if (kScalingScenario): after a day the page's metrics are
+  // the runner's, forecast error included (the predictive engine has scored forecasts by
+  // then); the Scaling and Performance tabs open; then a rule and a scaling policy are
+  // changed through the UI (typed into the Alerts and Scaling tabs' editors, Apply clicked)
+  // and the run reacts: the rule fires, the policy scales. The page is tall so that the
+  // what-if editor, below the forecast plot, is on screen.
+  {
+    const dir = mkdtempSync(path.join(tmpdir(), 'opsim-e2e-'));
+    const file = path.join(dir, 'scaling.json');
+    writeFileSync(file, kScalingScenario);
+    let native;
+    try {
+      native = nativeSummary(file, '1d');
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+    const tall = await openPage(url);
+    await tall.setViewportSize({width: 1280, height: 1600});
+    try {
+      const web = await tall.evaluate((t) => {
+        const result = window.opsim.load(t);
+        window.opsim.pause();
+        window.opsim.advance(86400);
+        return {result, state: window.opsim.state()};
+      }, kScalingScenario);
+      const names = Object.keys(native.metrics);
+      const differ = names.filter((m) => web.state.metrics[m] !== native.metrics[m]);
+      const fe = 'service.svc.forecast_error_percent';
+      check(`scaling scenario: after 1 d all ${names.length} metrics equal the runner's, ${fe} ` +
+            `(${native.metrics[fe]}) above 0`,
+            web.result.ok && names.length > 0 && differ.length === 0 && native.metrics[fe] > 0,
+            JSON.stringify(web.result) + ' ' +
+            differ.slice(0, 8).map((m) => `${m}: web ${web.state.metrics[m]} native ${native.metrics[m]}`).join('; '));
+
+      const rect = (id) => tall.evaluate((i) => window.opsim.widgetRect(i), id);
+      // Hover first, then click, as a hand does: ImGui 1.86 ignores a click on a tab when
+      // the frame before hovered another item (tabs allow overlap).
+      const click = async (id) => {
+        const r = await rect(id);
+        if (!r || r.w <= 0 || r.h <= 0) return false;
+        await tall.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+        await sleep(250);
+        await tall.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+        await sleep(300);
+        return true;
+      };
+      // Types into the ImGui field `id` (select all, then the text).
+      const typeInto = async (id, text) => {
+        if (!(await click(id))) return false;
+        await tall.keyboard.press('Control+A');
+        await tall.keyboard.type(text);
+        await sleep(300);
+        return true;
+      };
+      const metric = (m) => tall.evaluate((n) => window.opsim.state().metrics[n], m);
+      for (const tab of ['Scaling', 'Performance']) {
+        const clicked = await click(`tab:${tab}`);
+        check(`the ${tab} tab opens (widgetRect("tab:${tab}"), then its panel is drawn)`,
+              clicked && await waitFor(tall, (id) => window.opsim.widgetRect(id) !== null,
+                                       `panel:${tab.toLowerCase()}`, 10000));
+        await tall.mouse.move(1, 1599);  // no hover read-out in the picture
+        await sleep(300);
+        const shot = decodePng(await tall.screenshot({clip: {x: 0, y: 0, width: 1280, height: 800}}));
+        const look = checkNotBlank(shot);
+        check(`the ${tab} tab is not blank (${look.whole.colours} colours, ` +
+              `${(look.plots.foreground_share * 100).toFixed(1)} % drawn)`, look.ok, look.problems.join('; '));
+      }
+
+      // What-if, alerts: the rule "busy" (cpu_utilization > 99) becomes > 1.
+      const firedBefore = await metric('alerts_fired');
+      const ruleEdited = await click('tab:Alerts') && await click('alert-edit-0') &&
+                         await typeInto('rule-value', '1') && await click('rule-apply');
+      await tall.evaluate(() => window.opsim.advance(600));
+      const firedAfter = await metric('alerts_fired');
+      check('a rule changed in the Alerts tab (Edit, value 1, Apply) fires in the running simulation',
+            ruleEdited && firedBefore === 0 && firedAfter > 0,
+            `edited ${ruleEdited}, alerts_fired ${firedBefore} then ${firedAfter}`);
+
+      // What-if, scaling: threshold_up 95 becomes 10, so the policy scales out.
+      const eventsBefore = await metric('scaling_events');
+      const policyEdited = await click('tab:Scaling') && await typeInto('scaling-threshold-up-0', '10') &&
+                           await click('scaling-apply');
+      await tall.evaluate(() => window.opsim.advance(1800));
+      const eventsAfter = await metric('scaling_events');
+      check('a threshold changed in the Scaling tab\'s what-if editor (Apply) scales the running simulation',
+            policyEdited && eventsBefore === 0 && eventsAfter > 0,
+            `edited ${policyEdited}, scaling_events ${eventsBefore} then ${eventsAfter}`);
+    } finally {
+      await tall.close();
+    }
   }
 
   // Loading from the user: a #scenario= link, the file input, drag and drop. Each is told

@@ -41,7 +41,12 @@ TEST_CASE("bottlenecks have the seed's severities and the plan follows them", "[
   // Only the high one needs an immediate action: the fleet is at its maximum, so raise it.
   REQUIRE(a.plan.immediate.size() == 1);
   CHECK(a.plan.immediate[0].find("Raise instances.max of api") != std::string::npos);
-  CHECK(a.plan.short_term.size() == 4);
+  // CPU and latency both point at the work per request (no context providers): one item.
+  CHECK(a.plan.short_term.size() == 3);
+  s.uses_context = true;
+  const performance::Analysis with_context = performance::analyze(s.inputs, {s});
+  REQUIRE(with_context.plan.short_term.size() == 4);
+  CHECK(with_context.plan.short_term[2].find("Shorten context assembly on api") == 0);
   // Scaling without prediction on a strained service: predictive scaling in the long term.
   REQUIRE(a.plan.long_term.size() == 2);
   CHECK(a.plan.long_term[0].find("predictive") != std::string::npos);
