@@ -144,4 +144,18 @@ class App {
   std::vector<LibraryEntry> library_;
 };
 
+// When a panel last derived its figures from the simulation: they are derived again only
+// when the run or the simulated time has moved since, not on every frame.
+struct DerivedStamp {
+  std::uint64_t run_id = ~std::uint64_t{0};
+  SimTime now = -1;
+  // True, and stamped with now, when the figures are out of date.
+  bool stale(const App& app) {
+    if (run_id == app.run_id() && now == app.sim().now()) return false;
+    run_id = app.run_id();
+    now = app.sim().now();
+    return true;
+  }
+};
+
 }  // namespace opsim::ui

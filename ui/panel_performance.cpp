@@ -22,8 +22,7 @@ struct ServiceScore {
 };
 
 struct Derived {
-  std::uint64_t run_id = ~std::uint64_t{0};
-  SimTime now = -1;
+  DerivedStamp stamp;
   bool have_sample = false;  // a scrape has happened: "now" has figures
   performance::Analysis now_analysis, run_analysis;
   std::vector<ServiceScore> services;
@@ -106,11 +105,7 @@ void draw_performance(App& app) {
   const Scenario& sc = sim.scenario();
   PanelState& st = state();
   Derived& d = st.derived;
-  if (d.run_id != app.run_id() || d.now != sim.now()) {
-    derive(sim, d);
-    d.run_id = app.run_id();
-    d.now = sim.now();
-  }
+  if (d.stamp.stale(app)) derive(sim, d);
   ImGui::BeginChild("performance");
   ImGui::TextDisabled("score 0-100 from CPU, memory, latency and queue depth; \"now\" is the last scrape interval");
   app.remember_widget("panel:performance");

@@ -60,8 +60,7 @@ struct ForecastData {
 
 // What the panel derives from the simulation, recomputed when the simulated time moves.
 struct Derived {
-  std::uint64_t run_id = ~std::uint64_t{0};
-  SimTime now = -1;
+  DerivedStamp stamp;
   ScalingReport report;
   std::vector<ForecastData> forecasts;
   std::vector<std::string> notes;  // per scaler: its last evaluation's note
@@ -458,11 +457,7 @@ void draw_scaling(App& app) {
   const Simulation& sim = app.sim();
   PanelState& st = state();
   Derived& d = st.derived;
-  if (d.run_id != app.run_id() || d.now != sim.now()) {
-    derive(sim, d);
-    d.run_id = app.run_id();
-    d.now = sim.now();
-  }
+  if (d.stamp.stale(app)) derive(sim, d);
   if (st.views_run_id != app.run_id() || st.forecast_views.size() != sim.scaler_count()) {
     st.forecast_views.assign(sim.scaler_count(), PlotView{});
     st.views_run_id = app.run_id();

@@ -45,6 +45,13 @@ std::string string_array(const std::vector<std::string>& items) {
   return s + "]";
 }
 
+// A JSON array of objects, one a line, indented inside summary.json's nesting.
+std::string object_array(const std::vector<std::string>& objects) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < objects.size(); ++i) s += (i ? ",\n      " : "\n      ") + objects[i];
+  return s + (objects.empty() ? "]" : "\n    ]");
+}
+
 std::string num(double v) { return scaling::format_number(v, 1); }
 
 }  // namespace
@@ -76,9 +83,8 @@ performance::Analysis analyze_performance(const Simulation& sim, bool whole_run)
 }
 
 std::string performance_json(const performance::Analysis& a) {
-  std::string b = "[";
-  for (std::size_t i = 0; i < a.bottlenecks.size(); ++i) {
-    const performance::Bottleneck& x = a.bottlenecks[i];
+  std::vector<std::string> bottlenecks;
+  for (const performance::Bottleneck& x : a.bottlenecks) {
     json::ObjectWriter w;
     w.field("service", x.service)
         .field("type", performance::kind_name(x.kind))
@@ -86,10 +92,9 @@ std::string performance_json(const performance::Analysis& a) {
         .field("value", x.value)
         .field("threshold", x.threshold)
         .field("description", x.description);
-    b += (i ? ",\n      " : "\n      ") + w.str();
+    bottlenecks.push_back(w.str());
   }
-  b += a.bottlenecks.empty() ? "]" : "\n    ]";
-  std::string s = "{\n    \"score\": " + json::number(a.score) + ",\n    \"bottlenecks\": " + b + ",\n";
+  std::string s = "{\n    \"score\": " + json::number(a.score) + ",\n    \"bottlenecks\": " + object_array(bottlenecks) + ",\n";
   s += "    \"plan\": {\"immediate\": " + string_array(a.plan.immediate) +
        ",\n             \"short_term\": " + string_array(a.plan.short_term) +
        ",\n             \"long_term\": " + string_array(a.plan.long_term) +
@@ -213,9 +218,8 @@ std::string scaling_report_json(const ScalingReport& r) {
       .field("scale_down", r.scale_down)
       .field("predictive", r.predictive)
       .field("decisions_per_hour", r.decisions_per_hour);
-  std::string services = "[";
-  for (std::size_t i = 0; i < r.services.size(); ++i) {
-    const ScalingReport::Service& s = r.services[i];
+  std::vector<std::string> services, policies;
+  for (const ScalingReport::Service& s : r.services) {
     json::ObjectWriter w;
     w.field("service", s.id)
         .field("scaled", s.scaled)
@@ -227,20 +231,17 @@ std::string scaling_report_json(const ScalingReport& r) {
     else w.raw("last_decision_s", "null");
     w.field("cost_usd", s.cost_usd).field("cpu_utilization", s.cpu_utilization).field("size_factor", s.size_factor);
     if (s.predictive) w.field("forecast_error_percent", s.forecast_error_percent);
-    services += (i ? ",\n      " : "\n      ") + w.str();
+    services.push_back(w.str());
   }
-  services += r.services.empty() ? "]" : "\n    ]";
-  std::string policies = "[";
-  for (std::size_t i = 0; i < r.policies.size(); ++i) {
-    const ScalingReport::Policy& p = r.policies[i];
+  for (const ScalingReport::Policy& p : r.policies) {
     json::ObjectWriter w;
     w.field("service", p.service).field("policy", p.id).field("kind", p.kind).field("decisions", p.decisions);
     w.field("per_hour", p.per_hour);
-    policies += (i ? ",\n      " : "\n      ") + w.str();
+    policies.push_back(w.str());
   }
-  policies += r.policies.empty() ? "]" : "\n    ]";
-  return "{\n    \"statistics\": " + stats.str() + ",\n    \"services\": " + services + ",\n    \"policies\": " +
-         policies + ",\n    \"recommendations\": " + string_array(r.recommendations) + "\n  }";
+  return "{\n    \"statistics\": " + stats.str() + ",\n    \"services\": " + object_array(services) +
+         ",\n    \"policies\": " + object_array(policies) + ",\n    \"recommendations\": " +
+         string_array(r.recommendations) + "\n  }";
 }
 
 }  // namespace opsim
