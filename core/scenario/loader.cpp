@@ -1302,9 +1302,9 @@ void Loader::faults(const Value& root) {
   read_array(root, "$", "faults", false, 0, 10000, "kMaxFaults", [&](const Value& v, const std::string& p) {
     FaultSpec f;
     if (!fault_body(v, p, f, true)) return;
-    // provider_outage, instance_crash and capacity_loss are simulated; the other types
-    // arrive with the SRE subsystems.
-    if (f.type != FaultType::provider_outage && f.type != FaultType::instance_crash && f.type != FaultType::capacity_loss)
+    // data_loss and security only feed incident classification, which arrives with the
+    // incident subsystem.
+    if (f.type == FaultType::data_loss || f.type == FaultType::security)
       not_simulated_yet(&v, p, "a fault of type \"" + v.find("type")->text + "\"");
     s_.faults.push_back(f);
   });

@@ -38,8 +38,28 @@ std::string rule_metric_name(const RuleSpec& rule) {
 
 // [SECTION] Set-up
 
+namespace {
+
+// The scenario with each traffic_spike fault written into its tenant's loads as a spike
+// pattern (a permanent fault lasts to the end).
+Scenario with_traffic_spikes(const Scenario& scenario) {
+  Scenario s = scenario;
+  for (const FaultSpec& f : s.faults) {
+    if (f.type != FaultType::traffic_spike || f.tenant_index < 0) continue;
+    PatternSpec spike;
+    spike.type = PatternSpec::Type::spike;
+    spike.at = f.at;
+    spike.duration = f.duration >= 0 ? f.duration : std::max<SimDuration>(0, s.duration - f.at);
+    spike.multiplier = f.multiplier;
+    for (LoadSpec& load : s.tenants[static_cast<std::size_t>(f.tenant_index)].load) load.patterns.push_back(spike);
+  }
+  return s;
+}
+
+}  // namespace
+
 Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
-    : scenario_(scenario),
+    : scenario_(with_traffic_spikes(scenario)),
       seed_(seed),
       context_(scenario_, seed),
       alerts_(scenario_.monitoring.rules),
@@ -162,13 +182,14 @@ void Simulation::build_pools() {
 
 void Simulation::schedule_faults() {
   // Faults of the kinds this version simulates start and end as events; the loader warns
-  // about the others.
+  // about the others. A traffic spike is known in advance, so it joins the tenant's load
+  // patterns as a spike (the arrival process stays exact); its events only log it.
   crashed_by_fault_.assign(scenario_.faults.size(), 0);
+  fault_error_percent_.assign(scenario_.agents.size(), 0.0);
+  fault_added_us_.assign(scenario_.agents.size(), 0);
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
     const FaultSpec& f = scenario_.faults[i];
-    if (f.type != FaultType::provider_outage && f.type != FaultType::instance_crash &&
-        f.type != FaultType::capacity_loss)
-      continue;
+    if (f.type == FaultType::data_loss || f.type == FaultType::security) continue;
     events_.push(f.at, kFaultStart, static_cast<std::uint32_t>(i));
     if (f.duration >= 0) events_.push(f.at + f.duration, kFaultEnd, static_cast<std::uint32_t>(i));
   }
@@ -213,6 +234,27 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
       }
       break;
     }
+    case FaultType::latency:
+    case FaultType::errors: {
+      // On every agent of the service, or on the one agent; overlapping faults add up.
+      const double sign = start ? 1.0 : -1.0;
+      for (std::size_t a = 0; a < scenario_.agents.size(); ++a) {
+        const bool hit = f.agent_index >= 0 ? static_cast<int>(a) == f.agent_index
+                                            : scenario_.agents[a].service_index == f.service_index;
+        if (!hit) continue;
+        if (f.type == FaultType::errors) fault_error_percent_[a] = std::max(0.0, fault_error_percent_[a] + sign * f.error_percent);
+        else fault_added_us_[a] = std::max<SimDuration>(0, fault_added_us_[a] + (start ? f.add : -f.add));
+      }
+      w.field("type", f.type == FaultType::errors ? "errors" : "latency");
+      if (f.agent_index >= 0) w.field("agent", f.agent);
+      else w.field("service", f.service);
+      if (f.type == FaultType::errors) w.field("error_percent", f.error_percent);
+      else w.field("add_s", to_seconds(f.add));
+      break;
+    }
+    case FaultType::traffic_spike:
+      w.field("type", "traffic_spike").field("tenant", f.tenant).field("multiplier", f.multiplier);
+      break;
     case FaultType::capacity_loss: {
       const double usable_percent = start ? 100.0 - f.concurrency_percent : 100.0;
       int slots = 0;
@@ -492,6 +534,7 @@ void Simulation::start_work(std::uint32_t id, int instance) {
   p.free_slots--;
   p.memory_used_mb += agent.memory_estimate_mb;
   SimDuration work = std::max<SimDuration>(1, from_seconds(agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)])));
+  work += fault_added_us_[static_cast<std::size_t>(r.agent)];  // a latency fault on its service or agent
   // The tenant's max_execution_time cuts the execution off.
   const SimDuration limit = scenario_.tenants[static_cast<std::size_t>(r.tenant)].quota.max_execution_time;
   r.cut_off = work > limit;
@@ -520,8 +563,8 @@ void Simulation::on_work_done(std::uint32_t id) {
   if (in.state == InstanceState::draining) retire_if_idle(pool, r.instance);
   if (r.cut_off)
     fail(id, Failure::execution_limit);
-  else if (agent.error_percent > 0 &&
-           error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < agent.error_percent)
+  else if (const double error_percent = agent.error_percent + fault_error_percent_[static_cast<std::size_t>(r.agent)];
+           error_percent > 0 && error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < error_percent)
     fail(id, Failure::agent_error);
   else
     succeed(id);

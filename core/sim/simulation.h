@@ -229,6 +229,8 @@ class Simulation {
   void retire_if_idle(int pool, int instance);
   void crash_instance(int pool, int instance);
   std::vector<int> crashed_by_fault_;  // per fault: instances it took down, restarted at its end
+  std::vector<double> fault_error_percent_;  // per agent: added by `errors` faults now
+  std::vector<SimDuration> fault_added_us_;  // per agent: work time added by `latency` faults now
   int slots_for(const Pool& p, int size) const;
   void set_capacity_percent(int pool, double percent);
   // Vertical scaling: new instances get size `to`; a rolling restart replaces the others

@@ -775,17 +775,18 @@ TEST_CASE("sections not simulated yet give warnings, not errors", "[loader]") {
     Doc d;
     d.tenants = R"([{"id": "t1", "quota": {"max_concurrent_agents": 4, "max_storage_gb": 5}, "load": [{"agent": "ag", "rate": 1}]}])";
     d.extra = {R"("slos": [{"id": "avail", "indicator": "availability", "target_percent": 99.9}])",
-               R"("faults": [{"type": "errors", "agent": "ag", "error_percent": 5, "at": "5m"}])",
+               R"("faults": [{"type": "security", "tenant": "t1", "at": "5m"}, {"type": "errors", "agent": "ag", "error_percent": 5, "at": "5m"}])",
                R"("objectives": [{"id": "quiet", "metric": "incidents_total", "op": "<=", "value": 0}])"};
     const LoadResult r = load_scenario(d.text());
     INFO(describe_all(r.errors, "error") << describe_all(r.warnings, "warning"));
     REQUIRE(r.ok);
     CHECK(has(r.warnings, "$.tenants[0].quota.max_storage_gb", "max_storage_gb (agents have no storage footprint", 7));
     CHECK(has(r.warnings, "$.slos", "SLOs and error budgets", 8, 11));
-    CHECK(has(r.warnings, "$.faults[0]", "a fault of type \"errors\" is validated but not simulated", 9));
+    CHECK(has(r.warnings, "$.faults[0]", "a fault of type \"security\" is validated but not simulated", 9));
+    CHECK_FALSE(has(r.warnings, "$.faults[1]", "not simulated", 9));
     CHECK(has(r.warnings, "$.objectives[0].metric", "metric \"incidents_total\" belongs to a subsystem", 10));
     CHECK(r.scenario.slos.at(0).window == 30 * kMicrosPerDay);
-    CHECK(r.scenario.faults.at(0).agent_index == 0);
+    CHECK(r.scenario.faults.at(1).agent_index == 0);
   }
   SECTION("a scenario with only simulated sections has no warnings") {
     Doc d;
