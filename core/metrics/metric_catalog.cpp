@@ -83,9 +83,13 @@ const std::vector<MetricInfo>& metric_catalog() {
       {MetricId::forecast_error_percent, "forecast_error_percent", kService, true,
        "the predictive engine's weighted absolute percentage error over its last day of evaluated forecasts (0 before "
        "the first, or without a predictive engine)"},
-      {MetricId::budget_remaining_percent, "budget_remaining_percent", kSlo, false, "error budget left"},
-      {MetricId::burn_rate, "burn_rate", kSlo, false, "error ratio / (1 - target)"},
-      {MetricId::compliant, "compliant", kSlo, false, "1 when the SLO is met over its window"},
+      {MetricId::budget_remaining_percent, "budget_remaining_percent", kSlo, true,
+       "100 - the time integral of the burn rate over the SLO window / the window, in percent (may go below 0)"},
+      {MetricId::burn_rate, "burn_rate", kSlo, true, "error ratio / (1 - target) over the last hour"},
+      {MetricId::compliant, "compliant", kSlo, true, "1 when the SLI over the SLO window meets the target, else 0"},
+      {MetricId::sli_percent, "sli_percent", kSlo, true,
+       "good / total events over the SLO window, percent (availability: succeeded / completed; latency: succeeded "
+       "within the threshold / succeeded)"},
       {MetricId::passed, "passed", kChaos, false, "1 when the experiment's hypothesis held"},
       {MetricId::resilience_score, "resilience_score", kChaos, false, "chaos experiment resilience score"},
   };

@@ -64,6 +64,7 @@ enum class MetricId {
   budget_remaining_percent,
   burn_rate,
   compliant,
+  sli_percent,
   passed,
   resilience_score,
 };

@@ -53,7 +53,8 @@ void ScopeStats::close_window() {
   window_latency.clear();
 }
 
-MetricRegistry::MetricRegistry(const Scenario& s) : tenants_(s.tenants.size()), services_(s.services.size()) {
+MetricRegistry::MetricRegistry(const Scenario& s)
+    : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()) {
   for (std::size_t t = 0; t < s.tenants.size(); ++t) {
     tenants_[t].quota = &s.tenants[t].quota;
     tenants_[t].billing = &s.tenants[t].billing;
@@ -68,6 +69,10 @@ MetricRegistry::MetricRegistry(const Scenario& s) : tenants_(s.tenants.size()), 
     for (const MetricInfo& m : metric_catalog())
       if (m.simulated && (m.scopes & kService))
         columns_.push_back({kService, static_cast<int>(v), m.id, "service." + s.services[v].id + "." + m.name});
+  for (std::size_t k = 0; k < s.slos.size(); ++k)
+    for (const MetricInfo& m : metric_catalog())
+      if (m.simulated && (m.scopes & kSlo))
+        columns_.push_back({kSlo, static_cast<int>(k), m.id, "slo." + s.slos[k].id + "." + m.name});
 }
 
 int MetricRegistry::find(const std::string& name) const {
@@ -99,6 +104,7 @@ const ScopeStats& MetricRegistry::stats_of(const Column& c) const {
   switch (c.scope) {
     case kTenant: return tenants_[static_cast<std::size_t>(c.index)];
     case kService: return services_[static_cast<std::size_t>(c.index)];
+    case kSlo: return slos_[static_cast<std::size_t>(c.index)];
     default: return global_;
   }
 }
@@ -122,6 +128,10 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& c = columns_[i];
     const ScopeStats& s = stats_of(c);
+    if (c.scope == kSlo) {  // gauges only
+      row[i] = evaluate_metric(c.metric, s.window, s.window_latency, nullptr, elapsed, s.total, s);
+      continue;
+    }
     const std::size_t slot = c.scope == kGlobal ? 0
                              : c.scope == kTenant ? 1 + static_cast<std::size_t>(c.index)
                                                   : 1 + tenants_.size() + static_cast<std::size_t>(c.index);
@@ -267,6 +277,10 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
       // A row: the interval's own score (computed when it closed); a run: the time average.
       return r.scored_us > 0 ? r.performance_score_us / r.scored_us : 100.0;
     case MetricId::forecast_error_percent: return scope.forecast_error_percent;
+    case MetricId::budget_remaining_percent: return scope.slo_budget_remaining_percent;
+    case MetricId::burn_rate: return scope.slo_burn_rate;
+    case MetricId::compliant: return scope.slo_compliant;
+    case MetricId::sli_percent: return scope.slo_sli_percent;
     default: return 0.0;  // names of subsystems this version does not simulate (not columns)
   }
 }

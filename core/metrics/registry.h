@@ -58,6 +58,8 @@ struct ScopeStats {
   // Gauges, instantaneous.
   std::int64_t instances_now = 0;
   double forecast_error_percent = 0;  // a service's predictive engine, set at its evaluations
+  // An SLO's figures, set by the simulation at each scrape.
+  double slo_budget_remaining_percent = 100, slo_burn_rate = 0, slo_compliant = 1, slo_sli_percent = 100;
   const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
   const BillingSpec* billing = nullptr;  // a tenant's, for billing_usd
 
@@ -80,6 +82,7 @@ class MetricRegistry {
   ScopeStats& global() { return global_; }
   ScopeStats& tenant(int i) { return tenants_[static_cast<std::size_t>(i)]; }
   ScopeStats& service(int i) { return services_[static_cast<std::size_t>(i)]; }
+  ScopeStats& slo(int i) { return slos_[static_cast<std::size_t>(i)]; }
   const ScopeStats& global() const { return global_; }
   const ScopeStats& tenant(int i) const { return tenants_[static_cast<std::size_t>(i)]; }
   const ScopeStats& service(int i) const { return services_[static_cast<std::size_t>(i)]; }
@@ -101,7 +104,7 @@ class MetricRegistry {
   const ScopeStats& stats_of(const Column& c) const;
   std::vector<Column> columns_;
   ScopeStats global_;
-  std::vector<ScopeStats> tenants_, services_;
+  std::vector<ScopeStats> tenants_, services_, slos_;
 };
 
 // One metric's value from a window's counters and latency histogram(s), and the scope's

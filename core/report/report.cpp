@@ -39,6 +39,33 @@ std::string state_json(const Simulation& sim) {
          metrics_json(sim, sim.summary_values(), false) + "}";
 }
 
+std::string slos_json(const Simulation& sim) {
+  std::string s = "[";
+  const SimTime now = sim.now();
+  for (std::size_t k = 0; k < sim.slos().size(); ++k) {
+    const sre::SloTracker& t = sim.slos()[k];
+    const SloSpec& spec = t.spec();
+    const sre::BurnRateAlerts& alerts = sim.slo_alerts()[k];
+    json::ObjectWriter w;
+    w.field("id", spec.id);
+    if (spec.service.empty()) w.raw("service", "null");
+    else w.field("service", spec.service);
+    w.field("indicator", spec.indicator == SloSpec::Indicator::latency ? "latency" : "availability");
+    if (spec.indicator == SloSpec::Indicator::latency) w.field("threshold_ms", to_seconds(spec.threshold) * 1000.0);
+    w.field("target_percent", spec.target_percent)
+        .field("window_s", to_seconds(spec.window))
+        .field("total_events", static_cast<double>(t.total_events(now, spec.window)))
+        .field("bad_events", static_cast<double>(t.bad_events(now, spec.window)))
+        .field("sli_percent", t.sli_percent(now))
+        .field("budget_remaining_percent", t.budget_remaining_percent(now))
+        .field("burn_rate_1h", t.burn_rate(now, kMicrosPerHour))
+        .field("compliant", t.compliant(now))
+        .field("burn_rate_alerts_fired", static_cast<double>(alerts.fired_total()));
+    s += (k ? ",\n    " : "\n    ") + w.str();
+  }
+  return s + (sim.slos().empty() ? "]" : "\n  ]");
+}
+
 std::string summary_json(const Simulation& sim) {
   const std::vector<double> values = sim.summary_values();
   const std::string metrics = metrics_json(sim, values, true);
@@ -63,8 +90,9 @@ std::string summary_json(const Simulation& sim) {
   s += "  \"seed\": " + std::to_string(sim.seed()) + ",\n";
   s += "  \"duration_s\": " + json::number(to_seconds(sim.now())) + ",\n";
   s += "  \"metrics\": " + metrics + ",\n";
-  // SLOs, incidents and chaos experiments are listed here once their subsystems run.
-  s += "  \"slos\": [],\n  \"incidents\": [],\n  \"chaos\": [],\n";
+  s += "  \"slos\": " + slos_json(sim) + ",\n";
+  // Incidents and chaos experiments are listed here once their subsystems run.
+  s += "  \"incidents\": [],\n  \"chaos\": [],\n";
   s += "  \"scaling\": " + scaling_report_json(scaling_report(sim)) + ",\n";
   s += "  \"performance\": " + performance_json(analyze_performance(sim, true)) + ",\n";
   s += "  \"objectives\": " + objectives + "\n}\n";

@@ -1192,7 +1192,6 @@ void Loader::slos(const Value& root) {
     s_.slos.push_back(s);
   });
   check_unique(root.find("slos"), "$.slos", "SLO");
-  if (!s_.slos.empty()) not_simulated_yet(root.find("slos"), "$.slos", "SLOs and error budgets");
 }
 
 void Loader::alerting(const Value& root) {
@@ -1217,7 +1216,6 @@ void Loader::alerting(const Value& root) {
       expected(*bv.find("short"), join(bp, "short"), "a window shorter than \"long\" (" + format_duration(b.long_window) + ")");
     a.burn_rate.push_back(b);
   });
-  not_simulated_yet(v, "$.alerting", "burn-rate alerting");
 }
 
 void Loader::incidents(const Value& root) {
@@ -1471,6 +1469,18 @@ void Loader::limits(const Value& root) {
     error(root.find("tenants"), "$.tenants",
           "the loads' peak rates over the duration come to " + num_text(expected_requests) +
               " requests, over the limit kMaxExpectedRequests = " + num_text(ScenarioLimits::kMaxExpectedRequests));
+  // Each SLO keeps one bucket per scrape interval over its window (or the longest
+  // burn-rate window, if longer).
+  SimDuration longest_alert = 0;
+  for (const BurnRateAlertSpec& b : s_.alerting.burn_rate) longest_alert = std::max(longest_alert, b.long_window);
+  double slo_buckets = 0;
+  for (const SloSpec& slo : s_.slos)
+    slo_buckets += std::ceil(static_cast<double>(std::max(slo.window, longest_alert)) /
+                             static_cast<double>(s_.monitoring.scrape_interval)) + 1;
+  if (slo_buckets > ScenarioLimits::kMaxSloBuckets)
+    error(root.find("slos"), "$.slos",
+          "the SLOs' windows / scrape_interval come to " + num_text(slo_buckets) +
+              " buckets, over the limit kMaxSloBuckets = " + num_text(ScenarioLimits::kMaxSloBuckets));
   const double rows = static_cast<double>(s_.monitoring.retention) / static_cast<double>(s_.monitoring.scrape_interval);
   const double values = rows * static_cast<double>(timeseries_column_count(s_));
   if (values > ScenarioLimits::kMaxRetainedValues)
@@ -1483,14 +1493,15 @@ void Loader::limits(const Value& root) {
 }  // namespace
 
 std::size_t timeseries_column_count(const Scenario& s) {
-  std::size_t global = 0, tenant = 0, service = 0;
+  std::size_t global = 0, tenant = 0, service = 0, slo = 0;
   for (const MetricInfo& m : metric_catalog()) {
     if (!m.simulated) continue;
     global += (m.scopes & kGlobal) ? 1 : 0;
     tenant += (m.scopes & kTenant) ? 1 : 0;
     service += (m.scopes & kService) ? 1 : 0;
+    slo += (m.scopes & kSlo) ? 1 : 0;
   }
-  return global + tenant * s.tenants.size() + service * s.services.size();
+  return global + tenant * s.tenants.size() + service * s.services.size() + slo * s.slos.size();
 }
 
 LoadResult load_scenario(std::string_view text) {

@@ -36,6 +36,7 @@ struct ScenarioLimits {
   static constexpr SimDuration kMinScrapeInterval = kMicrosPerSecond;
   // Samples kept in memory: (retention / scrape_interval) x time-series columns.
   static constexpr double kMaxRetainedValues = 5e7;
+  static constexpr double kMaxSloBuckets = 4e6;  // 24 bytes each: about 96 MB
   // Expected arrivals over the whole run, from each load's peak rate: beyond this a run
   // would take hours, so it is refused rather than left to run.
   static constexpr double kMaxExpectedRequests = 2e10;

@@ -89,6 +89,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
   schedule_faults();
   setup_scaling();
+  setup_slos();
   for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
@@ -579,6 +580,11 @@ void Simulation::succeed(std::uint32_t id) {
     st->window.latency_sum_us += latency_us;
     st->window_latency.record(latency_us);
   }
+  for (int k : latency_slos_) {
+    const SloSpec& slo = scenario_.slos[static_cast<std::size_t>(k)];
+    if ((slo.service_index < 0 || slo.service_index == r.service) && latency_us <= slo.threshold)
+      ++slo_fast_[static_cast<std::size_t>(k)];
+  }
   finish(id);
 }
 
@@ -710,6 +716,60 @@ void Simulation::update_alert_rule(std::size_t rule, const RuleSpec& spec) {
   w.field("rule", spec.id).field("metric", rule_metric_name(spec)).field("op", op_text(spec.op)).field("value", spec.value);
   w.field("for_s", to_seconds(spec.for_)).field("min_samples", spec.min_samples).field("severity", spec.severity);
   log("rule_changed", w.str());
+}
+
+void Simulation::setup_slos() {
+  const SimDuration longest = sre::longest_alert_window(scenario_.alerting.burn_rate);
+  slo_fast_.assign(scenario_.slos.size(), 0);
+  for (std::size_t k = 0; k < scenario_.slos.size(); ++k) {
+    const SloSpec& slo = scenario_.slos[k];
+    slos_.emplace_back(slo, scenario_.monitoring.scrape_interval, longest);
+    slo_alerts_.emplace_back(scenario_.alerting.burn_rate);
+    if (slo.indicator == SloSpec::Indicator::latency) latency_slos_.push_back(static_cast<int>(k));
+  }
+}
+
+void Simulation::evaluate_slos() {
+  // The interval's events: its service's window (or every service's), before it closes.
+  for (std::size_t k = 0; k < slos_.size(); ++k) {
+    const SloSpec& slo = scenario_.slos[k];
+    std::uint64_t succeeded = 0, failed = 0;
+    for (std::size_t v = 0; v < scenario_.services.size(); ++v) {
+      if (slo.service_index >= 0 && slo.service_index != static_cast<int>(v)) continue;
+      const WindowCounters& w = registry_.service(static_cast<int>(v)).window;
+      succeeded += w.succeeded;
+      failed += w.failed;
+    }
+    sre::SloTracker& tracker = slos_[k];
+    if (slo.indicator == SloSpec::Indicator::latency) tracker.record(now_, slo_fast_[k], succeeded);
+    else tracker.record(now_, succeeded, succeeded + failed);
+    slo_fast_[k] = 0;
+    tracker.advance(now_);
+    ScopeStats& st = registry_.slo(static_cast<int>(k));
+    st.slo_budget_remaining_percent = tracker.budget_remaining_percent(now_);
+    st.slo_burn_rate = tracker.burn_rate(now_, kMicrosPerHour);
+    st.slo_compliant = tracker.compliant(now_) ? 1 : 0;
+    st.slo_sli_percent = tracker.sli_percent(now_);
+    std::vector<sre::BurnRateTransition> transitions;
+    slo_alerts_[k].evaluate(now_, tracker, transitions);
+    for (const sre::BurnRateTransition& t : transitions) {
+      if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
+      log(std::string("alert_") + alert_state_name(t.state), t.json_fields());
+      // Routed like any alert; burn-rate rules are numbered after the monitoring rules.
+      AlertTransition a;
+      a.rule_index = static_cast<int>(alerts_.size() + k * slo_alerts_[k].size()) + t.rule_index;
+      a.rule = t.rule;
+      a.severity = t.severity;
+      a.metric = "slo." + slo.id + ".burn_rate";
+      a.service = slo.service;
+      a.state = t.state;
+      a.value = t.long_burn_rate;
+      a.threshold = t.factor;
+      a.time = t.time;
+      a.active_since = t.active_since;
+      notifier_.on_transition(a);
+    }
+  }
 }
 
 void Simulation::on_notify() {
@@ -1246,6 +1306,7 @@ void Simulation::on_scrape() {
     integrate_fleet(static_cast<int>(i));
   }
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) integrate_tenant(static_cast<int>(t));
+  evaluate_slos();
   registry_.sample_and_close(now_ - last_scrape_, row_);
   last_scrape_ = now_;
   // The new windows' maxima start from the gauges' current values.

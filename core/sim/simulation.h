@@ -20,6 +20,7 @@
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
 #include "sim/observer.h"
+#include "sre/slo.h"
 #include "tenancy/resource_monitor.h"
 
 namespace opsim {
@@ -98,6 +99,10 @@ class Simulation {
   const OperationalSnapshot& operational_snapshot() const { return operational_; }
   // Alerts, for the UI.
   const AlertEvaluator& alerts() const { return alerts_; }
+  // SLOs (one tracker and one set of burn-rate alerts per scenario SLO), for the UI and
+  // the report.
+  const std::vector<sre::SloTracker>& slos() const { return slos_; }
+  const std::vector<sre::BurnRateAlerts>& slo_alerts() const { return slo_alerts_; }
   // What-if: a rule's new condition, effective from the next scrape (logged as
   // rule_changed).
   void update_alert_rule(std::size_t rule, const RuleSpec& spec);
@@ -289,6 +294,14 @@ class Simulation {
   std::vector<int> rule_column_;  // per rule: its time-series column, -1 when not measured
   SimTime notify_at_ = -1;  // the pending kNotify event's time, -1 when none
   void evaluate_alerts();
+  // SLOs: each scrape records the interval's good and total events and evaluates the
+  // burn-rate alerts.
+  std::vector<sre::SloTracker> slos_;
+  std::vector<sre::BurnRateAlerts> slo_alerts_;
+  std::vector<int> latency_slos_;  // indices of latency SLOs
+  std::vector<std::uint64_t> slo_fast_;  // per SLO: successes within its threshold since the last scrape
+  void setup_slos();
+  void evaluate_slos();
   void on_notify();
   // Autoscaling: each scaling section's controllers for each pool of its service (a
   // dedicated pool scales on its own figures).

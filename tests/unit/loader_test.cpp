@@ -437,6 +437,16 @@ TEST_CASE("limits refuse scenarios that would exhaust the machine", "[loader]") 
     d.extra = {R"("monitoring": {"scrape_interval": "1s", "retention": "30d"})"};
     expect_error(d.text(), "$.monitoring.retention", "values, over the limit kMaxRetainedValues = 50000000", 8, 17);
   }
+  SECTION("SLO buckets") {
+    // A 30-day SLO at a 1 s scrape keeps 2,592,001 buckets; one fits, two do not.
+    Doc d;
+    d.extra = {R"("monitoring": {"scrape_interval": "1s", "retention": "1h"})",
+               R"("slos": [{"id": "a", "indicator": "availability", "target_percent": 99.9}])"};
+    must_load(d.text());
+    d.extra[1] = R"("slos": [{"id": "a", "indicator": "availability", "target_percent": 99.9},
+                           {"id": "b", "indicator": "availability", "target_percent": 99}])";
+    expect_error(d.text(), "$.slos", "come to 5184002 buckets, over the limit kMaxSloBuckets = 4000000", 9, 11);
+  }
   SECTION("per-service numbers") {
     Doc d;
     d.services = R"([{"id": "svc", "instances": {"initial": 10001}}])";
@@ -781,7 +791,7 @@ TEST_CASE("sections not simulated yet give warnings, not errors", "[loader]") {
     INFO(describe_all(r.errors, "error") << describe_all(r.warnings, "warning"));
     REQUIRE(r.ok);
     CHECK(has(r.warnings, "$.tenants[0].quota.max_storage_gb", "max_storage_gb (agents have no storage footprint", 7));
-    CHECK(has(r.warnings, "$.slos", "SLOs and error budgets", 8, 11));
+    CHECK_FALSE(has(r.warnings, "$.slos", "not simulated", 8));  // SLOs are simulated
     CHECK(has(r.warnings, "$.faults[0]", "a fault of type \"security\" is validated but not simulated", 9));
     CHECK_FALSE(has(r.warnings, "$.faults[1]", "not simulated", 9));
     CHECK(has(r.warnings, "$.objectives[0].metric", "metric \"incidents_total\" belongs to a subsystem", 10));
