@@ -3,7 +3,7 @@
 namespace opsim {
 
 const std::vector<MetricInfo>& metric_catalog() {
-  constexpr unsigned kRequests = kGlobal | kTenant | kService;
+  constexpr unsigned kRequests = kGlobal | kTenant | kService | kAgent;
   constexpr unsigned kFleet = kGlobal | kService;
   static const std::vector<MetricInfo> catalog = {
       {MetricId::requests_total, "requests_total", kRequests, true,
@@ -106,7 +106,7 @@ bool parse_metric_name(std::string_view name, MetricRef& out, std::string& why) 
     ScopeBit scope;
   };
   static const Prefix prefixes[] = {
-      {"tenant.", kTenant}, {"service.", kService}, {"slo.", kSlo}, {"chaos.", kChaos}};
+      {"tenant.", kTenant}, {"service.", kService}, {"slo.", kSlo}, {"chaos.", kChaos}, {"agent.", kAgent}};
   for (const Prefix& p : prefixes) {
     if (name.substr(0, p.text.size()) != p.text) continue;
     const std::string_view rest = name.substr(p.text.size());

@@ -75,6 +75,7 @@ enum ScopeBit : unsigned {
   kService = 1u << 2,
   kSlo = 1u << 3,
   kChaos = 1u << 4,
+  kAgent = 1u << 5,
 };
 
 struct MetricInfo {

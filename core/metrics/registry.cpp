@@ -54,7 +54,7 @@ void ScopeStats::close_window() {
 }
 
 MetricRegistry::MetricRegistry(const Scenario& s)
-    : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()) {
+    : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()), agents_(s.agents.size()) {
   for (std::size_t t = 0; t < s.tenants.size(); ++t) {
     tenants_[t].quota = &s.tenants[t].quota;
     tenants_[t].billing = &s.tenants[t].billing;
@@ -69,6 +69,10 @@ MetricRegistry::MetricRegistry(const Scenario& s)
     for (const MetricInfo& m : metric_catalog())
       if (m.simulated && (m.scopes & kService))
         columns_.push_back({kService, static_cast<int>(v), m.id, "service." + s.services[v].id + "." + m.name});
+  for (std::size_t a = 0; a < s.agents.size(); ++a)
+    for (const MetricInfo& m : metric_catalog())
+      if (m.simulated && (m.scopes & kAgent))
+        columns_.push_back({kAgent, static_cast<int>(a), m.id, "agent." + s.agents[a].id + "." + m.name});
   for (std::size_t k = 0; k < s.slos.size(); ++k)
     for (const MetricInfo& m : metric_catalog())
       if (m.simulated && (m.scopes & kSlo))
@@ -105,6 +109,7 @@ const ScopeStats& MetricRegistry::stats_of(const Column& c) const {
     case kTenant: return tenants_[static_cast<std::size_t>(c.index)];
     case kService: return services_[static_cast<std::size_t>(c.index)];
     case kSlo: return slos_[static_cast<std::size_t>(c.index)];
+    case kAgent: return agents_[static_cast<std::size_t>(c.index)];
     default: return global_;
   }
 }
@@ -124,6 +129,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   close(global_);
   for (ScopeStats& s : tenants_) close(s);
   for (ScopeStats& s : services_) close(s);
+  for (ScopeStats& s : agents_) close(s);
   row.resize(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& c = columns_[i];
@@ -132,9 +138,10 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
       row[i] = evaluate_metric(c.metric, s.window, s.window_latency, nullptr, elapsed, s.total, s);
       continue;
     }
-    const std::size_t slot = c.scope == kGlobal ? 0
-                             : c.scope == kTenant ? 1 + static_cast<std::size_t>(c.index)
-                                                  : 1 + tenants_.size() + static_cast<std::size_t>(c.index);
+    const std::size_t slot = c.scope == kGlobal    ? 0
+                             : c.scope == kTenant  ? 1 + static_cast<std::size_t>(c.index)
+                             : c.scope == kService ? 1 + tenants_.size() + static_cast<std::size_t>(c.index)
+                                                   : 1 + tenants_.size() + services_.size() + static_cast<std::size_t>(c.index);
     row[i] = evaluate_metric(c.metric, interval[slot], s.window_latency, nullptr, elapsed, s.total, s);
   }
   auto finish = [](ScopeStats& s) {
@@ -145,6 +152,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   finish(global_);
   for (ScopeStats& s : tenants_) finish(s);
   for (ScopeStats& s : services_) finish(s);
+  for (ScopeStats& s : agents_) finish(s);
 }
 
 void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounters>& pending,

@@ -83,6 +83,7 @@ class MetricRegistry {
   ScopeStats& tenant(int i) { return tenants_[static_cast<std::size_t>(i)]; }
   ScopeStats& service(int i) { return services_[static_cast<std::size_t>(i)]; }
   ScopeStats& slo(int i) { return slos_[static_cast<std::size_t>(i)]; }
+  ScopeStats& agent(int i) { return agents_[static_cast<std::size_t>(i)]; }
   const ScopeStats& global() const { return global_; }
   const ScopeStats& tenant(int i) const { return tenants_[static_cast<std::size_t>(i)]; }
   const ScopeStats& service(int i) const { return services_[static_cast<std::size_t>(i)]; }
@@ -104,7 +105,7 @@ class MetricRegistry {
   const ScopeStats& stats_of(const Column& c) const;
   std::vector<Column> columns_;
   ScopeStats global_;
-  std::vector<ScopeStats> tenants_, services_, slos_;
+  std::vector<ScopeStats> tenants_, services_, slos_, agents_;
 };
 
 // One metric's value from a window's counters and latency histogram(s), and the scope's

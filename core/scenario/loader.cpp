@@ -361,6 +361,7 @@ class Loader {
       case kGlobal: break;
       case kTenant: ids = &tenant_ids_; what = "tenant"; break;
       case kService: ids = &service_ids_; what = "service"; break;
+      case kAgent: ids = &agent_ids_; what = "agent"; break;
       case kSlo:
         for (const auto& slo : s_.slos) tmp.push_back(slo.id);
         ids = &tmp;
@@ -1493,15 +1494,17 @@ void Loader::limits(const Value& root) {
 }  // namespace
 
 std::size_t timeseries_column_count(const Scenario& s) {
-  std::size_t global = 0, tenant = 0, service = 0, slo = 0;
+  std::size_t global = 0, tenant = 0, service = 0, slo = 0, agent = 0;
   for (const MetricInfo& m : metric_catalog()) {
     if (!m.simulated) continue;
     global += (m.scopes & kGlobal) ? 1 : 0;
     tenant += (m.scopes & kTenant) ? 1 : 0;
     service += (m.scopes & kService) ? 1 : 0;
     slo += (m.scopes & kSlo) ? 1 : 0;
+    agent += (m.scopes & kAgent) ? 1 : 0;
   }
-  return global + tenant * s.tenants.size() + service * s.services.size() + slo * s.slos.size();
+  return global + tenant * s.tenants.size() + service * s.services.size() + slo * s.slos.size() +
+         agent * s.agents.size();
 }
 
 LoadResult load_scenario(std::string_view text) {

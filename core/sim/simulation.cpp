@@ -397,6 +397,7 @@ void Simulation::on_arrival(std::uint32_t stream) {
   r.user = pick_user(r.tenant);
   registry_.tenant(r.tenant).window.arrived++;
   registry_.service(r.service).window.arrived++;
+  registry_.agent(r.agent).window.arrived++;
   Pool& pool = pools_[static_cast<std::size_t>(r.pool)];
   if (pool.scaled) pool.eval_arrivals++;
   if (!admit(id)) return;
@@ -413,7 +414,7 @@ bool Simulation::admit(std::uint32_t id) {
     return true;
   }
   // Refused by the tenant's own quota: counted per limit exceeded, not a service failure.
-  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service)}) {
+  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service), &registry_.agent(r.agent)}) {
     st->window.rejected++;
     for (int i = 0; i < kQuotaLimitCount; ++i)
       if (exceeded & (1u << i)) st->window.rejected_by[i]++;
@@ -497,6 +498,7 @@ void Simulation::dispatch(std::uint32_t id) {
   integrate(r.pool);
   r.enqueued = now_;
   registry_.tenant(r.tenant).window.queued++;
+  registry_.agent(r.agent).window.queued++;
   registry_.service(r.service).window.queued++;
   flow.push_back(id);
   ++p.queued;
@@ -575,7 +577,7 @@ void Simulation::on_work_done(std::uint32_t id) {
 void Simulation::succeed(std::uint32_t id) {
   const Request& r = requests_[id];
   const std::int64_t latency_us = now_ - r.arrival;
-  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service)}) {
+  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service), &registry_.agent(r.agent)}) {
     st->window.succeeded++;
     st->window.latency_sum_us += latency_us;
     st->window_latency.record(latency_us);
@@ -590,7 +592,7 @@ void Simulation::succeed(std::uint32_t id) {
 
 void Simulation::fail(std::uint32_t id, Failure why) {
   const Request& r = requests_[id];
-  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service)}) {
+  for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service), &registry_.agent(r.agent)}) {
     WindowCounters& w = st->window;
     w.failed++;
     switch (why) {

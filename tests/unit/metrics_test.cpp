@@ -1,6 +1,7 @@
 // The latency histogram's stated error, merging, and the registry's columns.
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include "metrics/histogram.h"
 #include "metrics/metric_catalog.h"
 #include "metrics/registry.h"
+#include "sim/simulation.h"
 #include "test_support.h"
 
 using namespace opsim;
@@ -99,4 +101,27 @@ TEST_CASE("a series store keeps only the newest rows", "[metrics]") {
   CHECK(s.value(0, 1) == 30);
   CHECK(s.time(2) == 5);
   CHECK(s.value(2, 0) == 5);
+}
+
+TEST_CASE("per-agent request metrics add up to their service's", "[metrics]") {
+  const Scenario sc = test::must_load(test::read_text("scenarios/default.json"));
+  Simulation sim(sc, sc.seed);
+  sim.run_until(12 * kMicrosPerHour);
+  const auto values = sim.summary_values();
+  auto get = [&](const std::string& name) {
+    const int col = sim.metrics().find(name);
+    REQUIRE(col >= 0);
+    return values[static_cast<std::size_t>(col)];
+  };
+  for (const char* m : {"requests_total", "requests_succeeded", "requests_failed", "requests_rejected",
+                        "requests_queued", "requests_rejected_request_rate"}) {
+    INFO(m);
+    const double agents = get(std::string("agent.summarizer.") + m) + get(std::string("agent.analyst.") + m);
+    CHECK(agents == get(std::string("service.agents-eu.") + m));
+  }
+  // The analyst (high complexity, large model, gamma work of mean 2 s) is slower than the
+  // summarizer (lognormal, median 800 ms).
+  CHECK(get("agent.analyst.latency_p50_ms") > get("agent.summarizer.latency_p50_ms"));
+  CHECK(get("agent.analyst.requests_rejected") > 0);  // Initech sends analysts only
+  CHECK(get("agent.summarizer.requests_rejected") == 0);
 }
