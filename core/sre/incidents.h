@@ -276,11 +276,17 @@ class IncidentManager {
 
   // Inputs. Times must not decrease across calls.
   std::vector<IncidentTransition> on_alert(SimTime t, const AlertInfo& alert);
+  // At a fault's start and end (data_loss and security included: they have no other
+  // effect in the simulation, but they open and flag incidents). An end is matched to the
+  // latest started, unended record of the same fault.
   std::vector<IncidentTransition> on_fault(SimTime t, const FaultSpec& fault, bool started);
   // Appended to the timelines of open incidents of `service` and of the platform ("":
   // every open incident). Kinds scale_out / scale_up count as capacity added, rollback as
   // a rollback, for the postmortem.
   void on_event(SimTime t, const std::string& service, const std::string& kind, const std::string& text);
+  // At each scrape, with one entry per service for the interval (previous call, now]; the
+  // first interval starts at 0. A service left out keeps its last status; a platform entry
+  // (service "") is aggregated from the others when not given.
   std::vector<IncidentTransition> evaluate(SimTime now, const std::vector<ServiceSignals>& signals);
 
   // Outputs.
@@ -338,11 +344,15 @@ class IncidentManager {
   std::map<std::string, std::map<std::string, SimTime>> firing_;
   std::map<std::string, SimTime> alerts_clear_at_;
   // The latest evaluation: signals by service ("" included, aggregated if not given),
-  // statuses and when each service's status last left healthy.
+  // statuses, and when each unhealthy service's status left healthy, with how it looked then.
   std::vector<ServiceSignals> last_signals_;
   SimTime last_eval_ = -1, last_interval_start_ = -1;
   std::map<std::string, StatusAssessment> status_;
-  std::map<std::string, SimTime> unhealthy_since_;
+  struct ImpactStart {
+    SimTime t = 0;
+    StatusAssessment first;
+  };
+  std::map<std::string, ImpactStart> unhealthy_since_;
 };
 
 }  // namespace opsim::sre
