@@ -56,6 +56,7 @@ enum class MetricId {
   incidents_sev3,
   incidents_sev4,
   mttr_minutes,
+  mttd_minutes,
   context_cache_hit_percent,
   context_failures,
   context_denials,

@@ -289,6 +289,13 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::burn_rate: return scope.slo_burn_rate;
     case MetricId::compliant: return scope.slo_compliant;
     case MetricId::sli_percent: return scope.slo_sli_percent;
+    case MetricId::incidents_total: return scope.incidents_total;
+    case MetricId::incidents_sev1: return scope.incidents_sev[0];
+    case MetricId::incidents_sev2: return scope.incidents_sev[1];
+    case MetricId::incidents_sev3: return scope.incidents_sev[2];
+    case MetricId::incidents_sev4: return scope.incidents_sev[3];
+    case MetricId::mttr_minutes: return scope.mttr_minutes;
+    case MetricId::mttd_minutes: return scope.mttd_minutes;
     default: return 0.0;  // names of subsystems this version does not simulate (not columns)
   }
 }

@@ -60,6 +60,8 @@ struct ScopeStats {
   double forecast_error_percent = 0;  // a service's predictive engine, set at its evaluations
   // An SLO's figures, set by the simulation at each scrape.
   double slo_budget_remaining_percent = 100, slo_burn_rate = 0, slo_compliant = 1, slo_sli_percent = 100;
+  // Incidents (global scope), set by the simulation.
+  double incidents_total = 0, incidents_sev[4] = {0, 0, 0, 0}, mttr_minutes = 0, mttd_minutes = 0;
   const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
   const BillingSpec* billing = nullptr;  // a tenant's, for billing_usd
 

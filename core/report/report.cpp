@@ -66,6 +66,24 @@ std::string slos_json(const Simulation& sim) {
   return s + (sim.slos().empty() ? "]" : "\n  ]");
 }
 
+std::string incidents_json(const Simulation& sim) {
+  const sre::IncidentManager* m = sim.incidents();
+  if (!m || m->incidents().empty()) return "[]";
+  std::string s = "[";
+  for (std::size_t i = 0; i < m->incidents().size(); ++i)
+    s += (i ? ",\n    " : "\n    ") + m->incident_json(m->incidents()[i], sim.now());
+  return s + "\n  ]";
+}
+
+std::string postmortems_json(const Simulation& sim) {
+  const sre::IncidentManager* m = sim.incidents();
+  if (!m || m->postmortems().empty()) return "[]";
+  std::string s = "[";
+  for (std::size_t i = 0; i < m->postmortems().size(); ++i)
+    s += (i ? ",\n    " : "\n    ") + sre::IncidentManager::postmortem_json(m->postmortems()[i]);
+  return s + "\n  ]";
+}
+
 std::string summary_json(const Simulation& sim) {
   const std::vector<double> values = sim.summary_values();
   const std::string metrics = metrics_json(sim, values, true);
@@ -91,8 +109,11 @@ std::string summary_json(const Simulation& sim) {
   s += "  \"duration_s\": " + json::number(to_seconds(sim.now())) + ",\n";
   s += "  \"metrics\": " + metrics + ",\n";
   s += "  \"slos\": " + slos_json(sim) + ",\n";
-  // Incidents and chaos experiments are listed here once their subsystems run.
-  s += "  \"incidents\": [],\n  \"chaos\": [],\n";
+  // Incidents with their timelines, and the postmortem drafts (an incidents section turns
+  // incident management on); chaos experiments are listed here once they run.
+  s += "  \"incidents\": " + incidents_json(sim) + ",\n";
+  s += "  \"postmortems\": " + postmortems_json(sim) + ",\n";
+  s += "  \"chaos\": [],\n";
   s += "  \"scaling\": " + scaling_report_json(scaling_report(sim)) + ",\n";
   s += "  \"performance\": " + performance_json(analyze_performance(sim, true)) + ",\n";
   s += "  \"objectives\": " + objectives + "\n}\n";

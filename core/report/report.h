@@ -22,6 +22,9 @@ std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const st
 std::string summary_json(const Simulation& sim);
 // The "slos" list of summary.json: each SLO's figures over its window at the end.
 std::string slos_json(const Simulation& sim);
+// The "incidents" and "postmortems" lists of summary.json ([] without an incidents section).
+std::string incidents_json(const Simulation& sim);
+std::string postmortems_json(const Simulation& sim);
 // The "metrics" object of summary.json alone ({"name": value, ...}), from summary values.
 std::string metrics_json(const Simulation& sim, const std::vector<double>& values, bool pretty);
 // {"t_s": now, "metrics": {...}}: the front end's state, same names and values as summary.json.

@@ -1229,7 +1229,6 @@ void Loader::incidents(const Value& root) {
   read_string_list(*v, p, "open_on", in.open_on);
   read_duration(*v, p, "resolve_after", in.resolve_after, 0, kMicrosPerDay);
   read_string_list(*v, p, "postmortem_for", in.postmortem_for, {"sev1", "sev2", "sev3", "sev4"});
-  not_simulated_yet(v, p, "incident management");
 }
 
 bool Loader::fault_body(const Value& v, const std::string& p, FaultSpec& f, bool needs_time) {
@@ -1301,10 +1300,10 @@ void Loader::faults(const Value& root) {
   read_array(root, "$", "faults", false, 0, 10000, "kMaxFaults", [&](const Value& v, const std::string& p) {
     FaultSpec f;
     if (!fault_body(v, p, f, true)) return;
-    // data_loss and security only feed incident classification, which arrives with the
-    // incident subsystem.
-    if (f.type == FaultType::data_loss || f.type == FaultType::security)
-      not_simulated_yet(&v, p, "a fault of type \"" + v.find("type")->text + "\"");
+    // data_loss and security only feed incident classification: without an incidents
+    // section nothing reads them.
+    if ((f.type == FaultType::data_loss || f.type == FaultType::security) && !s_.incidents.given)
+      not_simulated_yet(&v, p, "a fault of type \"" + v.find("type")->text + "\" without an incidents section");
     s_.faults.push_back(f);
   });
 }

@@ -90,6 +90,16 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   schedule_faults();
   setup_scaling();
   setup_slos();
+  if (scenario_.incidents.given) {
+    incidents_ = std::make_unique<sre::IncidentManager>(scenario_.incidents);
+    std::size_t slots = 0;
+    for (const TenantSpec& t : scenario_.tenants) {
+      user_slot_base_.push_back(slots);
+      slots += std::max<std::size_t>(1, t.users.size());
+    }
+    interval_users_.assign(scenario_.services.size(), std::vector<UserCounts>(slots));
+    healthy_p95_.assign(scenario_.services.size(), {});
+  }
   for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
@@ -190,7 +200,7 @@ void Simulation::schedule_faults() {
   fault_added_us_.assign(scenario_.agents.size(), 0);
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
     const FaultSpec& f = scenario_.faults[i];
-    if (f.type == FaultType::data_loss || f.type == FaultType::security) continue;
+    if ((f.type == FaultType::data_loss || f.type == FaultType::security) && !scenario_.incidents.given) continue;
     events_.push(f.at, kFaultStart, static_cast<std::uint32_t>(i));
     if (f.duration >= 0) events_.push(f.at + f.duration, kFaultEnd, static_cast<std::uint32_t>(i));
   }
@@ -267,10 +277,22 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
       w.field("type", "capacity_loss").field("service", f.service).field("slots_per_instance", slots);
       break;
     }
-    default: return;
+    case FaultType::data_loss:
+    case FaultType::security:
+      // Nothing breaks in the request path; incident classification reads the flag.
+      w.field("type", f.type == FaultType::data_loss ? "data_loss" : "security");
+      if (!f.service.empty()) w.field("service", f.service);
+      if (!f.tenant.empty()) w.field("tenant", f.tenant);
+      break;
   }
   if (start && f.duration >= 0) w.field("duration_s", to_seconds(f.duration));
   log(start ? "fault_started" : "fault_ended", w.str());
+  if (incidents_) {
+    FaultSpec tied = f;  // an agent's fault is its service's
+    if (tied.service.empty() && tied.agent_index >= 0)
+      tied.service = scenario_.services[static_cast<std::size_t>(scenario_.agents[static_cast<std::size_t>(tied.agent_index)].service_index)].id;
+    on_incident_transitions(incidents_->on_fault(now_, tied, start));
+  }
 }
 
 // [SECTION] Event loop
@@ -582,6 +604,7 @@ void Simulation::succeed(std::uint32_t id) {
     st->window.latency_sum_us += latency_us;
     st->window_latency.record(latency_us);
   }
+  if (incidents_) count_user(r, false);
   for (int k : latency_slos_) {
     const SloSpec& slo = scenario_.slos[static_cast<std::size_t>(k)];
     if ((slo.service_index < 0 || slo.service_index == r.service) && latency_us <= slo.threshold)
@@ -604,6 +627,7 @@ void Simulation::fail(std::uint32_t id, Failure why) {
       case Failure::instance_crash: w.failed_instance_crash++; break;
     }
   }
+  if (incidents_) count_user(r, true);
   finish(id);
 }
 
@@ -706,6 +730,7 @@ void Simulation::evaluate_alerts() {
     if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
     log(std::string("alert_") + alert_state_name(t.state), t.json_fields());
     notifier_.on_transition(t);
+    if (incidents_) on_alert_for_incidents(sre::alert_info(t));
   }
   on_notify();
 }
@@ -757,6 +782,7 @@ void Simulation::evaluate_slos() {
     for (const sre::BurnRateTransition& t : transitions) {
       if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
       log(std::string("alert_") + alert_state_name(t.state), t.json_fields());
+      if (incidents_) on_alert_for_incidents(sre::alert_info(t, slo.service));
       // Routed like any alert; burn-rate rules are numbered after the monitoring rules.
       AlertTransition a;
       a.rule_index = static_cast<int>(alerts_.size() + k * slo_alerts_[k].size()) + t.rule_index;
@@ -772,6 +798,84 @@ void Simulation::evaluate_slos() {
       notifier_.on_transition(a);
     }
   }
+}
+
+void Simulation::count_user(const Request& r, bool failed) {
+  // A tenant without users is one anonymous user.
+  const std::size_t slot = user_slot_base_[static_cast<std::size_t>(r.tenant)] + static_cast<std::size_t>(std::max(0, r.user));
+  UserCounts& c = interval_users_[static_cast<std::size_t>(r.service)][slot];
+  ++c.completed;
+  c.failed += failed ? 1 : 0;
+}
+
+std::vector<sre::ServiceSignals> Simulation::incident_signals() {
+  // Each service's scrape interval, read from its window before it closes. A user is
+  // affected when at least 10 % of its requests in the interval failed: background agent
+  // errors of a fraction of a percent touch nobody, an outage touches everyone it serves.
+  constexpr double kAffectedFailedShare = 0.10;
+  constexpr std::size_t kBaselineIntervals = 240;
+  std::vector<sre::ServiceSignals> out;
+  for (std::size_t v = 0; v < scenario_.services.size(); ++v) {
+    const ScopeStats& st = registry_.service(static_cast<int>(v));
+    const WindowCounters& w = st.window;
+    sre::ServiceSignals s;
+    s.service = scenario_.services[v].id;
+    s.requests = w.succeeded + w.failed;
+    s.availability_percent = s.requests ? 100.0 * static_cast<double>(w.succeeded) / static_cast<double>(s.requests) : 100.0;
+    s.error_rate_percent = 100.0 - s.availability_percent;
+    s.latency_p95_ms = st.window_latency.count() ? st.window_latency.quantile_us(0.95) / 1000.0 : 0.0;
+    // Baseline: the median p95 of the service's recent healthy intervals.
+    std::vector<double> healthy = healthy_p95_[v];
+    if (!healthy.empty()) {
+      std::nth_element(healthy.begin(), healthy.begin() + static_cast<std::ptrdiff_t>(healthy.size() / 2), healthy.end());
+      s.baseline_latency_p95_ms = healthy[healthy.size() / 2];
+    }
+    for (UserCounts& c : interval_users_[v]) {
+      if (c.completed == 0) continue;
+      ++s.users_total;
+      s.users_affected += static_cast<double>(c.failed) >= kAffectedFailedShare * static_cast<double>(c.completed);
+      c = UserCounts{};
+    }
+    // At its maximum and short of capacity (busy slots over 80 %, or a queue): a fleet held
+    // at a fixed size that has room is not a contributing factor.
+    const bool saturated = (w.ready_slot_us > 0 && w.busy_slot_us > 0.8 * w.ready_slot_us) || w.queue_len_us > 0;
+    for (const Pool& p : pools_)
+      if (p.service == static_cast<int>(v) && saturated && serving_instances(p) >= scenario_.services[v].instances_max)
+        s.at_max_instances = true;
+    for (std::size_t k = 0; k < scaler_notes_.size(); ++k)
+      if (pools_[static_cast<std::size_t>(scalers_[k].pool)].service == static_cast<int>(v) &&
+          scaler_notes_[k].find("cooldown") != std::string::npos)
+        s.scaling_cooldown_blocked = true;
+    // The interval counts towards the baseline when it looks healthy by itself.
+    if (s.latency_p95_ms > 0 && sre::assess_status(s).status == sre::ServiceStatus::healthy) {
+      std::vector<double>& h = healthy_p95_[v];
+      if (h.size() == kBaselineIntervals) h.erase(h.begin());
+      h.push_back(s.latency_p95_ms);
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+void Simulation::on_alert_for_incidents(const sre::AlertInfo& a) {
+  // With one service, an unscoped alert is about that service: one outage, one incident.
+  sre::AlertInfo scoped = a;
+  if (scoped.service.empty() && scenario_.services.size() == 1) scoped.service = scenario_.services[0].id;
+  on_incident_transitions(incidents_->on_alert(now_, scoped));
+}
+
+void Simulation::on_incident_transitions(const std::vector<sre::IncidentTransition>& ts) {
+  for (const sre::IncidentTransition& t : ts) {
+    const sre::Incident& inc = incidents_->incidents()[t.incident];
+    log(t.log_kind(), t.json_fields(inc));
+  }
+  ScopeStats& g = registry_.global();
+  g.incidents_total = static_cast<double>(incidents_->incidents_total());
+  for (int k = 0; k < 4; ++k)
+    g.incidents_sev[k] = static_cast<double>(incidents_->incidents_with_severity(static_cast<sre::Severity>(k + 1)));
+  const double mttr = incidents_->mttr_minutes(), mttd = incidents_->mttd_minutes();
+  g.mttr_minutes = std::isfinite(mttr) ? mttr : 0.0;
+  g.mttd_minutes = std::isfinite(mttd) ? mttd : 0.0;
 }
 
 void Simulation::on_notify() {
@@ -971,6 +1075,9 @@ void Simulation::record_scaling(int pool, const std::string& kind, double from, 
   if (it == st.by_policy.end()) st.by_policy.emplace_back(policy, 1);
   else ++it->second;
   scaling_records_.push_back({now_, pool, kind, from, to, policy, reason});
+  if (incidents_)
+    incidents_->on_event(now_, scenario_.services[static_cast<std::size_t>(pools_[static_cast<std::size_t>(pool)].service)].id,
+                         kind, reason);
   if (scaling_records_.size() > kScalingRecords) scaling_records_.pop_front();
 }
 
@@ -1308,6 +1415,7 @@ void Simulation::on_scrape() {
     integrate_fleet(static_cast<int>(i));
   }
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) integrate_tenant(static_cast<int>(t));
+  if (incidents_) on_incident_transitions(incidents_->evaluate(now_, incident_signals()));
   evaluate_slos();
   registry_.sample_and_close(now_ - last_scrape_, row_);
   last_scrape_ = now_;

@@ -20,6 +20,7 @@
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
 #include "sim/observer.h"
+#include "sre/incidents.h"
 #include "sre/slo.h"
 #include "tenancy/resource_monitor.h"
 
@@ -103,6 +104,8 @@ class Simulation {
   // the report.
   const std::vector<sre::SloTracker>& slos() const { return slos_; }
   const std::vector<sre::BurnRateAlerts>& slo_alerts() const { return slo_alerts_; }
+  // Incident management, when the scenario has an `incidents` section (null otherwise).
+  const sre::IncidentManager* incidents() const { return incidents_.get(); }
   // What-if: a rule's new condition, effective from the next scrape (logged as
   // rule_changed).
   void update_alert_rule(std::size_t rule, const RuleSpec& spec);
@@ -302,6 +305,19 @@ class Simulation {
   std::vector<std::uint64_t> slo_fast_;  // per SLO: successes within its threshold since the last scrape
   void setup_slos();
   void evaluate_slos();
+  // Incidents: fed every alert transition, fault and scaling decision, and at each scrape
+  // each service's signals for the interval.
+  std::unique_ptr<sre::IncidentManager> incidents_;
+  struct UserCounts {
+    std::uint32_t completed = 0, failed = 0;
+  };
+  std::vector<std::vector<UserCounts>> interval_users_;  // per service, per user slot (incidents only)
+  std::vector<std::size_t> user_slot_base_;  // per tenant: its first user slot (a tenant without users has one)
+  std::vector<std::vector<double>> healthy_p95_;  // per service: the p95 of recent healthy intervals
+  void count_user(const Request& r, bool failed);
+  std::vector<sre::ServiceSignals> incident_signals();
+  void on_incident_transitions(const std::vector<sre::IncidentTransition>& ts);
+  void on_alert_for_incidents(const sre::AlertInfo& a);
   void on_notify();
   // Autoscaling: each scaling section's controllers for each pool of its service (a
   // dedicated pool scales on its own figures).

@@ -553,6 +553,8 @@ std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std
       else clear = std::max(clear, f.ended_at);
     }
     const StatusAssessment& st = status_[inc.service];
+    if (st.status != ServiceStatus::healthy) tr.status_healthy_since = -1;
+    else if (tr.status_healthy_since < 0) tr.status_healthy_since = interval_start;
     if (why_not.empty() && st.status != ServiceStatus::healthy)
       why_not = scope_name(inc.service) + " is " + service_status_name(st.status) + ": " + st.reason;
     if (!why_not.empty()) {
@@ -576,6 +578,7 @@ void IncidentManager::resolve(std::size_t i, SimTime now, std::vector<IncidentTr
   Incident& inc = incidents_[i];
   inc.resolved_at = now;
   inc.recovered_at = tracking_[i].healthy_since;
+  inc.signal_recovered_at = tracking_[i].status_healthy_since >= 0 ? tracking_[i].status_healthy_since : inc.recovered_at;
   add_timeline(inc, now, "resolved",
                "resolved " + dur(inc.time_to_resolve()) + " after detection; healthy since " + dur(inc.recovered_at));
   IncidentTransition tx;
@@ -721,8 +724,12 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
   // Cause.
   if (cause) {
     pm.action_items.push_back(cause_item(cause->spec, p_high));
-    if (cause->ended_at >= 0 && inc.recovered_at - cause->ended_at > th_.slow_detection) {
-      const SimDuration lag = inc.recovered_at - cause->ended_at;
+    if (inc.recovered_at - inc.signal_recovered_at > th_.slow_detection)
+      pm.went_poorly.push_back("the signal was healthy again at " + dur(inc.signal_recovered_at) +
+                               " but a firing alert held the incident open until " + dur(inc.recovered_at) +
+                               " (a windowed alert resolves only when its window is clean)");
+    if (cause->ended_at >= 0 && inc.signal_recovered_at - cause->ended_at > th_.slow_detection) {
+      const SimDuration lag = inc.signal_recovered_at - cause->ended_at;
       pm.went_poorly.push_back(where + " took " + dur(lag) + " to recover after the fault ended at " + dur(cause->ended_at));
       pm.action_items.push_back({"P2", "Shorten the recovery of " + where + " (instance start-up, queue drain, cache warm-up)",
                                  "it stayed unhealthy " + dur(lag) + " after the fault ended"});

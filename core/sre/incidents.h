@@ -202,6 +202,7 @@ struct Incident {
   std::vector<SeverityChange> severity_history;  // the first entry is the opening classification
   SimTime opened_at = 0, detected_at = 0;
   SimTime recovered_at = -1, resolved_at = -1;  // -1 while open
+  SimTime signal_recovered_at = -1;  // when its status last became healthy (firing alerts may still hold it open)
   SimTime impact_started_at = -1;  // when its status last left healthy before detection (-1: was healthy)
   std::string impact_metric;       // the signal that showed that impact first
   int cause_fault = -1;            // index into IncidentManager::faults(); -1 = unknown
@@ -317,6 +318,7 @@ class IncidentManager {
  private:
   struct Tracking {
     SimTime healthy_since = -1;  // start of the current healthy streak, -1: none
+    SimTime status_healthy_since = -1;  // start of the current run of healthy status (alerts aside)
     std::vector<int> flag_faults;  // data_loss / security faults that flagged it
   };
   bool opens(const std::string& alert_severity) const;

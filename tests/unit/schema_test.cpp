@@ -603,6 +603,9 @@ const KnownGap kKnownGaps[] = {
     // providers leaves that reference dangling; JSON Schema cannot check ids across sections.
     {"$.context", "expected the id of a context provider", "provider_outage.provider refers to context.providers[].id"},
     {"$.context.providers", "expected the id of a context provider", "provider_outage.provider refers to context.providers[].id"},
+    // A metric name scoped to an SLO (slo.<id>.<name>) in objectives or rules names an SLO
+    // by id; deleting the SLOs leaves it dangling.
+    {"$.slos", "which the scenario does not define", "slo.<id>.<metric> refers to slos[].id"},
 };
 
 std::string first_lines(const std::vector<std::string>& v, std::size_t n) {

@@ -106,3 +106,43 @@ TEST_CASE("a slow burn at 0.2 % never pages but burns the budget at rate 2", "[s
   const double remaining = values[static_cast<std::size_t>(sim.metrics().find("slo.avail.budget_remaining_percent"))];
   CHECK(remaining == Approx(100 - 100.0 * 2 * 3 / 720).margin(0.15));
 }
+
+TEST_CASE("the outage opens one sev1 incident, resolved after its signal and alerts are quiet for resolve_after",
+          "[slo][incidents]") {
+  const Scenario sc = test::must_load(
+      scenario(R"(, "incidents": {"open_on": ["page"], "resolve_after": "10m", "postmortem_for": ["sev1", "sev2"]})"));
+  Simulation sim(sc, sc.seed);
+  sim.run();
+  REQUIRE(sim.incidents() != nullptr);
+  const auto& incidents = sim.incidents()->incidents();
+  // The SLO pages and the default error-rate rule fires too; with one service they are one
+  // incident.
+  REQUIRE(incidents.size() == 1);
+  const sre::Incident& inc = incidents[0];
+  CHECK(inc.severity == sre::Severity::sev1);  // availability 0 %: the service is unavailable
+  // The first page: the 6x 6h/30m rule at 2h + 45 s (its 6 h window holds only the 2 h
+  // since the start, so 45 s of failures already burn at 6.2x).
+  CHECK(inc.opened_at == 2 * kMicrosPerHour + 45 * kMicrosPerSecond);
+  CHECK(inc.mttd == 45 * kMicrosPerSecond);  // from the errors fault's start
+  // The fault ends at 2h30m; the 6x rule's 30 m short window is clean at 3h, when it
+  // resolves; 10 minutes of quiet later the incident resolves.
+  CHECK(inc.recovered_at == 3 * kMicrosPerHour);
+  CHECK(inc.resolved_at == 3 * kMicrosPerHour + 10 * kMicrosPerMinute);
+  const auto values = sim.summary_values();
+  auto get = [&](const std::string& name) { return values[static_cast<std::size_t>(sim.metrics().find(name))]; };
+  CHECK(get("incidents_total") == 1);
+  CHECK(get("incidents_sev1") == 1);
+  CHECK(get("mttr_minutes") == Approx(69.25));  // 3h10m - 2h0m45s
+  CHECK(get("mttd_minutes") == Approx(0.75));
+  REQUIRE(sim.incidents()->postmortems().size() == 1);
+  const sre::Postmortem& pm = sim.incidents()->postmortems()[0];
+  CHECK(pm.primary_cause.find("errors on api") == 0);
+  CHECK(pm.failed_requests > 30000);  // 20 requests/s for 30 minutes
+  int opened = 0, resolved = 0;
+  for (const LogEvent& e : sim.recent_events()) {
+    opened += e.kind == "incident_opened";
+    resolved += e.kind == "incident_resolved" && e.json.find("\"id\":\"INC-0001\"") != std::string::npos;
+  }
+  CHECK(opened == 1);
+  CHECK(resolved == 1);
+}
