@@ -199,6 +199,7 @@ void App::draw() {
     tab("Alerts", draw_alerts);
     tab("Scaling", draw_scaling);
     tab("Performance", draw_performance);
+    tab("SLOs", draw_slos);
     tab("Context", draw_context);
     tab("Events", draw_events);
     const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;

@@ -93,11 +93,12 @@ class App {
   std::string scenarios_json() const;
   // Where a named widget was drawn in the last frame, for scripted clicks: "pause", "play",
   // "step", "reset", each tab as "tab:LABEL" ("tab:Scaling"), and, while their tab is open,
-  // the top of the Scaling and Performance panels ("panel:scaling", "panel:performance"),
-  // the first rule's Edit button ("alert-edit-0"), the rule editor's value field and Apply
-  // ("rule-value", "rule-apply"), the scaling what-if's first threshold_up field and Apply
-  // ("scaling-threshold-up-0", "scaling-apply"). rect = {x, y, width, height} in ImGui coordinates (framebuffer pixels
-  // of the canvas or window; the page converts them to CSS pixels). False if not drawn.
+  // the top of the Scaling, Performance and SLOs panels ("panel:scaling", "panel:performance",
+  // "panel:slos"), the first rule's Edit button ("alert-edit-0"), the rule editor's value
+  // field and Apply ("rule-value", "rule-apply"), the scaling what-if's first threshold_up
+  // field and Apply ("scaling-threshold-up-0", "scaling-apply"). rect = {x, y, width, height}
+  // in ImGui coordinates (framebuffer pixels of the canvas or window; the page converts them
+  // to CSS pixels). False if not drawn.
   bool widget_rect(const std::string& id, float rect[4]) const;
 
   // For panels.

@@ -38,9 +38,16 @@ struct Frame {
   ImVec2 origin, a, b;  // the widget's corner; the data area's corners
   float width = 1, height = 1;
   double t0 = 0, t1 = 1, y_min = 0, y_max = 1;
+  bool log_y = false;  // y_min > 0 then; values below it are drawn at the bottom
   bool hovered = false;
   float x_of(double t) const { return a.x + static_cast<float>((t - t0) / (t1 - t0)) * width; }
-  float y_of(double v) const { return b.y - static_cast<float>((v - y_min) / (y_max - y_min)) * height; }
+  float y_of(double v) const {
+    if (log_y) {
+      const double lo = std::log10(y_min);
+      return b.y - static_cast<float>((std::log10(std::max(v, y_min)) - lo) / (std::log10(y_max) - lo)) * height;
+    }
+    return b.y - static_cast<float>((v - y_min) / (y_max - y_min)) * height;
+  }
 };
 
 // Places the plot and applies wheel zoom, drag pan and double-click (follow again) to
@@ -114,17 +121,39 @@ void set_value_range(Frame& f, double lo, double hi, double bound = 0) {
   f.y_min = std::floor(y_min / y_step) * y_step;
 }
 
+// A logarithmic value axis of whole decades: from the decade of the smallest positive
+// value (`lo_positive`, 0 for none), at most four below the top and at least one.
+void set_log_value_range(Frame& f, double lo_positive, double hi) {
+  f.log_y = true;
+  const double top = std::ceil(std::log10(std::max(hi, 1e-9)) - 1e-9);
+  double bottom = lo_positive > 0 ? std::floor(std::log10(lo_positive) + 1e-9) : top - 2;
+  bottom = std::clamp(bottom, top - 4, top - 1);
+  f.y_min = std::pow(10.0, bottom);
+  f.y_max = std::pow(10.0, top);
+}
+
 void draw_axes(const Frame& f, const Calendar& calendar) {
   const ImU32 grid = IM_COL32(255, 255, 255, 28), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   ImDrawList* dl = f.dl;
   dl->AddRectFilled(f.a, f.b, IM_COL32(20, 22, 28, 255));
-  const double y_step = nice_step((f.y_max - f.y_min) / 4);
-  for (double v = f.y_min; v <= f.y_max + y_step / 2; v += y_step) {
+  auto value_tick = [&](double v, bool labelled) {
     const float y = f.y_of(v);
-    dl->AddLine(ImVec2(f.a.x, y), ImVec2(f.b.x, y), grid);
+    dl->AddLine(ImVec2(f.a.x, y), ImVec2(f.b.x, y), labelled ? grid : IM_COL32(255, 255, 255, 12));
+    if (!labelled) return;
     const std::string label = value_label(v);
     const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
     dl->AddText(ImVec2(f.a.x - ts.x - 6, y - ts.y / 2), dim, label.c_str());
+  };
+  if (f.log_y) {
+    // A labelled line per decade, faint ones at 2 and 5 times it.
+    for (double d = f.y_min; d <= f.y_max * 1.001; d *= 10) {
+      value_tick(d, true);
+      for (double m : {2.0, 5.0})
+        if (d * m < f.y_max) value_tick(d * m, false);
+    }
+  } else {
+    const double y_step = nice_step((f.y_max - f.y_min) / 4);
+    for (double v = f.y_min; v <= f.y_max + y_step / 2; v += y_step) value_tick(v, true);
   }
   static const double kSteps[] = {1,    5,     15,     30,     60,      300,     900,     1800,
                                   3600, 10800, 21600,  43200,  86400,   172800,  604800,  2419200};
@@ -143,7 +172,9 @@ void draw_axes(const Frame& f, const Calendar& calendar) {
     dl->AddLine(ImVec2(x, f.a.y), ImVec2(x, f.b.y), grid);
     const std::string label = calendar_label(calendar, t, x_step);
     const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-    dl->AddText(ImVec2(x - ts.x / 2, f.b.y + 3), dim, label.c_str());
+    // Centred under its tick, but kept inside the widget (the last tick can sit on its edge).
+    const float lx = std::min(x - ts.x / 2, f.b.x + kRightMargin - ts.x);
+    dl->AddText(ImVec2(lx, f.b.y + 3), dim, label.c_str());
   }
 }
 
@@ -161,6 +192,14 @@ void draw_title_and_legend(const Frame& f, const char* title, const std::vector<
     f.dl->AddRectFilled(ImVec2(lx, f.origin.y + 6), ImVec2(lx + 10, f.origin.y + 16), e.color);
     f.dl->AddText(ImVec2(lx + 14, f.origin.y + 2), dim, e.label->c_str());
     lx += 26 + ImGui::CalcTextSize(e.label->c_str()).x;
+  }
+}
+
+// Horizontal reference lines, dashed, across the data area (call inside its clip rect).
+void draw_refs(const Frame& f, const std::vector<RefLine>& refs) {
+  for (const RefLine& r : refs) {
+    const float y = f.y_of(r.value);
+    for (float x = f.a.x; x < f.b.x; x += 8) f.dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4, f.b.x), y), r.color, 1.5f);
   }
 }
 
@@ -266,22 +305,32 @@ std::string calendar_label(const Calendar& calendar, double t_s, double step_s) 
 
 void time_plot(const char* title, const char* unit, const History& history, const Calendar& calendar,
                const std::vector<PlotSeries>& series, PlotView& view, double now_s, ImVec2 size,
-               double value_max) {
+               double value_max, const std::vector<RefLine>& refs, bool log_scale) {
   ImGui::PushID(title);
   Frame f = begin_frame(size, view, 0, std::max(now_s, 1.0));
   const std::size_t n = history.size();
   auto time_of = [&](std::size_t i) { return to_seconds(history.time(i)); };
   const auto [first, last] = visible(n, f.t0, f.t1, time_of);
-  double lo = 0, hi = 0;
+  double lo = 0, hi = 0, lo_positive = 0;
   for (const PlotSeries& s : series)
     for (std::size_t i = first; i < last; ++i) {
       hi = std::max(hi, history.max(i, s.column));
       lo = std::min(lo, history.min(i, s.column));
+      const double m = history.min(i, s.column) > 0 ? history.min(i, s.column) : history.mean(i, s.column);
+      if (m > 0 && (lo_positive == 0 || m < lo_positive)) lo_positive = m;
     }
-  set_value_range(f, lo, hi, value_max);
+  for (const RefLine& r : refs) {
+    hi = std::max(hi, r.value);
+    // A decade below the lowest line, so that what lies under it (and zeros, drawn at the
+    // bottom) is not drawn on it.
+    if (r.value > 0 && (lo_positive == 0 || r.value / 10 < lo_positive)) lo_positive = r.value / 10;
+  }
+  if (log_scale) set_log_value_range(f, lo_positive, hi);
+  else set_value_range(f, lo, hi, value_max);
   draw_axes(f, calendar);
 
   f.dl->PushClipRect(f.a, f.b, true);
+  draw_refs(f, refs);
   const bool coarse = history.samples_per_point() > 1 || (last - first) > static_cast<std::size_t>(f.width);
   for (const PlotSeries& s : series) {
     ColumnLine line(f, s.color, coarse);
@@ -292,6 +341,7 @@ void time_plot(const char* title, const char* unit, const History& history, cons
   f.dl->PopClipRect();
   std::vector<LegendEntry> legend;
   for (const PlotSeries& s : series) legend.push_back({&s.label, s.color});
+  for (const RefLine& r : refs) legend.push_back({&r.label, r.color});
   draw_title_and_legend(f, title, legend);
 
   // Hover read-out: the point nearest the cursor.
@@ -314,6 +364,7 @@ void time_plot(const char* title, const char* unit, const History& history, cons
       else
         ImGui::Text("%s: %.4g %s", s.label.c_str(), history.mean(i, s.column), unit);
     }
+    for (const RefLine& r : refs) ImGui::TextDisabled("%s: %.4g %s", r.label.c_str(), r.value, unit);
     ImGui::EndTooltip();
   }
   ImGui::PopID();
@@ -339,10 +390,7 @@ void points_plot(const char* title, const char* unit, const Calendar& calendar, 
   draw_axes(f, calendar);
 
   f.dl->PushClipRect(f.a, f.b, true);
-  for (const RefLine& r : refs) {
-    const float y = f.y_of(r.value);
-    for (float x = f.a.x; x < f.b.x; x += 8) f.dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4, f.b.x), y), r.color, 1.5f);
-  }
+  draw_refs(f, refs);
   if (now_s >= f.t0 && now_s <= f.t1) {
     const float x = f.x_of(now_s);
     f.dl->AddLine(ImVec2(x, f.a.y), ImVec2(x, f.b.y), IM_COL32(255, 255, 255, 110));

@@ -10,9 +10,11 @@
 // with the loader's diagnostics (the same as `opsim validate`) and the running simulation
 // stays as it was; after load(name), pause(), advance(3600) every metric of state() equals
 // the native runner's `opsim run NAME --until 1h --format json`, for every scenario (so
-// performance_score, scaling_events and forecast_error_percent too, checked by name); a
-// scaling scenario's metrics after a day (forecast error above 0) equal the runner's; the
-// Scaling and Performance tabs open (widgetRect("tab:...")) and are not blank; a rule and a
+// performance_score, scaling_events, forecast_error_percent and the slo.* figures too,
+// checked by name); a scaling scenario's metrics after a day (forecast error above 0) equal
+// the runner's; an SLO scenario's after its outage (budget spent, burn-rate alerts fired)
+// equal the runner's and its SLOs tab opens and is not blank; the Scaling and Performance
+// tabs open (widgetRect("tab:...")) and are not blank; a rule and a
 // scaling threshold edited in the UI change the running simulation; the
 // #scenario= link, the file input and drag and drop load a scenario; a screenshot (saved to
 // --shot) is not blank; a scripted click on the Pause button (window.opsim.widgetRect)
@@ -267,6 +269,55 @@ try {
           `not compared: ${missing.join(', ')}`);
     check(`scaling_events is compared where scaling happened in the first hour (${scaledAndEqual.join(', ')})`,
           scaledAndEqual.length > 0, 'no scenario scaled in its first hour');
+    const sloFigures = ['budget_remaining_percent', 'burn_rate', 'sli_percent', 'compliant'];
+    const sloMissing = sloFigures.filter((f) => ![...compared].some((m) => m.startsWith('slo.') && m.endsWith(`.${f}`)));
+    check('the comparison covers slo.*.budget_remaining_percent, burn_rate, sli_percent and compliant',
+          sloMissing.length === 0, `not compared: ${sloMissing.map((f) => `slo.*.${f}`).join(', ')}`);
+  }
+
+  // SLOs in the page: the hard outage (06:00-06:20) an hour after it started, when the
+  // budget is spent and the burn-rate rules have fired: every metric equals the runner's;
+  // then the SLOs tab opens (widgetRect("tab:SLOs"), then its panel) and is not blank.
+  {
+    const name = 'slo-hard-outage';
+    const native = nativeSummary(name, '7h');
+    const web = await page.evaluate((n) => {
+      const result = window.opsim.load(n);
+      window.opsim.pause();
+      window.opsim.advance(7 * 3600);
+      return {result, state: window.opsim.state()};
+    }, name);
+    const names = Object.keys(native.metrics);
+    const differ = names.filter((m) => web.state.metrics[m] !== native.metrics[m]);
+    const budget = native.metrics['slo.availability.budget_remaining_percent'];
+    check(`${name}: after 7 h all ${names.length} metrics equal the runner's, the budget spent ` +
+          `(${budget} % left) and alerts fired (${native.metrics.alerts_fired})`,
+          web.result.ok && names.length > 0 && differ.length === 0 && budget < 100 && native.metrics.alerts_fired > 0,
+          JSON.stringify(web.result) + ' ' +
+          differ.slice(0, 8).map((m) => `${m}: web ${web.state.metrics[m]} native ${native.metrics[m]}`).join('; '));
+    const r = await page.evaluate(() => window.opsim.widgetRect('tab:SLOs'));
+    let opened = false;
+    if (r && r.w > 0 && r.h > 0) {
+      // Hover first, then click (ImGui 1.86 ignores a click on a tab not hovered the frame before).
+      await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+      await sleep(250);
+      await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+      opened = await waitFor(page, () => window.opsim.widgetRect('panel:slos') !== null, null, 10000);
+    }
+    check('the SLOs tab opens (widgetRect("tab:SLOs"), then its panel is drawn)', opened, JSON.stringify(r));
+    await page.mouse.move(1, 799);  // no hover read-out in the picture
+    await sleep(300);
+    const look = checkNotBlank(decodePng(await page.screenshot()));
+    check(`the SLOs tab is not blank (${look.whole.colours} colours, ` +
+          `${(look.plots.foreground_share * 100).toFixed(1)} % drawn)`, look.ok, look.problems.join('; '));
+    // Back to the first tab, as the checks below expect.
+    const plots = await page.evaluate(() => window.opsim.widgetRect('tab:Plots'));
+    if (plots) {
+      await page.mouse.move(plots.x + plots.w / 2, plots.y + plots.h / 2);
+      await sleep(250);
+      await page.mouse.click(plots.x + plots.w / 2, plots.y + plots.h / 2);
+      await sleep(300);
+    }
   }
 
   // Admission in the page: Initech's 11:00 burst meets its rate limit in the default
