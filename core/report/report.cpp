@@ -1,5 +1,6 @@
 #include "report/report.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "json/json.h"
@@ -209,11 +210,17 @@ std::string summary_table(const Simulation& sim) {
 }
 
 std::string objectives_table(const std::vector<ObjectiveResult>& results) {
-  std::string s = pad("objective", 20, true) + pad("metric", 34, true) + pad("target", 14, true) + pad("actual", 14) +
-                  "  result\n";
+  // Columns as wide as their longest entry (and a space), so long names never run together.
+  std::size_t id_width = 10, metric_width = 7;
+  for (const ObjectiveResult& r : results) {
+    id_width = std::max(id_width, r.spec->id.size() + 1);
+    metric_width = std::max(metric_width, r.spec->metric.size() + 1);
+  }
+  std::string s = pad("objective", id_width, true) + pad("metric", metric_width, true) + pad("target", 14, true) +
+                  pad("actual", 14) + "  result\n";
   for (const ObjectiveResult& r : results) {
     const std::string target = std::string(op_text(r.spec->op)) + " " + json::number(r.spec->value);
-    s += pad(r.spec->id, 20, true) + pad(r.spec->metric, 34, true) + pad(target, 14, true) +
+    s += pad(r.spec->id, id_width, true) + pad(r.spec->metric, metric_width, true) + pad(target, 14, true) +
          pad(r.measured ? json::number(r.actual) : "n/a", 14) + "  " +
          (r.passed ? "PASS" : r.measured ? "FAIL" : "FAIL (metric not simulated)") + "\n";
   }
