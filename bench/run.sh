@@ -45,7 +45,7 @@ Figures are simulated requests per second of wall time, the median of $repeats r
 | model | opsim native | opsim WebAssembly (node) | SimPy 3 | wasm / native | native / SimPy |
 |---|---|---|---|---|---|
 | M/M/c (\`scenarios/mmc.json\`: lambda 8.5/s, mu 1/s, c 10) | $(millions "$mmc_native") | $(millions "$mmc_wasm") | $(millions "$mmc_simpy") | $(ratio "$mmc_wasm" "$mmc_native") | $(ratio "$mmc_native" "$mmc_simpy")x |
-| default (\`scenarios/default.json\`: 3 tenants, 2 agents, diurnal) | $(millions "$default_native") | $(millions "$default_wasm") | - | $(ratio "$default_wasm" "$default_native") | - |
+| default (\`scenarios/default.json\`: 3 tenants, 2 agents, diurnal, HPA scaling) | $(millions "$default_native") | $(millions "$default_wasm") | - | $(ratio "$default_wasm" "$default_native") | - |
 
 The web page (\`bench/page_bench.mjs\`), headless Chromium $(chromium --version 2>/dev/null | grep -oE '[0-9]+\.[0-9.]+' | head -1) at 1280x800 with
 software WebGL (SwiftShader, no GPU on this machine), the default scenario at maximum speed:
