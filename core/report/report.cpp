@@ -184,7 +184,7 @@ std::string summary_table(const Simulation& sim) {
   s += "scaling   " + fmt("%.0f", static_cast<double>(scaling.decisions)) + " decisions (" +
        fmt("%.0f", static_cast<double>(scaling.scale_out)) + " out, " + fmt("%.0f", static_cast<double>(scaling.scale_in)) +
        " in, " + fmt("%.0f", static_cast<double>(scaling.scale_up + scaling.scale_down)) + " resizes), " +
-       fmt("%.0f", get("alerts_fired")) + " alerts fired\n";
+       fmt("%.0f", get("alerts_fired")) + " alert(s) fired\n";
   const performance::Analysis perf = analyze_performance(sim, true);
   s += "perf      score " + fmt("%.1f", perf.score) + ", " + fmt("%.0f", static_cast<double>(perf.bottlenecks.size())) +
        " bottleneck(s) over the run\n\n";
