@@ -200,6 +200,7 @@ void App::draw() {
     tab("Scaling", draw_scaling);
     tab("Performance", draw_performance);
     tab("SLOs", draw_slos);
+    tab("Incidents", draw_incidents);
     tab("Context", draw_context);
     tab("Events", draw_events);
     const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;

@@ -16,6 +16,7 @@ void draw_alerts(App& app);  // panel_alerts.cpp: rules and their states (editab
 void draw_scaling(App& app);  // panel_scaling.cpp: fleet, decisions, scaling report, forecasts, what-if
 void draw_performance(App& app);  // panel_performance.cpp: performance score, bottlenecks, optimisation plan
 void draw_slos(App& app);  // panel_slos.cpp: SLIs, error budgets, burn rates and burn-rate alerts
+void draw_incidents(App& app);  // panel_incidents.cpp: service status, incidents, response plans, postmortems
 void draw_context(App& app);  // panel_context.cpp: providers, caches, what a user receives
 void draw_editor(App& app);  // panel_editor.cpp: the scenario's JSON with errors at their lines
 void draw_library(App& app);  // panel_library.cpp: built-in scenarios

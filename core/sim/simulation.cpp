@@ -99,6 +99,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     }
     interval_users_.assign(scenario_.services.size(), std::vector<UserCounts>(slots));
     healthy_p95_.assign(scenario_.services.size(), {});
+    p95_smoothed_ms_.assign(scenario_.services.size(), 0.0);
   }
   for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
@@ -823,7 +824,16 @@ std::vector<sre::ServiceSignals> Simulation::incident_signals() {
     s.requests = w.succeeded + w.failed;
     s.availability_percent = s.requests ? 100.0 * static_cast<double>(w.succeeded) / static_cast<double>(s.requests) : 100.0;
     s.error_rate_percent = 100.0 - s.availability_percent;
-    s.latency_p95_ms = st.window_latency.count() ? st.window_latency.quantile_us(0.95) / 1000.0 : 0.0;
+    // One interval's p95 over a few hundred requests moves by tens of percent on its own,
+    // which would read as degradation against the baseline; the signal is smoothed over
+    // about ten intervals (a sustained slowdown still shows within a few).
+    constexpr double kSmoothing = 0.1;
+    if (st.window_latency.count()) {
+      const double p95 = st.window_latency.quantile_us(0.95) / 1000.0;
+      double& smoothed = p95_smoothed_ms_[v];
+      smoothed = smoothed > 0 ? smoothed + kSmoothing * (p95 - smoothed) : p95;
+    }
+    s.latency_p95_ms = p95_smoothed_ms_[v];
     // Baseline: the median p95 of the service's recent healthy intervals.
     std::vector<double> healthy = healthy_p95_[v];
     if (!healthy.empty()) {

@@ -313,7 +313,8 @@ class Simulation {
   };
   std::vector<std::vector<UserCounts>> interval_users_;  // per service, per user slot (incidents only)
   std::vector<std::size_t> user_slot_base_;  // per tenant: its first user slot (a tenant without users has one)
-  std::vector<std::vector<double>> healthy_p95_;  // per service: the p95 of recent healthy intervals
+  std::vector<std::vector<double>> healthy_p95_;  // per service: the smoothed p95 of recent healthy intervals
+  std::vector<double> p95_smoothed_ms_;  // per service: interval p95s, exponentially smoothed
   void count_user(const Request& r, bool failed);
   std::vector<sre::ServiceSignals> incident_signals();
   void on_incident_transitions(const std::vector<sre::IncidentTransition>& ts);

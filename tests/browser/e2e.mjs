@@ -13,7 +13,8 @@
 // performance_score, scaling_events, forecast_error_percent and the slo.* figures too,
 // checked by name); a scaling scenario's metrics after a day (forecast error above 0) equal
 // the runner's; an SLO scenario's after its outage (budget spent, burn-rate alerts fired)
-// equal the runner's and its SLOs tab opens and is not blank; the Scaling and Performance
+// equal the runner's and its SLOs tab opens and is not blank; with an `incidents` section
+// added it opens an incident and the Incidents tab opens and is not blank; the Scaling and Performance
 // tabs open (widgetRect("tab:...")) and are not blank; a rule and a
 // scaling threshold edited in the UI change the running simulation; the
 // #scenario= link, the file input and drag and drop load a scenario; a screenshot (saved to
@@ -311,6 +312,42 @@ try {
     check(`the SLOs tab is not blank (${look.whole.colours} colours, ` +
           `${(look.plots.foreground_share * 100).toFixed(1)} % drawn)`, look.ok, look.problems.join('; '));
     // Back to the first tab, as the checks below expect.
+    const plots = await page.evaluate(() => window.opsim.widgetRect('tab:Plots'));
+    if (plots) {
+      await page.mouse.move(plots.x + plots.w / 2, plots.y + plots.h / 2);
+      await sleep(250);
+      await page.mouse.click(plots.x + plots.w / 2, plots.y + plots.h / 2);
+      await sleep(300);
+    }
+  }
+
+  // Incidents in the page: the hard outage with an `incidents` section added, after it has
+  // been resolved: an incident was opened, and the Incidents tab opens and is not blank.
+  {
+    const spec = JSON.parse(readFileSync(path.join(opts.source, 'scenarios/slo-hard-outage.json'), 'utf8'));
+    spec.incidents = {open_on: ['page'], resolve_after: '10m', postmortem_for: ['sev1', 'sev2']};
+    const web = await page.evaluate((text) => {
+      const result = window.opsim.load(text);
+      window.opsim.pause();
+      window.opsim.advance(10 * 3600);
+      return {result, state: window.opsim.state()};
+    }, JSON.stringify(spec));
+    const total = web.state.metrics.incidents_total;
+    check(`slo-hard-outage with incidents: loaded, and incidents were opened (incidents_total ${total})`,
+          web.result.ok && total > 0, JSON.stringify(web.result));
+    const r = await page.evaluate(() => window.opsim.widgetRect('tab:Incidents'));
+    let opened = false;
+    if (r && r.w > 0 && r.h > 0) {
+      await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+      await sleep(250);
+      await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+      opened = await waitFor(page, () => window.opsim.widgetRect('panel:incidents') !== null, null, 10000);
+    }
+    check('the Incidents tab opens (widgetRect("tab:Incidents"), then its panel is drawn)', opened, JSON.stringify(r));
+    await page.mouse.move(1, 799);
+    await sleep(300);
+    const look = checkNotBlank(decodePng(await page.screenshot()));
+    check(`the Incidents tab is not blank (${look.whole.colours} colours)`, look.ok, look.problems.join('; '));
     const plots = await page.evaluate(() => window.opsim.widgetRect('tab:Plots'));
     if (plots) {
       await page.mouse.move(plots.x + plots.w / 2, plots.y + plots.h / 2);
