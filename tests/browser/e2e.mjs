@@ -186,6 +186,32 @@ async function waitFor(page, fn, arg, ms) {
   }
 }
 
+// Clicks the widget `id` (window.opsim.widgetRect) as a hand does: hover first, then click,
+// because ImGui 1.86 ignores a click on a tab when the frame before hovered another item.
+// False when the widget is not drawn.
+async function clickWidget(page, id) {
+  const r = await page.evaluate((i) => window.opsim.widgetRect(i), id);
+  if (!r || r.w <= 0 || r.h <= 0) return false;
+  await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
+  await sleep(250);
+  await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+  await sleep(300);
+  return true;
+}
+
+// Opens the tab `label`, checks that its panel (widget `panel`) is drawn and the page is
+// not blank, then goes back to the Plots tab, which the other checks expect.
+async function checkTab(page, label, panel) {
+  const clicked = await clickWidget(page, `tab:${label}`);
+  const opened = clicked && await waitFor(page, (p) => window.opsim.widgetRect(p) !== null, panel, 10000);
+  check(`the ${label} tab opens (widgetRect("tab:${label}"), then its panel is drawn)`, opened);
+  await page.mouse.move(1, 799);  // no hover read-out in the picture
+  await sleep(300);
+  const look = checkNotBlank(decodePng(await page.screenshot()));
+  check(`the ${label} tab is not blank (${look.whole.colours} colours)`, look.ok, look.problems.join('; '));
+  await clickWidget(page, 'tab:Plots');
+}
+
 try {
   const page = await openPage(url);
   check('the page loads and defines window.opsim', true);
@@ -296,29 +322,7 @@ try {
           web.result.ok && names.length > 0 && differ.length === 0 && budget < 100 && native.metrics.alerts_fired > 0,
           JSON.stringify(web.result) + ' ' +
           differ.slice(0, 8).map((m) => `${m}: web ${web.state.metrics[m]} native ${native.metrics[m]}`).join('; '));
-    const r = await page.evaluate(() => window.opsim.widgetRect('tab:SLOs'));
-    let opened = false;
-    if (r && r.w > 0 && r.h > 0) {
-      // Hover first, then click (ImGui 1.86 ignores a click on a tab not hovered the frame before).
-      await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-      await sleep(250);
-      await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-      opened = await waitFor(page, () => window.opsim.widgetRect('panel:slos') !== null, null, 10000);
-    }
-    check('the SLOs tab opens (widgetRect("tab:SLOs"), then its panel is drawn)', opened, JSON.stringify(r));
-    await page.mouse.move(1, 799);  // no hover read-out in the picture
-    await sleep(300);
-    const look = checkNotBlank(decodePng(await page.screenshot()));
-    check(`the SLOs tab is not blank (${look.whole.colours} colours, ` +
-          `${(look.plots.foreground_share * 100).toFixed(1)} % drawn)`, look.ok, look.problems.join('; '));
-    // Back to the first tab, as the checks below expect.
-    const plots = await page.evaluate(() => window.opsim.widgetRect('tab:Plots'));
-    if (plots) {
-      await page.mouse.move(plots.x + plots.w / 2, plots.y + plots.h / 2);
-      await sleep(250);
-      await page.mouse.click(plots.x + plots.w / 2, plots.y + plots.h / 2);
-      await sleep(300);
-    }
+    await checkTab(page, 'SLOs', 'panel:slos');
   }
 
   // Incidents in the page: the hard outage with an `incidents` section added, after it has
@@ -335,26 +339,7 @@ try {
     const total = web.state.metrics.incidents_total;
     check(`slo-hard-outage with incidents: loaded, and incidents were opened (incidents_total ${total})`,
           web.result.ok && total > 0, JSON.stringify(web.result));
-    const r = await page.evaluate(() => window.opsim.widgetRect('tab:Incidents'));
-    let opened = false;
-    if (r && r.w > 0 && r.h > 0) {
-      await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-      await sleep(250);
-      await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-      opened = await waitFor(page, () => window.opsim.widgetRect('panel:incidents') !== null, null, 10000);
-    }
-    check('the Incidents tab opens (widgetRect("tab:Incidents"), then its panel is drawn)', opened, JSON.stringify(r));
-    await page.mouse.move(1, 799);
-    await sleep(300);
-    const look = checkNotBlank(decodePng(await page.screenshot()));
-    check(`the Incidents tab is not blank (${look.whole.colours} colours)`, look.ok, look.problems.join('; '));
-    const plots = await page.evaluate(() => window.opsim.widgetRect('tab:Plots'));
-    if (plots) {
-      await page.mouse.move(plots.x + plots.w / 2, plots.y + plots.h / 2);
-      await sleep(250);
-      await page.mouse.click(plots.x + plots.w / 2, plots.y + plots.h / 2);
-      await sleep(300);
-    }
+    await checkTab(page, 'Incidents', 'panel:incidents');
   }
 
   // Admission in the page: Initech's 11:00 burst meets its rate limit in the default
@@ -406,18 +391,7 @@ try {
             JSON.stringify(web.result) + ' ' +
             differ.slice(0, 8).map((m) => `${m}: web ${web.state.metrics[m]} native ${native.metrics[m]}`).join('; '));
 
-      const rect = (id) => tall.evaluate((i) => window.opsim.widgetRect(i), id);
-      // Hover first, then click, as a hand does: ImGui 1.86 ignores a click on a tab when
-      // the frame before hovered another item (tabs allow overlap).
-      const click = async (id) => {
-        const r = await rect(id);
-        if (!r || r.w <= 0 || r.h <= 0) return false;
-        await tall.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-        await sleep(250);
-        await tall.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-        await sleep(300);
-        return true;
-      };
+      const click = (id) => clickWidget(tall, id);
       // Types into the ImGui field `id` (select all, then the text).
       const typeInto = async (id, text) => {
         if (!(await click(id))) return false;
