@@ -8,6 +8,7 @@
 #include "app.h"
 #include "imgui.h"
 #include "panels.h"
+#include "style.h"
 
 namespace opsim::ui {
 namespace {
@@ -38,6 +39,11 @@ void draw_services(App& app) {
     const int cpu = sim.metrics().find(prefix + "cpu_utilization");
     const int p95 = sim.metrics().find(prefix + "latency_p95_ms");
     ImGui::Text("%s", spec.id.c_str());
+    ImGui::SameLine();
+    // Its status from the last scrape interval, with the signal that set it.
+    const sre::StatusAssessment& status = sim.service_status(static_cast<int>(i));
+    ImGui::TextColored(status_color(status.status), "%s", sre::service_status_name(status.status));
+    if (ImGui::IsItemHovered() && !status.reason.empty()) ImGui::SetTooltip("%s", status.reason.c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("cpu %.1f %% over the run, p95 %.0f ms", v[static_cast<std::size_t>(cpu)],
                         v[static_cast<std::size_t>(p95)]);

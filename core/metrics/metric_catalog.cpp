@@ -95,8 +95,12 @@ const std::vector<MetricInfo>& metric_catalog() {
       {MetricId::sli_percent, "sli_percent", kSlo, true,
        "good / total events over the SLO window, percent (availability: succeeded / completed; latency: succeeded "
        "within the threshold / succeeded)"},
-      {MetricId::passed, "passed", kChaos, false, "1 when the experiment's hypothesis held"},
-      {MetricId::resilience_score, "resilience_score", kChaos, false, "chaos experiment resilience score"},
+      {MetricId::passed, "passed", kChaos, true,
+       "1 when the experiment ran to the end and every probe held after the method; 0 when it failed, aborted or "
+       "was skipped (and before it ends)"},
+      {MetricId::resilience_score, "resilience_score", kChaos, true,
+       "100 x the mean over probes of 1 (within tolerance) or 1 - miss / |bound| (outside); 0 when aborted or "
+       "skipped, and before it ends"},
   };
   return catalog;
 }

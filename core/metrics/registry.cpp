@@ -54,7 +54,8 @@ void ScopeStats::close_window() {
 }
 
 MetricRegistry::MetricRegistry(const Scenario& s)
-    : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()), agents_(s.agents.size()) {
+    : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()), agents_(s.agents.size()),
+      chaos_(s.chaos.size()) {
   for (std::size_t t = 0; t < s.tenants.size(); ++t) {
     tenants_[t].quota = &s.tenants[t].quota;
     tenants_[t].billing = &s.tenants[t].billing;
@@ -77,6 +78,10 @@ MetricRegistry::MetricRegistry(const Scenario& s)
     for (const MetricInfo& m : metric_catalog())
       if (m.simulated && (m.scopes & kSlo))
         columns_.push_back({kSlo, static_cast<int>(k), m.id, "slo." + s.slos[k].id + "." + m.name});
+  for (std::size_t k = 0; k < s.chaos.size(); ++k)
+    for (const MetricInfo& m : metric_catalog())
+      if (m.simulated && (m.scopes & kChaos))
+        columns_.push_back({kChaos, static_cast<int>(k), m.id, "chaos." + s.chaos[k].id + "." + m.name});
 }
 
 int MetricRegistry::find(const std::string& name) const {
@@ -110,6 +115,7 @@ const ScopeStats& MetricRegistry::stats_of(const Column& c) const {
     case kService: return services_[static_cast<std::size_t>(c.index)];
     case kSlo: return slos_[static_cast<std::size_t>(c.index)];
     case kAgent: return agents_[static_cast<std::size_t>(c.index)];
+    case kChaos: return chaos_[static_cast<std::size_t>(c.index)];
     default: return global_;
   }
 }
@@ -134,7 +140,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& c = columns_[i];
     const ScopeStats& s = stats_of(c);
-    if (c.scope == kSlo) {  // gauges only
+    if (c.scope == kSlo || c.scope == kChaos) {  // gauges only
       row[i] = evaluate_metric(c.metric, s.window, s.window_latency, nullptr, elapsed, s.total, s);
       continue;
     }
@@ -296,6 +302,8 @@ double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogr
     case MetricId::incidents_sev4: return scope.incidents_sev[3];
     case MetricId::mttr_minutes: return scope.mttr_minutes;
     case MetricId::mttd_minutes: return scope.mttd_minutes;
+    case MetricId::passed: return scope.chaos_passed;
+    case MetricId::resilience_score: return scope.chaos_resilience_score;
     default: return 0.0;  // names of subsystems this version does not simulate (not columns)
   }
 }

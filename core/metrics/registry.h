@@ -61,6 +61,8 @@ struct ScopeStats {
   // An SLO's figures, set by the simulation at each scrape.
   double slo_budget_remaining_percent = 100, slo_burn_rate = 0, slo_compliant = 1, slo_sli_percent = 100;
   // Incidents (global scope), set by the simulation.
+  // A chaos experiment's result, set when it ends.
+  double chaos_passed = 0, chaos_resilience_score = 0;
   double incidents_total = 0, incidents_sev[4] = {0, 0, 0, 0}, mttr_minutes = 0, mttd_minutes = 0;
   const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
   const BillingSpec* billing = nullptr;  // a tenant's, for billing_usd
@@ -86,6 +88,7 @@ class MetricRegistry {
   ScopeStats& service(int i) { return services_[static_cast<std::size_t>(i)]; }
   ScopeStats& slo(int i) { return slos_[static_cast<std::size_t>(i)]; }
   ScopeStats& agent(int i) { return agents_[static_cast<std::size_t>(i)]; }
+  ScopeStats& chaos(int i) { return chaos_[static_cast<std::size_t>(i)]; }
   const ScopeStats& global() const { return global_; }
   const ScopeStats& tenant(int i) const { return tenants_[static_cast<std::size_t>(i)]; }
   const ScopeStats& service(int i) const { return services_[static_cast<std::size_t>(i)]; }
@@ -107,7 +110,7 @@ class MetricRegistry {
   const ScopeStats& stats_of(const Column& c) const;
   std::vector<Column> columns_;
   ScopeStats global_;
-  std::vector<ScopeStats> tenants_, services_, slos_, agents_;
+  std::vector<ScopeStats> tenants_, services_, slos_, agents_, chaos_;
 };
 
 // One metric's value from a window's counters and latency histogram(s), and the scope's

@@ -1,10 +1,12 @@
 #include "report/report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "json/json.h"
 #include "report/analysis.h"
+#include "report/sre_dashboard.h"
 
 namespace opsim {
 
@@ -76,6 +78,41 @@ std::string incidents_json(const Simulation& sim) {
   return s + "\n  ]";
 }
 
+std::string chaos_json(const Simulation& sim) {
+  if (sim.chaos_count() == 0) return "[]";
+  std::string s = "[";
+  for (std::size_t i = 0; i < sim.chaos_count(); ++i) {
+    const Simulation::ChaosView v = sim.chaos_view(i);
+    s += (i ? ",\n    " : "\n    ") + sre::chaos_result_json(*v.spec, *v.result);
+  }
+  return s + "\n  ]";
+}
+
+std::string deployments_json(const Simulation& sim) {
+  if (sim.deployment_count() == 0) return "[]";
+  std::string s = "[";
+  for (std::size_t d = 0; d < sim.deployment_count(); ++d) {
+    const Simulation::DeploymentView v = sim.deployment_view(d);
+    std::string analyses = "[";
+    for (std::size_t k = 0; k < v.analyses.size(); ++k) analyses += (k ? "," : "") + sre::canary_analysis_json(v.analyses[k]);
+    analyses += "]";
+    auto time_or_null = [](SimTime t) { return t < 0 ? std::string("null") : json::number(to_seconds(t)); };
+    s += (d ? ",\n    " : "\n    ") + json::ObjectWriter()
+                                         .field("id", v.spec->id)
+                                         .field("service", v.spec->service)
+                                         .field("strategy", sre::deployment_strategy_name(v.spec->strategy))
+                                         .field("phase", v.phase)
+                                         .raw("started_at_s", time_or_null(v.started_at))
+                                         .raw("finished_at_s", time_or_null(v.finished_at))
+                                         .field("new_instances", v.new_instances)
+                                         .field("old_instances", v.old_instances)
+                                         .field("outcome", v.outcome)
+                                         .raw("analyses", analyses)
+                                         .str();
+  }
+  return s + "\n  ]";
+}
+
 std::string postmortems_json(const Simulation& sim) {
   const sre::IncidentManager* m = sim.incidents();
   if (!m || m->postmortems().empty()) return "[]";
@@ -114,7 +151,10 @@ std::string summary_json(const Simulation& sim) {
   // incident management on); chaos experiments are listed here once they run.
   s += "  \"incidents\": " + incidents_json(sim) + ",\n";
   s += "  \"postmortems\": " + postmortems_json(sim) + ",\n";
-  s += "  \"chaos\": [],\n";
+  s += "  \"chaos\": " + chaos_json(sim) + ",\n";
+  s += "  \"deployments\": " + deployments_json(sim) + ",\n";
+  // The SRE dashboard: availability against targets, budgets, incidents, trends, advice.
+  s += "  \"sre\": " + sre_dashboard_json(sre_dashboard(sim)) + ",\n";
   s += "  \"scaling\": " + scaling_report_json(scaling_report(sim)) + ",\n";
   s += "  \"performance\": " + performance_json(analyze_performance(sim, true)) + ",\n";
   s += "  \"objectives\": " + objectives + "\n}\n";
@@ -149,6 +189,36 @@ std::string fmt(const char* format, double v) {
 std::string pad(std::string s, std::size_t width, bool left = false) {
   if (s.size() >= width) return s;
   return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
+}
+
+// The SRE dashboard's short form: availability against target per service, incidents,
+// and the first recommendation.
+std::string sre_table(const SreDashboard& d) {
+  auto count = [](std::uint64_t n) { return std::to_string(n); };
+  std::string s = "\n" + pad("sre service", 16, true) + pad("avail %", 10) + pad("target %", 10) + pad("met", 5) +
+                  "  status\n";
+  for (const SreServiceRow& r : d.services) {
+    const std::string target = r.has_target ? fmt("%.3f", r.target_percent) : "-";
+    const std::string met = r.has_target ? (r.met ? "yes" : "no") : "-";
+    s += pad(r.service, 16, true) + pad(fmt("%.3f", r.availability_percent), 10) + pad(target, 10) + pad(met, 5) + "  " +
+         sre::service_status_name(r.status) + "\n";
+  }
+  const SreIncidentSummary& inc = d.incidents;
+  if (inc.enabled) {
+    s += "incidents " + count(inc.total) + (inc.whole_run ? " over the run" : " in 30 days") + " (sev1 " +
+         count(inc.by_severity[0]) + ", sev2 " + count(inc.by_severity[1]) + ", sev3 " + count(inc.by_severity[2]) +
+         ", sev4 " + count(inc.by_severity[3]) + "), " + count(inc.open) + " open, MTTR " +
+         (std::isnan(inc.mttr_minutes) ? std::string("-") : fmt("%.1f", inc.mttr_minutes) + " min") + ", postmortems " +
+         count(inc.postmortems_written) + " of " + count(inc.postmortems_due) + " due";
+    if (!std::isnan(inc.postmortem_coverage_percent)) s += " (" + fmt("%.0f", inc.postmortem_coverage_percent) + " %)";
+    s += "\n";
+  } else {
+    s += "incidents not managed (the scenario has no incidents section)\n";
+  }
+  if (d.recommendations.empty()) return s + "advice    none: no rule triggered\n";
+  s += "advice    " + d.recommendations.front().priority + " " + d.recommendations.front().text;
+  if (d.recommendations.size() > 1) s += " (+" + count(d.recommendations.size() - 1) + " more)";
+  return s + "\n";
 }
 
 }  // namespace
@@ -206,6 +276,7 @@ std::string summary_table(const Simulation& sim) {
          pad(fmt("%.1f", get(p + "cpu_utilization")), 9) + pad(fmt("%.2f", get(p + "queue_depth")), 9) +
          pad(fmt("%.1f", get(p + "latency_p95_ms")), 10) + pad(fmt("%.2f", get(p + "cost_usd")), 11) + "\n";
   }
+  s += sre_table(sre_dashboard(sim));
   return s;
 }
 

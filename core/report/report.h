@@ -17,14 +17,19 @@ struct ObjectiveResult {
 
 std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const std::vector<double>& summary);
 
-// {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "chaos", "scaling",
-//  "performance", "objectives"}: the scaling report and the performance analysis of the run.
+// {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "postmortems", "chaos",
+//  "deployments", "sre", "scaling", "performance", "objectives"}: the SRE dashboard (report/sre_dashboard.h),
+//  the scaling report and the performance analysis of the run.
 std::string summary_json(const Simulation& sim);
 // The "slos" list of summary.json: each SLO's figures over its window at the end.
 std::string slos_json(const Simulation& sim);
 // The "incidents" and "postmortems" lists of summary.json ([] without an incidents section).
 std::string incidents_json(const Simulation& sim);
 std::string postmortems_json(const Simulation& sim);
+// The "chaos" list (every experiment: result, probes before and after, score) and the
+// "deployments" list (phase, instances by version, analyses, outcome) of summary.json.
+std::string chaos_json(const Simulation& sim);
+std::string deployments_json(const Simulation& sim);
 // The "metrics" object of summary.json alone ({"name": value, ...}), from summary values.
 std::string metrics_json(const Simulation& sim, const std::vector<double>& values, bool pretty);
 // {"t_s": now, "metrics": {...}}: the front end's state, same names and values as summary.json.

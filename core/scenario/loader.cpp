@@ -1357,7 +1357,6 @@ void Loader::deployments(const Value& root) {
     s_.deployments.push_back(d);
   });
   check_unique(root.find("deployments"), "$.deployments", "deployment");
-  if (!s_.deployments.empty()) not_simulated_yet(root.find("deployments"), "$.deployments", "deployments");
 }
 
 void Loader::chaos(const Value& root) {
@@ -1413,7 +1412,6 @@ void Loader::chaos(const Value& root) {
     s_.chaos.push_back(c);
   });
   check_unique(root.find("chaos"), "$.chaos", "chaos experiment");
-  if (!s_.chaos.empty()) not_simulated_yet(root.find("chaos"), "$.chaos", "chaos experiments");
 }
 
 void Loader::objectives(const Value& root) {

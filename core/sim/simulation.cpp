@@ -90,17 +90,20 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   schedule_faults();
   setup_scaling();
   setup_slos();
-  if (scenario_.incidents.given) {
-    incidents_ = std::make_unique<sre::IncidentManager>(scenario_.incidents);
-    std::size_t slots = 0;
-    for (const TenantSpec& t : scenario_.tenants) {
-      user_slot_base_.push_back(slots);
-      slots += std::max<std::size_t>(1, t.users.size());
-    }
-    interval_users_.assign(scenario_.services.size(), std::vector<UserCounts>(slots));
-    healthy_p95_.assign(scenario_.services.size(), {});
-    p95_smoothed_ms_.assign(scenario_.services.size(), 0.0);
+  setup_deployments();
+  // Service signals (and so each service's status) are measured in every run; incident
+  // management only when the scenario asks for it.
+  if (scenario_.incidents.given) incidents_ = std::make_unique<sre::IncidentManager>(scenario_.incidents);
+  std::size_t slots = 0;
+  for (const TenantSpec& t : scenario_.tenants) {
+    user_slot_base_.push_back(slots);
+    slots += std::max<std::size_t>(1, t.users.size());
   }
+  interval_users_.assign(scenario_.services.size(), std::vector<UserCounts>(slots));
+  healthy_p95_.assign(scenario_.services.size(), {});
+  p95_smoothed_ms_.assign(scenario_.services.size(), 0.0);
+  service_status_.assign(scenario_.services.size(), sre::StatusAssessment{});
+  setup_chaos();
   for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
   log("sim_started", json::ObjectWriter()
@@ -197,6 +200,7 @@ void Simulation::schedule_faults() {
   // about the others. A traffic spike is known in advance, so it joins the tenant's load
   // patterns as a spike (the arrival process stays exact); its events only log it.
   crashed_by_fault_.assign(scenario_.faults.size(), 0);
+  fault_active_.assign(scenario_.faults.size(), false);
   fault_error_percent_.assign(scenario_.agents.size(), 0.0);
   fault_added_us_.assign(scenario_.agents.size(), 0);
   for (std::size_t i = 0; i < scenario_.faults.size(); ++i) {
@@ -208,7 +212,10 @@ void Simulation::schedule_faults() {
 }
 
 void Simulation::on_fault(std::uint32_t index, bool start) {
-  const FaultSpec& f = scenario_.faults[index];
+  // A fault ended early (a chaos rollback) ignores its scheduled end.
+  if (fault_active_[index] == start) return;
+  fault_active_[index] = start;
+  const FaultSpec f = scenario_.faults[index];  // a copy: a chaos experiment may add faults meanwhile
   json::ObjectWriter w;
   switch (f.type) {
     case FaultType::provider_outage:
@@ -317,6 +324,10 @@ void Simulation::handle(const Event& e) {
     case kWorkDone: on_work_done(e.target); break;
     case kQueueTimeout: on_queue_timeout(static_cast<int>(e.target)); break;
     case kScrape: on_scrape(); break;
+    case kDeployStart: start_rollout(static_cast<int>(e.target)); break;
+    case kDeployTimer: on_deploy_timer(static_cast<int>(e.target)); break;
+    case kDeployRollback: on_incident_rollback(static_cast<int>(e.target)); break;
+    case kChaosStep: on_chaos_step(e.target); break;
   }
 }
 
@@ -559,8 +570,12 @@ void Simulation::start_work(std::uint32_t id, int instance) {
   p.busy_slots++;
   p.free_slots--;
   p.memory_used_mb += agent.memory_estimate_mb;
+  r.version = static_cast<std::int16_t>(version_of_request(p, instance));
   SimDuration work = std::max<SimDuration>(1, from_seconds(agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)])));
-  work += fault_added_us_[static_cast<std::size_t>(r.agent)];  // a latency fault on its service or agent
+  // The release that serves it scales its work; a latency fault adds to it.
+  const double factor = versions_[static_cast<std::size_t>(r.version)].latency_factor;
+  if (factor != 1.0) work = std::max<SimDuration>(1, static_cast<SimDuration>(std::llround(static_cast<double>(work) * factor)));
+  work += fault_added_us_[static_cast<std::size_t>(r.agent)];
   // The tenant's max_execution_time cuts the execution off.
   const SimDuration limit = scenario_.tenants[static_cast<std::size_t>(r.tenant)].quota.max_execution_time;
   r.cut_off = work > limit;
@@ -589,7 +604,8 @@ void Simulation::on_work_done(std::uint32_t id) {
   if (in.state == InstanceState::draining) retire_if_idle(pool, r.instance);
   if (r.cut_off)
     fail(id, Failure::execution_limit);
-  else if (const double error_percent = agent.error_percent + fault_error_percent_[static_cast<std::size_t>(r.agent)];
+  else if (const double error_percent = agent.error_percent + fault_error_percent_[static_cast<std::size_t>(r.agent)] +
+                                        versions_[static_cast<std::size_t>(r.version)].error_percent;
            error_percent > 0 && error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < error_percent)
     fail(id, Failure::agent_error);
   else
@@ -605,7 +621,8 @@ void Simulation::succeed(std::uint32_t id) {
     st->window.latency_sum_us += latency_us;
     st->window_latency.record(latency_us);
   }
-  if (incidents_) count_user(r, false);
+  count_user(r, false);
+  if (r.version >= 0) count_version(r, false, latency_us);
   for (int k : latency_slos_) {
     const SloSpec& slo = scenario_.slos[static_cast<std::size_t>(k)];
     if ((slo.service_index < 0 || slo.service_index == r.service) && latency_us <= slo.threshold)
@@ -628,7 +645,8 @@ void Simulation::fail(std::uint32_t id, Failure why) {
       case Failure::instance_crash: w.failed_instance_crash++; break;
     }
   }
-  if (incidents_) count_user(r, true);
+  count_user(r, true);
+  if (r.version >= 0) count_version(r, true, 0);
   finish(id);
 }
 
@@ -878,6 +896,7 @@ void Simulation::on_incident_transitions(const std::vector<sre::IncidentTransiti
   for (const sre::IncidentTransition& t : ts) {
     const sre::Incident& inc = incidents_->incidents()[t.incident];
     log(t.log_kind(), t.json_fields(inc));
+    if (t.kind == sre::IncidentTransition::Kind::opened) suspect_deployments(inc);
   }
   ScopeStats& g = registry_.global();
   g.incidents_total = static_cast<double>(incidents_->incidents_total());
@@ -908,7 +927,8 @@ int Simulation::serving_instances(const Pool& p) {
   // A rolling restart's surge instance is not counted: it replaces one already counted.
   int draining = 0;
   for (const Instance& in : p.instances) draining += in.state == InstanceState::draining;
-  return p.live_instances - draining - p.surge_starting;
+  // Neither is a blue-green deployment's new fleet before the switch.
+  return p.live_instances - draining - p.surge_starting - p.green_instances;
 }
 
 void Simulation::setup_scaling() {
@@ -998,7 +1018,7 @@ void Simulation::on_scaling_eval(std::uint32_t index) {
     note = out.decision->reason;
   }
   // Vertical: one size change at a time; the next waits for the rolling restart to end.
-  if (sc.vertical && !p.rolling) {
+  if (sc.vertical && !p.rolling && active_rollout_[static_cast<std::size_t>(p.service)] < 0) {
     const scaling::ThresholdScaler::Outcome v = sc.vertical->evaluate(now_, p.size, values);
     if (v.decision && v.decision->to != p.size) {
       resize_instances(sc.pool, v.decision->to, v.decision->policy_id, v.decision->reason);
@@ -1107,7 +1127,8 @@ void Simulation::resize_pool(int pool, int target, const std::string& policy, co
     for (int k = target; k < from; ++k) {
       int pick = -1;
       for (std::size_t i = 0; i < p.instances.size(); ++i)
-        if (p.instances[i].state == InstanceState::starting && !p.instances[i].surge) pick = static_cast<int>(i);
+        if (p.instances[i].state == InstanceState::starting && !p.instances[i].surge && !p.instances[i].green)
+          pick = static_cast<int>(i);
       if (pick < 0)
         for (std::size_t i = 0; i < p.instances.size(); ++i) {
           const Instance& in = p.instances[i];
@@ -1117,7 +1138,7 @@ void Simulation::resize_pool(int pool, int target, const std::string& policy, co
             continue;
           }
           const Instance& best = p.instances[static_cast<std::size_t>(pick)];
-          const bool old = in.size != p.size, best_old = best.size != p.size;
+          const bool old = outdated(p, in), best_old = outdated(p, best);
           if (old != best_old ? old : in.busy_slots < best.busy_slots) pick = static_cast<int>(i);
         }
       if (pick >= 0) drain_instance(pool, pick);
@@ -1149,6 +1170,8 @@ void Simulation::resize_instances(int pool, int to, const std::string& policy, c
   record_scaling(pool, kind, from_factor, to_factor, policy, reason);
   if (!p.rolling) {
     p.rolling = true;
+    p.rolling_max_surge = 1;
+    p.rolling_max_unavailable = 0;
     p.rolling_replaced = 0;
     p.rolling_since = now_;
     json::ObjectWriter r;
@@ -1161,34 +1184,52 @@ void Simulation::resize_instances(int pool, int to, const std::string& policy, c
 }
 
 void Simulation::advance_rolling(int pool) {
+  // Kubernetes' RollingUpdate: at most max_surge instances above the pool's size, at least
+  // size - max_unavailable ready. A vertical resize rolls with 1 / 0.
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   if (!p.rolling) return;
   int old = 0;
   for (const Instance& in : p.instances)
-    old += (in.state == InstanceState::ready || in.state == InstanceState::starting) && in.size != p.size;
+    old += (in.state == InstanceState::ready || in.state == InstanceState::starting) && !in.green && outdated(p, in);
   if (old == 0) {
-    // Every instance has the new size: a surge still starting has nothing left to replace.
+    // Every instance is current: a surge still starting has nothing left to replace.
     for (std::size_t i = 0; i < p.instances.size(); ++i)
       if (p.instances[i].surge) drain_instance(pool, static_cast<int>(i));
     p.rolling = false;
-    json::ObjectWriter w;
-    w.field("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
-    if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-    w.field("size", p.size_factors[static_cast<std::size_t>(p.size)]).field("instances_replaced", p.rolling_replaced);
-    w.field("took_s", to_seconds(now_ - p.rolling_since));
-    log("rolling_restart_finished", w.str());
+    on_rolling_finished(pool);
     return;
   }
-  // An old-size instance still starting serves nobody yet: start a new-size one instead.
+  // An outdated instance still starting serves nobody yet: start a current one instead.
   for (std::size_t i = 0; i < p.instances.size(); ++i)
-    if (p.instances[i].state == InstanceState::starting && p.instances[i].size != p.size) {
+    if (p.instances[i].state == InstanceState::starting && !p.instances[i].green && outdated(p, p.instances[i])) {
       drain_instance(pool, static_cast<int>(i));
       start_instance(pool);
     }
-  // One surge instance at a time (max surge 1, max unavailable 0).
-  bool ready_old = false;
-  for (const Instance& in : p.instances) ready_old |= in.state == InstanceState::ready && in.size != p.size;
-  if (p.surge_starting == 0 && ready_old) {
+  auto least_busy_outdated = [&]() {
+    int pick = -1;
+    for (std::size_t i = 0; i < p.instances.size(); ++i) {
+      const Instance& o = p.instances[i];
+      if (o.state == InstanceState::ready && outdated(p, o) &&
+          (pick < 0 || o.busy_slots < p.instances[static_cast<std::size_t>(pick)].busy_slots))
+        pick = static_cast<int>(i);
+    }
+    return pick;
+  };
+  int ready_old = 0;
+  for (const Instance& in : p.instances) ready_old += in.state == InstanceState::ready && outdated(p, in);
+  // max_unavailable: take outdated instances down before their replacements are ready.
+  const int size = serving_instances(p);
+  while (p.rolling_max_unavailable > 0 && ready_old > p.surge_starting &&
+         p.ready_instances - 1 >= size - p.rolling_max_unavailable) {
+    const int victim = least_busy_outdated();
+    if (victim < 0) break;
+    drain_instance(pool, victim);
+    start_instance(pool);
+    ++p.rolling_replaced;
+    --ready_old;
+  }
+  // max_surge: extra current instances, each replacing an outdated one when it is ready.
+  while (p.surge_starting < p.rolling_max_surge && ready_old > p.surge_starting) {
     const int slot = start_instance(pool);
     p.instances[static_cast<std::size_t>(slot)].surge = true;
     ++p.surge_starting;
@@ -1209,8 +1250,9 @@ int Simulation::start_instance(int pool) {
   Instance& in = p.instances[slot];
   in.busy_slots = 0;
   in.size = p.size;
+  in.version = p.version;
   in.slots = slots_for(p, p.size);
-  in.surge = false;
+  in.surge = in.green = in.warm = in.standby = false;
   in.state = InstanceState::starting;
   ++in.generation;
   ++p.live_instances;
@@ -1226,20 +1268,26 @@ void Simulation::on_instance_ready(std::uint32_t pending) {
   Pool& p = pools_[static_cast<std::size_t>(ps.pool)];
   Instance& in = p.instances[static_cast<std::size_t>(ps.instance)];
   if (in.state != InstanceState::starting || in.generation != ps.generation) return;  // cancelled meanwhile
-  integrate(ps.pool);
-  integrate_fleet(ps.pool);
-  in.state = InstanceState::ready;
-  ++p.ready_instances;
-  p.ready_slots += in.slots;
-  p.free_slots += in.slots;
+  if (in.green) {
+    // Blue-green: the new fleet waits, out of service, until all of it is ready.
+    in.warm = true;
+    const int d = active_rollout_[static_cast<std::size_t>(p.service)];
+    bool all_warm = true;
+    for (const Pool& q : pools_)
+      if (q.service == p.service)
+        for (const Instance& o : q.instances) all_warm &= !(o.green && o.state == InstanceState::starting && !o.warm);
+    if (d >= 0 && all_warm) switch_blue_green(d);
+    return;
+  }
+  make_ready(ps.pool, ps.instance);
   if (in.surge) {
-    // A rolling restart's new instance is serving: one of the old size goes.
+    // A rolling restart's new instance is serving: one outdated instance goes.
     in.surge = false;
     --p.surge_starting;
     int old = -1;
     for (std::size_t i = 0; i < p.instances.size(); ++i) {
       const Instance& o = p.instances[i];
-      if (o.state == InstanceState::ready && o.size != p.size &&
+      if (o.state == InstanceState::ready && outdated(p, o) &&
           (old < 0 || o.busy_slots < p.instances[static_cast<std::size_t>(old)].busy_slots))
         old = static_cast<int>(i);
     }
@@ -1248,9 +1296,21 @@ void Simulation::on_instance_ready(std::uint32_t pending) {
       ++p.rolling_replaced;
     }
   }
-  fleet_changed(ps.pool);
-  pull_from_queue(ps.pool);
   advance_rolling(ps.pool);
+}
+
+void Simulation::make_ready(int pool, int instance) {
+  // Starting (or standing by) -> ready: its slots take work.
+  Pool& p = pools_[static_cast<std::size_t>(pool)];
+  Instance& in = p.instances[static_cast<std::size_t>(instance)];
+  integrate(pool);
+  integrate_fleet(pool);
+  in.state = InstanceState::ready;
+  ++p.ready_instances;
+  p.ready_slots += in.slots;
+  p.free_slots += std::max(0, in.slots - in.busy_slots);
+  fleet_changed(pool);
+  pull_from_queue(pool);
 }
 
 void Simulation::drain_instance(int pool, int instance) {
@@ -1265,6 +1325,10 @@ void Simulation::drain_instance(int pool, int instance) {
       in.surge = false;
       --p.surge_starting;
     }
+    if (in.green) {
+      in.green = false;
+      --p.green_instances;
+    }
   } else if (in.state == InstanceState::ready) {
     in.state = InstanceState::draining;
     --p.ready_instances;
@@ -1278,7 +1342,7 @@ void Simulation::drain_instance(int pool, int instance) {
 void Simulation::retire_if_idle(int pool, int instance) {
   Pool& p = pools_[static_cast<std::size_t>(pool)];
   Instance& in = p.instances[static_cast<std::size_t>(instance)];
-  if (in.state != InstanceState::draining || in.busy_slots > 0) return;
+  if (in.state != InstanceState::draining || in.busy_slots > 0 || in.standby) return;
   integrate_fleet(pool);
   in.state = InstanceState::gone;
   --p.live_instances;
@@ -1425,8 +1489,11 @@ void Simulation::on_scrape() {
     integrate_fleet(static_cast<int>(i));
   }
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) integrate_tenant(static_cast<int>(t));
-  if (incidents_) on_incident_transitions(incidents_->evaluate(now_, incident_signals()));
+  const std::vector<sre::ServiceSignals> signals = incident_signals();
+  for (std::size_t v = 0; v < signals.size(); ++v) service_status_[v] = sre::assess_status(signals[v]);
+  if (incidents_) on_incident_transitions(incidents_->evaluate(now_, signals));
   evaluate_slos();
+  check_chaos_abort();
   registry_.sample_and_close(now_ - last_scrape_, row_);
   last_scrape_ = now_;
   // The new windows' maxima start from the gauges' current values.

@@ -20,6 +20,8 @@
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
 #include "sim/observer.h"
+#include "sre/canary.h"
+#include "sre/chaos.h"
 #include "sre/incidents.h"
 #include "sre/slo.h"
 #include "tenancy/resource_monitor.h"
@@ -104,6 +106,11 @@ class Simulation {
   // the report.
   const std::vector<sre::SloTracker>& slos() const { return slos_; }
   const std::vector<sre::BurnRateAlerts>& slo_alerts() const { return slo_alerts_; }
+  // A service's status (healthy, degraded, partial outage, major outage) from its last
+  // scrape interval's signals, by the rules of sre/incidents.h; measured in every run.
+  const sre::StatusAssessment& service_status(int service) const {
+    return service_status_[static_cast<std::size_t>(service)];
+  }
   // Incident management, when the scenario has an `incidents` section (null otherwise).
   const sre::IncidentManager* incidents() const { return incidents_.get(); }
   // What-if: a rule's new condition, effective from the next scrape (logged as
@@ -144,9 +151,61 @@ class Simulation {
   // triggers, directions and sizes are the scenario's. Logged as policy_changed.
   void update_scaling(std::size_t section, const ScalingSpec& spec);
 
+  // Deployments (simulation_changes.cpp). Version 0 is what the scenario describes;
+  // deployment d ships version d + 1, whose requests fail `error_percent` more often and
+  // whose work takes `latency_factor` times as long. One rollout per service at a time; a
+  // deployment due while another runs on its service waits for it.
+  //   rolling: instances replaced max_surge / max_unavailable at a time (Kubernetes'
+  //     RollingUpdate), no analysis: a bad release is caught by SLOs and incidents.
+  //   canary: a traffic router sends each step's share of the service's requests to the
+  //     new version (its replicas are taken to scale with that share, so capacity and cost
+  //     are the fleet's); each step lasts step_duration and ends with an analysis against
+  //     the baseline (sre/canary.h); a failed one rolls back when auto_rollback is set;
+  //     after the 100 % step the new version is the stable one.
+  //   blue_green: a second fleet of the same size starts on the new version and takes no
+  //     traffic until all of it is ready; then traffic switches at once and the old fleet
+  //     stands by, idle but paid for, for one step_duration while the new one is analysed
+  //     like a canary step; a failure switches back.
+  // An incident opened on a service whose latest deployment began within
+  // kSuspectDeploymentWindow before it was detected (and was not rolled back) gets that
+  // deployment rolled back by its response, kRollbackDecisionDelay after opening, if the
+  // incident is still open then.
+  static constexpr SimDuration kSuspectDeploymentWindow = 2 * kMicrosPerHour;
+  static constexpr SimDuration kRollbackDecisionDelay = 10 * kMicrosPerMinute;
+  struct DeploymentView {
+    const DeploymentSpec* spec = nullptr;
+    std::string phase;  // scheduled, waiting, rolling, canary, warming, baking, completed, rolled_back
+    int step = -1;  // canary: the current step's index
+    double weight_percent = 0;  // the new version's share of traffic now
+    int new_instances = 0, old_instances = 0;  // live and not draining, in the service's pools
+    SimTime started_at = -1, finished_at = -1;
+    std::string outcome;  // why it completed or was rolled back
+    std::vector<sre::CanaryAnalysis> analyses;
+  };
+  std::size_t deployment_count() const { return rollouts_.size(); }
+  DeploymentView deployment_view(std::size_t d) const;
+  // What-if: roll deployment d back now (a no-op unless it started and was not rolled back).
+  void rollback_deployment(std::size_t d, const std::string& reason);
+
+  // Chaos experiments: the scenario's, then those started from the UI.
+  struct ChaosView {
+    const ChaosSpec* spec = nullptr;
+    const sre::ChaosResult* result = nullptr;
+    int step = -1;  // the method step running now, -1 when none
+  };
+  std::size_t chaos_count() const { return chaos_.size(); }
+  ChaosView chaos_view(std::size_t i) const;
+  // What-if: the safety checks an experiment would face if it started now (empty: safe).
+  std::vector<std::string> check_chaos_safety(const ChaosSpec& c) const;
+  // Starts an experiment now (its `at` is ignored); returns its index.
+  std::size_t start_chaos(const ChaosSpec& c);
+  // What-if: a fault that starts now and lasts its duration (-1: to the end).
+  void inject_fault(const FaultSpec& f);
+
  private:
   enum EventKind : std::uint32_t {
-    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify, kScalingEval
+    kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify, kScalingEval,
+    kDeployStart, kDeployTimer, kDeployRollback, kChaosStep
   };
 
   enum class Failure { queue_full, timeout, agent_error, execution_limit, context, instance_crash };
@@ -160,6 +219,7 @@ class Simulation {
     bool no_context = false;  // every context provider consulted failed
     bool crashed = false;  // its instance crashed: already failed, its work event is stale
     bool in_service = false;  // working on an instance
+    std::int16_t version = -1;  // the version that served it, -1 before it reached an instance
   };
 
   struct Instance {
@@ -168,6 +228,10 @@ class Simulation {
     int size = 0;   // index into the pool's size_factors
     InstanceState state = InstanceState::ready;
     bool surge = false;  // started by a rolling restart to replace an old-size instance
+    int version = 0;  // the release it runs (see deployments)
+    bool green = false;  // blue-green: started for the new fleet, held out of service until the switch
+    bool warm = false;   // a green instance whose startup is over
+    bool standby = false;  // blue-green: the old fleet after the switch, draining but kept up
     std::uint32_t generation = 0;  // tells a stale "ready" event from the current one
   };
 
@@ -183,6 +247,11 @@ class Simulation {
     int size = 0;
     double capacity_percent = 100;  // of each instance's slots (a capacity_loss fault lowers it)
     int surge_starting = 0;  // rolling restart: new-size instances starting to replace old ones
+    int green_instances = 0;  // blue-green: new-fleet instances not switched in yet
+    // The release new instances run; a rolling restart replaces instances whose size or
+    // version differs, rolling_max_surge / rolling_max_unavailable at a time.
+    int version = 0;
+    int rolling_max_surge = 1, rolling_max_unavailable = 0;
     bool rolling = false;
     int rolling_replaced = 0;
     SimTime rolling_since = 0;
@@ -240,6 +309,8 @@ class Simulation {
   std::vector<double> fault_error_percent_;  // per agent: added by `errors` faults now
   std::vector<SimDuration> fault_added_us_;  // per agent: work time added by `latency` faults now
   int slots_for(const Pool& p, int size) const;
+  static bool outdated(const Pool& p, const Instance& in) { return in.size != p.size || in.version != p.version; }
+  void make_ready(int pool, int instance);
   void set_capacity_percent(int pool, double percent);
   // Vertical scaling: new instances get size `to`; a rolling restart replaces the others
   // one at a time (a surge instance starts, and when it is ready an old one drains).
@@ -311,10 +382,11 @@ class Simulation {
   struct UserCounts {
     std::uint32_t completed = 0, failed = 0;
   };
-  std::vector<std::vector<UserCounts>> interval_users_;  // per service, per user slot (incidents only)
+  std::vector<std::vector<UserCounts>> interval_users_;  // per service, per user slot
   std::vector<std::size_t> user_slot_base_;  // per tenant: its first user slot (a tenant without users has one)
   std::vector<std::vector<double>> healthy_p95_;  // per service: the smoothed p95 of recent healthy intervals
   std::vector<double> p95_smoothed_ms_;  // per service: interval p95s, exponentially smoothed
+  std::vector<sre::StatusAssessment> service_status_;  // per service, from the last scrape
   void count_user(const Request& r, bool failed);
   std::vector<sre::ServiceSignals> incident_signals();
   void on_incident_transitions(const std::vector<sre::IncidentTransition>& ts);
@@ -339,6 +411,59 @@ class Simulation {
   void setup_scaling();
   static int serving_instances(const Pool& p);
   void on_scaling_eval(std::uint32_t scaler);
+  // Deployments (simulation_changes.cpp).
+  struct VersionBehaviour {
+    double error_percent = 0, latency_factor = 1;
+  };
+  std::vector<VersionBehaviour> versions_;  // [0]: the scenario's; [d + 1]: deployment d's
+  struct Rollout {
+    enum class Phase { scheduled, waiting, rolling, canary, warming, baking, completed, rolled_back };
+    Phase phase = Phase::scheduled;
+    int previous_version = 0;
+    int step = -1;
+    double weight_percent = 0;
+    SimTime started_at = -1, finished_at = -1, timer_at = -1;
+    std::string outcome;
+    Rng rng{1};  // canary routing
+    sre::VersionWindow canary, baseline;
+    std::vector<sre::CanaryAnalysis> analyses;
+    int fault_record = -1;  // its entry in the incident manager's change records
+    bool undoing = false;  // rolled back while rolling or after it completed: instances roll back to previous_version
+    int extensions = 0;  // of the current analysis window, for lack of data
+    int rollback_incident = -1;  // the incident whose response will roll it back
+  };
+  std::vector<Rollout> rollouts_;
+  std::vector<int> active_rollout_;  // per service: the rollout in progress, -1 when none
+  std::vector<int> canary_of_pool_;  // per pool: the canary rollout routing its traffic, -1 when none
+  void setup_deployments();
+  void start_rollout(int d);
+  void on_deploy_timer(int d);
+  void finish_rollout(int d, Rollout::Phase phase, const std::string& outcome);
+  void on_rolling_finished(int pool);
+  void switch_blue_green(int d);
+  void suspect_deployments(const sre::Incident& inc);
+  void on_incident_rollback(int d);
+  void count_version(const Request& r, bool failed, std::int64_t latency_us);
+  int version_of_request(Pool& p, int instance);
+  // Chaos (simulation_changes.cpp).
+  struct ChaosRun {
+    ChaosSpec spec;
+    sre::ChaosResult result;
+    int step = -1;
+    std::vector<int> faults;  // indices into scenario_.faults it injected
+    std::vector<std::pair<int, int>> pool_sizes;  // (pool, serving instances) at its start
+    int column = -1;  // registry chaos scope index, -1 for experiments started from the UI
+  };
+  std::vector<ChaosRun> chaos_;
+  std::vector<bool> fault_active_;  // per scenario_.faults entry
+  void setup_chaos();
+  void on_chaos_step(std::uint32_t i);
+  void check_chaos_abort();
+  void end_chaos(std::size_t i, bool aborted, const std::string& why);
+  double probe_value(const ProbeSpec& p) const;
+  sre::SafetyInputs safety_inputs(const ChaosSpec& c) const;
+  int add_fault(const FaultSpec& f);  // appends to scenario_.faults and starts it now
+
   OperationalSnapshot operational_;  // the last scrape's figures, for the operational provider
 
   MetricRegistry registry_;

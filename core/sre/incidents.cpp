@@ -92,6 +92,8 @@ std::string incident_id(std::size_t n) {
 
 }  // namespace
 
+std::string describe_record(const FaultRecord& r) { return r.change.empty() ? describe_fault(r.spec) : r.change; }
+
 std::string describe_fault(const FaultSpec& f) {
   std::string where;
   if (!f.service.empty()) where = " on " + f.service;
@@ -297,7 +299,7 @@ int IncidentManager::find_cause(const std::string& service, SimTime detected) co
 
 std::string IncidentManager::root_cause(const Incident& inc) const {
   if (inc.cause_fault < 0) return "unknown";
-  return describe_fault(faults_[static_cast<std::size_t>(inc.cause_fault)].spec);
+  return describe_record(faults_[static_cast<std::size_t>(inc.cause_fault)]);
 }
 
 ServiceStatus IncidentManager::service_status(const std::string& service) const {
@@ -319,7 +321,7 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   if (inc.cause_fault >= 0) {
     const FaultRecord& f = faults_[static_cast<std::size_t>(inc.cause_fault)];
     inc.mttd = t - f.started_at;
-    add_timeline(inc, f.started_at, "fault_started", describe_fault(f.spec) + " (the likely cause)");
+    add_timeline(inc, f.started_at, f.change.empty() ? "fault_started" : "change", describe_record(f) + " (the likely cause)");
   }
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const FaultRecord& f = faults_[i];
@@ -346,7 +348,7 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   inc.severity_history.push_back({t, c.severity, c.reason});
   add_timeline(inc, t, "opened",
                "Opened by " + opened_by + " as " + severity_name(c.severity) + ": " + c.reason + "; cause " +
-                   (inc.cause_fault >= 0 ? describe_fault(faults_[static_cast<std::size_t>(inc.cause_fault)].spec)
+                   (inc.cause_fault >= 0 ? describe_record(faults_[static_cast<std::size_t>(inc.cause_fault)])
                                          : std::string("unknown")));
   incidents_.push_back(std::move(inc));
   tracking_.push_back(std::move(tr));
@@ -424,7 +426,7 @@ std::vector<IncidentTransition> IncidentManager::on_alert(SimTime t, const Alert
 std::vector<IncidentTransition> IncidentManager::on_fault(SimTime t, const FaultSpec& fault, bool started) {
   std::vector<IncidentTransition> out;
   if (started) {
-    faults_.push_back({fault, t, -1});
+    faults_.push_back({fault, t, -1, {}});
     const int fi = static_cast<int>(faults_.size() - 1);
     for (std::size_t i = 0; i < incidents_.size(); ++i) {
       if (!incidents_[i].open() || !relevant(fault, incidents_[i].service)) continue;
@@ -439,13 +441,28 @@ std::vector<IncidentTransition> IncidentManager::on_fault(SimTime t, const Fault
   }
   for (std::size_t k = faults_.size(); k-- > 0;) {
     FaultRecord& f = faults_[k];
-    if (f.ended_at >= 0 || !same_fault(f.spec, fault)) continue;
+    if (f.ended_at >= 0 || !f.change.empty() || !same_fault(f.spec, fault)) continue;
     f.ended_at = t;
     for (Incident& inc : incidents_)
       if (inc.open() && relevant(fault, inc.service)) add_timeline(inc, t, "fault_ended", describe_fault(fault));
     break;
   }
   return out;
+}
+
+int IncidentManager::on_change(SimTime t, const std::string& service, const std::string& description) {
+  FaultRecord r;
+  r.spec.service = service;
+  r.started_at = t;
+  r.change = description;
+  faults_.push_back(r);
+  on_event(t, service, "change", description);
+  return static_cast<int>(faults_.size() - 1);
+}
+
+void IncidentManager::end_change(SimTime t, int record) {
+  FaultRecord& r = faults_[static_cast<std::size_t>(record)];
+  if (r.ended_at < 0) r.ended_at = t;
 }
 
 void IncidentManager::on_event(SimTime t, const std::string& service, const std::string& kind, const std::string& text) {
@@ -704,13 +721,14 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
   // Detection.
   const SimDuration lead = inc.impact_started_at >= 0 ? inc.opened_at - inc.impact_started_at : -1;
   pm.detection = "detected by " + inc.opened_by;
-  if (cause) pm.detection += " " + dur(inc.mttd) + " after " + describe_fault(cause->spec) + " started";
+  if (cause) pm.detection += " " + dur(inc.mttd) + " after " + describe_record(*cause) + " started";
   else pm.detection += "; no fault was active on " + where + " at detection";
   if (lead > 0) pm.detection += "; its status had left healthy " + dur(lead) + " earlier (" + inc.impact_metric + ")";
   const bool slow_fault = cause && inc.mttd > th_.slow_detection;
   const bool slow_impact = lead > th_.slow_detection;
-  if (cause && !slow_fault) pm.went_well.push_back("detected " + dur(inc.mttd) + " after the fault started (within " + dur(th_.slow_detection) + ")");
-  if (slow_fault) pm.went_poorly.push_back("detection took " + dur(inc.mttd) + " after the fault started (more than " + dur(th_.slow_detection) + ")");
+  const std::string cause_kind = cause && !cause->change.empty() ? "the change" : "the fault";
+  if (cause && !slow_fault) pm.went_well.push_back("detected " + dur(inc.mttd) + " after " + cause_kind + " started (within " + dur(th_.slow_detection) + ")");
+  if (slow_fault) pm.went_poorly.push_back("detection took " + dur(inc.mttd) + " after " + cause_kind + " started (more than " + dur(th_.slow_detection) + ")");
   if (slow_impact) pm.went_poorly.push_back("users were affected for " + dur(lead) + " before the incident opened");
   if (slow_fault || slow_impact) {
     const std::string metric = !inc.impact_metric.empty() && inc.impact_metric != "users_affected_percent"
@@ -723,7 +741,12 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
 
   // Cause.
   if (cause) {
-    pm.action_items.push_back(cause_item(cause->spec, p_high));
+    if (cause->change.empty()) pm.action_items.push_back(cause_item(cause->spec, p_high));
+    else
+      pm.action_items.push_back({p_high,
+                                 "Release " + scope_name(cause->spec.service) +
+                                     " behind a canary with automatic analysis and rollback",
+                                 cause->change + " caused the incident"});
     if (inc.recovered_at - inc.signal_recovered_at > th_.slow_detection)
       pm.went_poorly.push_back("the signal was healthy again at " + dur(inc.signal_recovered_at) +
                                " but a firing alert held the incident open until " + dur(inc.recovered_at) +

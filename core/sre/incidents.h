@@ -147,9 +147,13 @@ StatusAssessment assess_status(const ServiceSignals& s, const IncidentThresholds
 struct FaultRecord {
   FaultSpec spec;
   SimTime started_at = 0, ended_at = -1;  // -1: still active
+  // Not empty: a change (a deployment) rather than a fault; only spec.service is set. A
+  // release stays "active" until it is rolled back.
+  std::string change;
   bool active_at(SimTime t) const { return started_at <= t && (ended_at < 0 || ended_at > t); }
 };
 std::string describe_fault(const FaultSpec& f);  // "instance_crash on agents-eu (50 % of instances)"
+std::string describe_record(const FaultRecord& r);  // the change's description, or describe_fault
 
 // [SECTION] Response plans (policy tables, after the seed's)
 
@@ -285,6 +289,10 @@ class IncidentManager {
   // every open incident). Kinds scale_out / scale_up count as capacity added, rollback as
   // a rollback, for the postmortem.
   void on_event(SimTime t, const std::string& service, const std::string& kind, const std::string& text);
+  // A change to a service (a deployment) that may cause incidents like a fault: a candidate
+  // root cause from `t` until end_change. Returns its record's index.
+  int on_change(SimTime t, const std::string& service, const std::string& description);
+  void end_change(SimTime t, int record);
   // At each scrape, with one entry per service for the interval (previous call, now]; the
   // first interval starts at 0. A service left out keeps its last status; a platform entry
   // (service "") is aggregated from the others when not given.

@@ -798,6 +798,18 @@ TEST_CASE("sections not simulated yet give warnings, not errors", "[loader]") {
     CHECK(r.scenario.slos.at(0).window == 30 * kMicrosPerDay);
     CHECK(r.scenario.faults.at(1).agent_index == 0);
   }
+  SECTION("deployments and chaos experiments are simulated") {
+    Doc d;
+    d.extra = {R"("deployments": [{"id": "v2", "service": "svc", "at": "1h", "strategy": "canary"}])",
+               R"("chaos": [{"id": "c", "at": "2h", "hypothesis": {"probes": [{"metric": "availability_percent", )"
+               R"("tolerance": [99, 100]}]}, "method": [{"fault": {"type": "errors", "service": "svc", "error_percent": 5}, )"
+               R"("duration": "5m"}]}])",
+               R"("objectives": [{"id": "c", "metric": "chaos.c.passed", "op": ">=", "value": 1}])"};
+    const LoadResult r = load_scenario(d.text());
+    INFO(describe_all(r.errors, "error") << describe_all(r.warnings, "warning"));
+    REQUIRE(r.ok);
+    CHECK(r.warnings.empty());
+  }
   SECTION("a scenario with only simulated sections has no warnings") {
     Doc d;
     d.extra = {R"("objectives": [{"id": "p95", "metric": "tenant.t1.latency_p95_ms", "op": "<=", "value": 800}])"};

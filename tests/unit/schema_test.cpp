@@ -606,6 +606,8 @@ const KnownGap kKnownGaps[] = {
     // A metric name scoped to an SLO (slo.<id>.<name>) in objectives or rules names an SLO
     // by id; deleting the SLOs leaves it dangling.
     {"$.slos", "which the scenario does not define", "slo.<id>.<metric> refers to slos[].id"},
+    // Likewise chaos.<id>.<metric> names a chaos experiment.
+    {"$.chaos", "which the scenario does not define", "chaos.<id>.<metric> refers to chaos[].id"},
 };
 
 std::string first_lines(const std::vector<std::string>& v, std::size_t n) {

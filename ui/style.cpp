@@ -1,0 +1,33 @@
+#include "style.h"
+
+namespace opsim::ui {
+
+const ImVec4 kRed(1, 0.45f, 0.35f, 1), kOrange(1, 0.62f, 0.3f, 1), kAmber(0.95f, 0.8f, 0.3f, 1),
+    kGreen(0.3f, 0.8f, 0.5f, 1), kBlue(0.4f, 0.7f, 1, 1);
+
+ImVec4 status_color(sre::ServiceStatus s) {
+  switch (s) {
+    case sre::ServiceStatus::healthy: return kGreen;
+    case sre::ServiceStatus::degraded: return kAmber;
+    case sre::ServiceStatus::partial_outage: return kOrange;
+    case sre::ServiceStatus::major_outage: return kRed;
+  }
+  return kGreen;
+}
+
+ImVec4 severity_color(sre::Severity s) {
+  switch (s) {
+    case sre::Severity::sev1: return kRed;
+    case sre::Severity::sev2: return kOrange;
+    case sre::Severity::sev3: return kAmber;
+    case sre::Severity::sev4: break;
+  }
+  return ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
+}
+
+std::string short_time(const Calendar& cal, SimTime t) {
+  static const char* const kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  return std::string(kWeekdays[cal.weekday(t)]) + " " + cal.iso8601(t).substr(11, 8);
+}
+
+}  // namespace opsim::ui

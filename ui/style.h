@@ -1,0 +1,23 @@
+// What the panels share in how they show things: the status palette, and times short
+// enough for a table column. One place, so that "sev1" or "major outage" has one colour
+// on every tab.
+#pragma once
+#include <string>
+
+#include "engine/sim_time.h"
+#include "imgui.h"
+#include "sre/incidents.h"
+
+namespace opsim::ui {
+
+// Colour-blind-safe enough against the dark theme: red, orange and amber for bad to
+// worrying, green for good, blue for in progress.
+extern const ImVec4 kRed, kOrange, kAmber, kGreen, kBlue;
+
+ImVec4 status_color(sre::ServiceStatus s);
+ImVec4 severity_color(sre::Severity s);  // sev4 in the disabled text colour
+
+// "Tue 14:05:30".
+std::string short_time(const Calendar& cal, SimTime t);
+
+}  // namespace opsim::ui
