@@ -273,6 +273,13 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
     }
     case FaultType::traffic_spike:
       w.field("type", "traffic_spike").field("tenant", f.tenant).field("multiplier", f.multiplier);
+      // The spike is a load pattern; one ended early (a chaos rollback) is cut short there.
+      if (!start && f.tenant_index >= 0)
+        for (LoadSpec& load : scenario_.tenants[static_cast<std::size_t>(f.tenant_index)].load)
+          for (PatternSpec& pat : load.patterns)
+            if (pat.type == PatternSpec::Type::spike && pat.at == f.at && pat.multiplier == f.multiplier &&
+                pat.at + pat.duration > now_)
+              pat.duration = now_ - pat.at;
       break;
     case FaultType::capacity_loss: {
       const double usable_percent = start ? 100.0 - f.concurrency_percent : 100.0;

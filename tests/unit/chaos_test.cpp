@@ -281,3 +281,35 @@ TEST_CASE("an experiment and a fault started now from the what-if interface", "[
   sim.run_until(kMicrosPerHour + 8 * kMicrosPerMinute);
   CHECK(metric(sim, "requests_failed") - failed_before == Approx(1200).epsilon(0.1));
 }
+
+TEST_CASE("a budget below the safety minimum aborts, and the faults rollback ends a traffic spike early", "[chaos]") {
+  // 10 minutes of total failure at 30m (burn rate 1000) spend 10 x 1000 / 43,200 = 23.1 % of
+  // the 30-day budget, so the experiment starts at 1h with 76.9 % left (the minimum is
+  // 50 %); from 1h05m every request fails again, and 26.9 % more takes 11.6 minutes: the
+  // scrape at 1h16m45s aborts it, and the tripled traffic of the method stops at once.
+  const Scenario sc = test::must_load(scenario(R"({"id": "surge", "at": "1h",
+      "hypothesis": {"probes": [{"metric": "availability_percent", "window": "10m", "tolerance": [0, 100]}]},
+      "method": [{"fault": {"type": "traffic_spike", "tenant": "t", "multiplier": 3}, "duration": "1h"}],
+      "rollbacks": [{"restore": "faults"}],
+      "safety": {"min_error_budget_remaining_percent": 50}})",
+                                               R"(, "slos": [{"id": "avail", "service": "api", "indicator": "availability",
+                   "target_percent": 99.9, "window": "30d"}],
+      "faults": [{"at": "30m", "duration": "10m", "type": "errors", "service": "api", "error_percent": 100},
+                 {"at": "65m", "duration": "30m", "type": "errors", "service": "api", "error_percent": 100}])"));
+  Simulation sim(sc, sc.seed);
+  sim.run_until(kMicrosPerHour + 2 * kMicrosPerMinute);
+  const double before = metric(sim, "requests_total");
+  sim.run_until(kMicrosPerHour + 4 * kMicrosPerMinute);
+  CHECK(metric(sim, "requests_total") - before == Approx(3 * 20 * 120).epsilon(0.1));  // tripled
+  sim.run();
+  const sre::ChaosResult& r = *sim.chaos_view(0).result;
+  REQUIRE(r.verdict == sre::ChaosVerdict::aborted);
+  CHECK(r.reason.find("SLO avail has") != std::string::npos);
+  CHECK(r.ended_at == kMicrosPerHour + 16 * kMicrosPerMinute + 45 * kMicrosPerSecond);
+  // A second run of the same seed, read just after the abort: the rate is back to 20/s.
+  Simulation again(sc, sc.seed);
+  again.run_until(r.ended_at + 5 * kMicrosPerMinute);
+  const double after = metric(again, "requests_total");
+  again.run_until(r.ended_at + 7 * kMicrosPerMinute);
+  CHECK(metric(again, "requests_total") - after == Approx(20 * 120).epsilon(0.1));
+}
