@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Native and WebAssembly runners must write byte-identical summary.json, events.jsonl and
 # timeseries.csv for every scenario in scenarios/. Usage: native_vs_wasm.sh OPSIM OPSIM_JS SOURCE_DIR
+# A scenario tagged "large" (the speed showcase: a month of 50 tenants) is compared over its
+# first two days; its full run is measured in bench/.
 set -uo pipefail
 native=$1
 wasm_js=$2
@@ -12,8 +14,12 @@ failed=0
 while IFS= read -r f; do
   name=${f#"$src/scenarios/"}
   name=${name%.json}
-  "$native" run "$f" --out "$work/native/$name" --quiet >/dev/null 2>"$work/err" || { echo "FAIL: native run of $name"; cat "$work/err"; failed=$((failed + 1)); continue; }
-  node --no-experimental-fetch "$wasm_js" run "$f" --out "$work/wasm/$name" --quiet >/dev/null 2>"$work/err" || { echo "FAIL: wasm run of $name"; cat "$work/err"; failed=$((failed + 1)); continue; }
+  until=()
+  if node -e 'process.exit((JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).tags || []).includes("large") ? 0 : 1)' "$f"; then
+    until=(--until 2d)
+  fi
+  "$native" run "$f" "${until[@]}" --out "$work/native/$name" --quiet >/dev/null 2>"$work/err" || { echo "FAIL: native run of $name"; cat "$work/err"; failed=$((failed + 1)); continue; }
+  node --no-experimental-fetch "$wasm_js" run "$f" "${until[@]}" --out "$work/wasm/$name" --quiet >/dev/null 2>"$work/err" || { echo "FAIL: wasm run of $name"; cat "$work/err"; failed=$((failed + 1)); continue; }
   for out in summary.json events.jsonl timeseries.csv; do
     if cmp "$work/native/$name/$out" "$work/wasm/$name/$out"; then
       passed=$((passed + 1))
