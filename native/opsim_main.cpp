@@ -2,7 +2,7 @@
 //
 //   opsim run SCENARIO [--seed N] [--until DURATION] [--out DIR] [--format table|json] [--quiet]
 //   opsim validate SCENARIO...
-//   opsim grade SCENARIO [--seed N] [--format table|json]
+//   opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]
 //   opsim list
 //
 // Exit codes: 0 success, 1 objectives failed (grade), 2 bad input, 3 internal error.
@@ -25,6 +25,7 @@
 
 #include "builtin.h"
 #include "json/json.h"
+#include "report/grade.h"
 #include "report/report.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
@@ -43,8 +44,20 @@ const char* kUsage =
     "      file complete or not at all.\n"
     "  opsim validate SCENARIO...\n"
     "      Check scenario files; print every error with its line and JSON path.\n"
-    "  opsim grade SCENARIO [--seed N] [--format table|json]\n"
-    "      Run the scenario and check its objectives; exit 0 only when all pass.\n"
+    "  opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]\n"
+    "      Run the scenario and check its objectives; exit 0 only when all pass, 1 when\n"
+    "      one fails, 2 for bad input (such as a scenario without objectives).\n"
+    "      --seeds N runs it N times (1 to 1000, default 1), with seeds s, s+1, ..., s+N-1,\n"
+    "      s being --seed or the scenario's seed, and aggregates per objective: it passes\n"
+    "      only if it passes on every seed; the table shows its target, its worst value\n"
+    "      (the one closest to failing, or the failing one furthest beyond the target:\n"
+    "      the largest actual for < and <=, the smallest for > and >=, the furthest from\n"
+    "      the value for ==, the nearest for !=; ties go to the earlier seed; an unmeasured\n"
+    "      metric is worst), the seed it came from, and \"k/N\", the seeds it passed on.\n"
+    "      Prints one progress line per seed on stderr unless --quiet or --format json.\n"
+    "      --format json prints {\"scenario\", \"seeds\", \"passed\", \"objectives\": [{\"id\",\n"
+    "      \"metric\", \"op\", \"value\", \"worst\", \"worst_seed\", \"passes\", \"runs\",\n"
+    "      \"passed\", \"actual\": [one per seed]}, ...]}.\n"
     "  opsim list\n"
     "      The built-in scenarios (name and description).\n"
     "  opsim --help | --version\n"
@@ -112,9 +125,11 @@ struct RunOptions {
   std::string out_dir;
   std::string format = "table";
   bool quiet = false;
+  int seeds = 1;  // grade: how many seeds, from `seed` on
 };
 
-RunOptions parse_options(const std::vector<std::string>& args, bool allow_out) {
+RunOptions parse_options(const std::vector<std::string>& args, bool grade) {
+  const bool allow_out = !grade;
   RunOptions o;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -128,6 +143,13 @@ RunOptions parse_options(const std::vector<std::string>& args, bool allow_out) {
       o.seed = std::strtoull(v.c_str(), &end, 10);
       if (v.empty() || v[0] == '-' || *end != 0) throw BadInput{"--seed expects an unsigned integer, found \"" + v + "\""};
       o.has_seed = true;
+    } else if (a == "--seeds" && grade) {
+      const std::string& v = value();
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != 0 || n < 1 || n > 1000)
+        throw BadInput{"--seeds expects an integer from 1 to 1000, found \"" + v + "\""};
+      o.seeds = static_cast<int>(n);
     } else if (a == "--until") {
       const std::string& v = value();
       if (!opsim::parse_duration(v, o.until) || o.until <= 0)
@@ -245,8 +267,38 @@ void run_with_progress(opsim::Simulation& sim, opsim::SimTime until, bool show) 
   std::fprintf(stderr, "\n");
 }
 
-int cmd_run(const std::vector<std::string>& args, bool grade) {
-  const RunOptions o = parse_options(args, !grade);
+// `opsim grade`: runs the scenario with seeds s .. s+N-1 and grades its objectives across
+// them by the rules of report/grade.h.
+int cmd_grade(const std::vector<std::string>& args) {
+  const RunOptions o = parse_options(args, true);
+  const Source src = open_scenario(o.scenario);
+  opsim::LoadResult loaded;
+  if (!load(src, loaded, !o.quiet)) return kExitBadInput;
+  const opsim::Scenario& sc = loaded.scenario;
+  if (sc.objectives.empty()) throw BadInput{src.name + " has no objectives to grade"};
+  const std::uint64_t first = o.has_seed ? o.seed : sc.seed;
+  const opsim::SimTime until = o.has_until ? std::min(o.until, sc.duration) : sc.duration;
+  const bool progress = !o.quiet && o.format != "json";
+  std::vector<opsim::GradeRun> runs;
+  for (int i = 0; i < o.seeds; ++i) {
+    opsim::Simulation sim(sc, first + static_cast<std::uint64_t>(i));
+    run_with_progress(sim, until, progress && ::isatty(2));
+    runs.push_back(opsim::grade_run(sim));
+    if (progress) {
+      int passes = 0;
+      for (const auto& m : runs.back().measures) passes += m.passed ? 1 : 0;
+      std::fprintf(stderr, "seed %llu (%d/%d): %d of %zu objectives pass\n", static_cast<unsigned long long>(sim.seed()),
+                   i + 1, o.seeds, passes, runs.back().measures.size());
+    }
+  }
+  const opsim::Grade grade = opsim::aggregate_grade(sc.objectives, runs);
+  if (o.format == "json") std::fputs(opsim::grade_json(grade, sc.name).c_str(), stdout);
+  else std::fputs((opsim::grade_table(grade) + (grade.passed ? "all objectives pass\n" : "some objectives fail\n")).c_str(), stdout);
+  return grade.passed ? kExitOk : kExitObjectivesFailed;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  const RunOptions o = parse_options(args, false);
   const Source src = open_scenario(o.scenario);
   opsim::LoadResult loaded;
   if (!load(src, loaded, !o.quiet)) return kExitBadInput;
@@ -262,15 +314,6 @@ int cmd_run(const std::vector<std::string>& args, bool grade) {
   run_with_progress(sim, until, !o.quiet && ::isatty(2));
   const std::string summary = opsim::summary_json(sim);
   if (files) files->commit(summary);
-  if (grade) {
-    const auto results = opsim::evaluate_objectives(sim, sim.summary_values());
-    if (results.empty()) throw BadInput{src.name + " has no objectives to grade"};
-    bool all = true;
-    for (const auto& r : results) all = all && r.passed;
-    if (o.format == "json") std::fputs(summary.c_str(), stdout);
-    else std::fputs((opsim::objectives_table(results) + (all ? "all objectives pass\n" : "some objectives fail\n")).c_str(), stdout);
-    return all ? kExitOk : kExitObjectivesFailed;
-  }
   if (o.format == "json") std::fputs(summary.c_str(), stdout);
   else std::fputs(opsim::summary_table(sim).c_str(), stdout);
   if (files && !o.quiet) std::fprintf(stderr, "wrote summary.json, timeseries.csv, events.jsonl to %s\n", o.out_dir.c_str());
@@ -328,8 +371,8 @@ int dispatch(int argc, char** argv) {
     std::printf("opsim %s\n", OPSIM_VERSION);
     return kExitOk;
   }
-  if (cmd == "run") return cmd_run(args, false);
-  if (cmd == "grade") return cmd_run(args, true);
+  if (cmd == "run") return cmd_run(args);
+  if (cmd == "grade") return cmd_grade(args);
   if (cmd == "validate") return cmd_validate(args);
   if (cmd == "list") return cmd_list();
   throw BadInput{"unknown command \"" + cmd + "\" (see opsim --help)"};

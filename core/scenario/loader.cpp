@@ -3,7 +3,7 @@
 // [SECTION] Reading helpers (types, ranges, unknown fields, paths)
 // [SECTION] services, agents, tenants and load patterns
 // [SECTION] context, monitoring, scaling
-// [SECTION] slos, alerting, incidents, faults, deployments, chaos, objectives
+// [SECTION] slos, alerting, incidents, faults, deployments, chaos, objectives, exercise
 // [SECTION] cross-section checks and limits
 #include "scenario/loader.h"
 
@@ -408,6 +408,7 @@ class Loader {
   void deployments(const Value& root);
   void chaos(const Value& root);
   void objectives(const Value& root);
+  void exercise(const Value& root);
   void limits(const Value& root);
 
   LoadResult& r_;
@@ -418,7 +419,7 @@ class Loader {
 void Loader::run(const Value& root) {
   if (!object(root, "$", {"schema", "name", "description", "tags", "seed", "start", "duration", "services", "agents",
                           "tenants", "context", "monitoring", "scaling", "slos", "alerting", "incidents", "faults",
-                          "deployments", "chaos", "objectives"}))
+                          "deployments", "chaos", "objectives", "exercise"}))
     return;
   top(root);
   services(root);
@@ -434,6 +435,7 @@ void Loader::run(const Value& root) {
   deployments(root);
   chaos(root);
   objectives(root);
+  exercise(root);
   if (r_.errors.empty()) limits(root);
 }
 
@@ -1426,6 +1428,46 @@ void Loader::objectives(const Value& root) {
     s_.objectives.push_back(o);
   });
   check_unique(root.find("objectives"), "$.objectives", "objective");
+}
+
+// A solution is named relative to the exercise's folder and must stay below it, so that
+// both the runner (a path) and the built-in library (a name) can resolve it: segments of
+// letters, digits, '_', '-' and '.', none starting with '.', ending in ".json".
+bool is_solution_file_name(const std::string& name) {
+  if (name.size() < 6 || name.compare(name.size() - 5, 5, ".json") != 0) return false;
+  bool segment_start = true;
+  for (char c : name) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (c == '/') {
+      if (segment_start) return false;
+      segment_start = true;
+    } else if (word || (c == '.' && !segment_start)) {
+      segment_start = false;
+    } else {
+      return false;
+    }
+  }
+  return !segment_start;
+}
+
+void Loader::exercise(const Value& root) {
+  const Value* v = member(root, "$", "exercise", false, "an object");
+  const std::string p = "$.exercise";
+  if (!v || !object(*v, p, {"statement", "hints", "solution"})) return;
+  ExerciseSpec& e = s_.exercise;
+  e.present = true;
+  if (read_string(*v, p, "statement", e.statement, true) && e.statement.empty())
+    expected(*v->find("statement"), join(p, "statement"), "a non-empty string");
+  read_array(*v, p, "hints", false, 0, 20, "kMaxHints", [&](const Value& h, const std::string& hp) {
+    if (h.type != Type::string || h.text.empty()) expected(h, hp, "a non-empty string");
+    else e.hints.push_back(h.text);
+  });
+  if (read_string(*v, p, "solution", e.solution, false) && !is_solution_file_name(e.solution)) {
+    expected(*v->find("solution"), join(p, "solution"),
+             "a relative file name ending in \".json\" (such as \"solutions/cooldown.json\"; segments of letters, "
+             "digits, '_', '-' and '.', none starting with '.')");
+    e.solution.clear();
+  }
 }
 
 // [SECTION] cross-section checks and limits

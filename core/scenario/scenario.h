@@ -362,6 +362,16 @@ struct ObjectiveSpec {
   double value = 0;
 };
 
+// A course exercise: the task as the student reads it, hints the front end reveals one at a
+// time, and the file name of the reference solution, relative to the exercise file's folder
+// (a scenario that passes every objective). The objectives remain what is graded.
+struct ExerciseSpec {
+  bool present = false;  // the scenario has an "exercise" section
+  std::string statement;
+  std::vector<std::string> hints;
+  std::string solution;  // "" when the exercise names none
+};
+
 struct Scenario {
   std::string name, description;
   std::vector<std::string> tags;
@@ -381,6 +391,7 @@ struct Scenario {
   std::vector<DeploymentSpec> deployments;
   std::vector<ChaosSpec> chaos;
   std::vector<ObjectiveSpec> objectives;
+  ExerciseSpec exercise;
 
   int service_index(const std::string& id) const;
   int agent_index(const std::string& id) const;

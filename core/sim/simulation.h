@@ -184,7 +184,10 @@ class Simulation {
   };
   std::size_t deployment_count() const { return rollouts_.size(); }
   DeploymentView deployment_view(std::size_t d) const;
-  // What-if: roll deployment d back now (a no-op unless it started and was not rolled back).
+  // Whether rollback_deployment(d) would act: it started, is not waiting, was not rolled
+  // back, and is still its service's release (or its canary / warm-up is under way).
+  bool can_roll_back(std::size_t d) const;
+  // What-if: roll deployment d back now (a no-op unless can_roll_back(d)).
   void rollback_deployment(std::size_t d, const std::string& reason);
 
   // Chaos experiments: the scenario's, then those started from the UI.
@@ -195,6 +198,9 @@ class Simulation {
   };
   std::size_t chaos_count() const { return chaos_.size(); }
   ChaosView chaos_view(std::size_t i) const;
+  // What a chaos probe reads now: the mean of its metric's scrape samples in
+  // (now - window, now] (a dashboard's avg_over_time); NaN without a sample.
+  double probe_value(const ProbeSpec& p) const;
   // What-if: the safety checks an experiment would face if it started now (empty: safe).
   std::vector<std::string> check_chaos_safety(const ChaosSpec& c) const;
   // Starts an experiment now (its `at` is ignored); returns its index.
@@ -460,7 +466,6 @@ class Simulation {
   void on_chaos_step(std::uint32_t i);
   void check_chaos_abort();
   void end_chaos(std::size_t i, bool aborted, const std::string& why);
-  double probe_value(const ProbeSpec& p) const;
   sre::SafetyInputs safety_inputs(const ChaosSpec& c) const;
   int add_fault(const FaultSpec& f);  // appends to scenario_.faults and starts it now
 

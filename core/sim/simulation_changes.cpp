@@ -332,18 +332,12 @@ void Simulation::rollback_deployment(std::size_t index, const std::string& reaso
   const int d = static_cast<int>(index);
   Rollout& ro = rollouts_[index];
   const DeploymentSpec& spec = scenario_.deployments[index];
-  if (ro.started_at < 0 || ro.phase == Rollout::Phase::rolled_back || ro.phase == Rollout::Phase::waiting) return;
   const Rollout::Phase from = ro.phase;
+  if (!can_roll_back(index)) return;
   const std::string from_phase = deployment_view(index).phase;
   std::vector<int> pools;
   for (std::size_t pi = 0; pi < pools_.size(); ++pi)
     if (pools_[pi].service == spec.service_index) pools.push_back(static_cast<int>(pi));
-  // A rollout replaced by a later one is rolled back to what this one replaced only if
-  // it is still the service's current release.
-  bool current = true;
-  for (int pi : pools) current &= pools_[static_cast<std::size_t>(pi)].version == d + 1 ||
-                                   from == Rollout::Phase::canary || from == Rollout::Phase::warming;
-  if (!current) return;
   switch (from) {
     case Rollout::Phase::canary:
       // The router sends everything back to the stable version at once.
@@ -412,6 +406,17 @@ void Simulation::rollback_deployment(std::size_t index, const std::string& reaso
       start_rollout(static_cast<int>(k));
       break;
     }
+}
+
+bool Simulation::can_roll_back(std::size_t d) const {
+  const Rollout& ro = rollouts_[d];
+  if (ro.started_at < 0 || ro.phase == Rollout::Phase::rolled_back || ro.phase == Rollout::Phase::waiting) return false;
+  if (ro.phase == Rollout::Phase::canary || ro.phase == Rollout::Phase::warming) return true;
+  // Otherwise its version must still be what the service's pools run: a later release
+  // replaced it, and rolling that back is the later deployment's business.
+  for (const Pool& p : pools_)
+    if (p.service == scenario_.deployments[d].service_index && p.version != static_cast<int>(d) + 1) return false;
+  return true;
 }
 
 void Simulation::suspect_deployments(const sre::Incident& inc) {

@@ -93,5 +93,33 @@ expect_exit "grade failing exits 1" 1 "$opsim" grade "$work/fail.json" --until 2
 grep -qE '^lat .* FAIL' "$work/out"; check "grade marks the failing objective" $?
 expect_exit "grade without objectives exits 2" 2 "$opsim" grade default
 
+# grade --seeds N: seeds s .. s+N-1 (s = --seed or the scenario's); an objective passes only
+# if it passes on every seed; the worst value and "k/N" per objective; one progress line per
+# seed on stderr unless --quiet or --format json.
+"$opsim" --help | grep -q -- "--seeds N runs it N times"; check "--help documents --seeds" $?
+expect_exit "grade --seeds passing exits 0" 0 "$opsim" grade "$work/pass.json" --until 1h --seeds 3 --seed 7
+grep -qE '^lat .* 3/3 +PASS' "$work/out"; check "grade --seeds counts k/N" $?
+grep -q "graded over 3 seeds (7 to 9)" "$work/out"; check "grade --seeds starts at --seed" $?
+[ "$(grep -c '^seed ' "$work/err")" = 3 ]; check "one progress line per seed" $?
+grep -q '^seed 8 (2/3): 2 of 2 objectives pass$' "$work/err"; check "progress line names the seed" $?
+expect_exit "grade --seeds failing exits 1" 1 "$opsim" grade "$work/fail.json" --until 1h --seeds 2
+grep -qE '^lat .* 0/2 +FAIL' "$work/out"; check "grade --seeds marks the failing objective" $?
+expect_exit "grade --seeds --quiet exits 0" 0 "$opsim" grade "$work/pass.json" --until 1h --seeds 2 --quiet
+! grep -q '^seed ' "$work/err"; check "--quiet prints no progress" $?
+expect_exit "grade --format json exits 1 when failing" 1 "$opsim" grade "$work/fail.json" --until 1h --seeds 2 --seed 5 --format json
+grep -q '"seeds": \[5, 6\]' "$work/out" && grep -q '"passed": false' "$work/out" && grep -q '"passes":0,"runs":2,"passed":false' "$work/out"
+check "grade json has seeds, passes and the verdict" $?
+grep -qE '"id":"lat",.*"worst":[0-9.]+,"worst_seed":[56],' "$work/out"; check "grade json has the worst value and its seed" $?
+[ ! -s "$work/err" ]; check "grade json prints no progress" $?
+expect_exit "grade --seeds 0 exits 2" 2 "$opsim" grade "$work/pass.json" --seeds 0
+grep -q -- "--seeds expects an integer from 1 to 1000, found \"0\"" "$work/err"; check "bad --seeds is named" $?
+expect_exit "grade --seeds x exits 2" 2 "$opsim" grade "$work/pass.json" --seeds x
+expect_exit "run --seeds exits 2" 2 "$opsim" run default --seeds 2
+
+# Exercises: the unchanged exercise fails, its reference solution passes over 3 seeds.
+expect_exit "an unchanged exercise fails" 1 "$opsim" grade exercises/cooldown --quiet
+expect_exit "its solution passes over 3 seeds" 0 "$opsim" grade exercises/solutions/cooldown --seeds 3 --quiet
+expect_exit "a solution file passes over 3 seeds" 0 "$opsim" grade "$src/scenarios/exercises/solutions/queue.json" --seeds 3 --quiet
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
