@@ -59,8 +59,50 @@ LoadOutcome App::load(const std::string& name_or_text) {
     out.error = describe_errors(r);
     return out;
   }
+  // Another exercise (not the same one edited and applied): its hints start hidden and its
+  // tab comes to the front, since the statement is what the student reads first.
+  const ExerciseSpec& next = r.scenario.exercise;
+  if (next.present != scenario_.exercise.present || next.statement != scenario_.exercise.statement) {
+    hints_shown = 0;
+    solution_error.clear();
+    if (next.present) tab_focus_ = "Exercise";
+  }
   seed_ = r.scenario.seed;
   start(r.scenario, text, name);
+  return out;
+}
+
+LoadOutcome App::open_solution() {
+  LoadOutcome out;
+  const ExerciseSpec& ex = scenario_.exercise;
+  if (!ex.present || ex.solution.empty()) {
+    out.error = "this scenario names no reference solution";
+    return out;
+  }
+  std::string builtin;
+  if (find_builtin_scenario(scenario_name_)) {
+    builtin = solution_location(scenario_name_, ex.solution, true);
+  } else {
+    const std::string path = solution_location(scenario_name_, ex.solution, false);
+    std::string text;
+    if (platform_.read_path(path, text)) {
+      out = load(text);
+      if (out.ok) scenario_name_ = path;
+    }
+    // The folder of the built-in exercises ("exercises/" + "solutions/NAME.json").
+    if (!out.ok) builtin = solution_location("exercises/", ex.solution, true);
+  }
+  if (!builtin.empty()) {
+    if (!find_builtin_scenario(builtin)) {
+      out.error = "no reference solution " + builtin + " among the built-in scenarios";
+      return out;
+    }
+    out = load(builtin);
+  }
+  if (out.ok) {
+    tab_focus_ = "Objectives";  // the solution has the objectives and no exercise section
+    play();
+  }
   return out;
 }
 
@@ -111,6 +153,23 @@ void App::update_alert_rule(std::size_t rule, const RuleSpec& spec) {
   ++run_id_;
 }
 
+void App::rollback_deployment(std::size_t d) {
+  if (d >= sim_->deployment_count()) return;
+  sim_->rollback_deployment(d, "rolled back by hand from the Deployments tab");
+  ++run_id_;
+}
+
+std::size_t App::start_chaos(const ChaosSpec& experiment) {
+  const std::size_t i = sim_->start_chaos(experiment);
+  ++run_id_;
+  return i;
+}
+
+void App::inject_fault(const FaultSpec& fault) {
+  sim_->inject_fault(fault);
+  ++run_id_;
+}
+
 void App::update(double wall_dt_s) {
   if (!playing_ || sim_->finished()) {
     sim_debt_s_ = 0;
@@ -145,7 +204,18 @@ void App::update(double wall_dt_s) {
   }
 }
 
-std::string App::state_json() const { return opsim::state_json(*sim_); }
+std::string App::state_json() const {
+  std::string s = opsim::state_json(*sim_);
+  s.pop_back();  // the closing brace: the front end's fields follow the core's
+  std::string grade = "null";
+  if (!scenario_.objectives.empty()) {
+    grade = grade_json(this->grade(), scenario_.name);
+    while (!grade.empty() && grade.back() == '\n') grade.pop_back();
+  }
+  return s + ", \"finished\": " + (sim_->finished() ? "true" : "false") + ", \"grade\": " + grade + "}";
+}
+
+Grade App::grade() const { return aggregate_grade(scenario_.objectives, {grade_run(*sim_)}); }
 
 std::string App::scenarios_json() const {
   std::string s = "[";
@@ -188,21 +258,30 @@ void App::draw() {
   if (ImGui::BeginTabBar("views")) {
     // Each tab's rectangle is kept as "tab:LABEL" for scripted clicks.
     auto tab = [&](const char* label, void (*draw_panel)(App&)) {
-      const bool open = ImGui::BeginTabItem(label);
+      const ImGuiTabItemFlags flags = tab_focus_ == label ? ImGuiTabItemFlags_SetSelected : 0;
+      const bool open = ImGui::BeginTabItem(label, nullptr, flags);
       remember_widget(std::string("tab:") + label);
       if (open) {
         draw_panel(*this);
         ImGui::EndTabItem();
       }
     };
+    // An exercise opens on its statement; a scenario with objectives alone shows them
+    // beside the editor, where a student changing the scenario looks.
+    const Scenario& sc = sim_->scenario();
+    if (sc.exercise.present) tab("Exercise", draw_exercise);
     tab("Plots", draw_plots);
     tab("Alerts", draw_alerts);
     tab("Scaling", draw_scaling);
     tab("Performance", draw_performance);
     tab("SLOs", draw_slos);
     tab("Incidents", draw_incidents);
+    tab("SRE", draw_sre);
+    tab("Deployments", draw_deployments);
+    tab("Chaos", draw_chaos);
     tab("Context", draw_context);
     tab("Events", draw_events);
+    if (!sc.exercise.present && !sc.objectives.empty()) tab("Objectives", draw_exercise);
     const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;
     const bool editor_open = ImGui::BeginTabItem("Scenario", nullptr, editor_flags);
     remember_widget("tab:Scenario");
@@ -212,6 +291,7 @@ void App::draw() {
     }
     editor_->focus_request = false;
     tab("Library", draw_library);
+    tab_focus_.clear();
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

@@ -17,6 +17,7 @@
 
 #include "history.h"
 #include "plot.h"
+#include "report/grade.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
 
@@ -62,6 +63,11 @@ class App {
   LoadOutcome load(const std::string& name_or_text);
   // A file the user picked or dropped.
   void load_from_user(const std::string& text, const std::string& file_name);
+  // Opens the loaded exercise's reference solution (its `exercise.solution`) and plays it: a
+  // built-in exercise's is the built-in beside it ("exercises/solutions/NAME"); one opened
+  // from a path is read beside that path; an edited copy (the Scenario tab's Apply) falls
+  // back on the built-in exercises' folder. On failure nothing changes.
+  LoadOutcome open_solution();
 
   void play() { playing_ = true; }
   void pause() { playing_ = false; }
@@ -81,14 +87,27 @@ class App {
   // not touch the scenario text: reset, a new seed or a load start again without them.
   void update_scaling(std::size_t section, const ScalingSpec& spec);
   void update_alert_rule(std::size_t rule, const RuleSpec& spec);
+  // Roll deployment d back now, as an operator would (a no-op unless it has started and has
+  // not been rolled back, or a later release has replaced it).
+  void rollback_deployment(std::size_t d);
+  // Start a chaos experiment now (its `at` is ignored; safety and the steady state are
+  // checked first, as for the scenario's). Returns its index among sim().chaos_view(i).
+  std::size_t start_chaos(const ChaosSpec& experiment);
+  // A fault that starts now and lasts its duration (-1: to the end).
+  void inject_fault(const FaultSpec& fault);
 
   // Per frame: advance the simulation for wall_dt_s of real time at the chosen speed,
   // within a wall-clock budget so the frame rate holds.
   void update(double wall_dt_s);
   void draw();
 
-  // {"t_s": .., "metrics": {name: value}}: the same names and values as summary.json.
+  // {"t_s": .., "metrics": {name: value}, "finished": bool, "grade": ..}: the metrics have
+  // the same names and values as summary.json; "grade" is grade() as `opsim grade --format
+  // json` prints it (null for a scenario without objectives), final once "finished".
   std::string state_json() const;
+  // The scenario's objectives graded on this run as it stands (one seed: the run's), by the
+  // rules of report/grade.h: at the end of the run it is what `opsim grade` reports.
+  Grade grade() const;
   // ["default", "mmc", ...]
   std::string scenarios_json() const;
   // Where a named widget was drawn in the last frame, for scripted clicks: "pause", "play",
@@ -96,9 +115,15 @@ class App {
   // the top of the Scaling, Performance and SLOs panels ("panel:scaling", "panel:performance",
   // "panel:slos"), the first rule's Edit button ("alert-edit-0"), the rule editor's value
   // field and Apply ("rule-value", "rule-apply"), the scaling what-if's first threshold_up
-  // field and Apply ("scaling-threshold-up-0", "scaling-apply"). rect = {x, y, width, height}
-  // in ImGui coordinates (framebuffer pixels of the canvas or window; the page converts them
-  // to CSS pixels). False if not drawn.
+  // field and Apply ("scaling-threshold-up-0", "scaling-apply"), the Deployments, Chaos and
+  // SRE panels ("panel:deployments", "panel:chaos", "panel:sre"), Roll back now
+  // ("deploy-rollback"), the Chaos tab's Start now and Inject now ("chaos-start",
+  // "fault-inject") and each experiment's row ("chaos:ID"), the Exercise (or Objectives)
+  // panel ("panel:exercise"), its Show a hint button ("exercise-hint"), each revealed hint
+  // ("exercise-hint-K", from 0), the final grade ("exercise-grade"), the For teachers
+  // header ("exercise-teachers") and Open the reference solution ("exercise-solution").
+  // rect = {x, y, width, height} in ImGui coordinates (framebuffer pixels of the canvas or
+  // window; the page converts them to CSS pixels). False if not drawn.
   bool widget_rect(const std::string& id, float rect[4]) const;
 
   // For panels.
@@ -124,6 +149,11 @@ class App {
   std::string base_prompt = "Summarise this quarter's risks for the leadership team.";
   // The desktop's "Open path" menu: the path typed and why it last failed.
   std::string open_path, open_path_error;
+  // The Exercise tab: how many hints are revealed (back to 0 when another exercise is
+  // loaded, kept across reset and edits of the same one), and why the reference solution
+  // last failed to open.
+  int hints_shown = 0;
+  std::string solution_error;
 
  private:
   void start(const Scenario& scenario, const std::string& text, const std::string& name);
@@ -143,6 +173,7 @@ class App {
   std::map<std::string, std::vector<float>> widget_rects_;
   std::unique_ptr<EditorState> editor_;
   std::vector<LibraryEntry> library_;
+  std::string tab_focus_;  // a tab to select in the next frame ("Exercise" when one is opened)
 };
 
 // When a panel last derived its figures from the simulation: they are derived again only

@@ -17,48 +17,13 @@
 #include "app.h"
 #include "imgui.h"
 #include "panels.h"
+#include "style.h"
 
 namespace opsim::ui {
 namespace {
 
-const char* kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-const ImVec4 kRed(1, 0.45f, 0.35f, 1), kOrange(1, 0.62f, 0.3f, 1), kAmber(0.95f, 0.8f, 0.3f, 1),
-    kGreen(0.3f, 0.8f, 0.5f, 1);
-
-// "Tue 14:05:30": short enough for a table column.
-std::string short_time(const Calendar& cal, SimTime t) {
-  return std::string(kWeekdays[cal.weekday(t)]) + " " + cal.iso8601(t).substr(11, 8);
-}
-
 // A duration to the second: "23m17s".
 std::string seconds_text(SimDuration d) { return format_duration(d - d % kMicrosPerSecond); }
-
-ImVec4 severity_color(sre::Severity s) {
-  switch (s) {
-    case sre::Severity::sev1: return kRed;
-    case sre::Severity::sev2: return kOrange;
-    case sre::Severity::sev3: return kAmber;
-    case sre::Severity::sev4: break;
-  }
-  return ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
-}
-
-ImVec4 status_color(sre::ServiceStatus s) {
-  switch (s) {
-    case sre::ServiceStatus::healthy: return kGreen;
-    case sre::ServiceStatus::degraded: return kAmber;
-    case sre::ServiceStatus::partial_outage: return kOrange;
-    case sre::ServiceStatus::major_outage: return kRed;
-  }
-  return kGreen;
-}
-
-ImVec4 priority_color(const std::string& p) {
-  if (p == "P1") return kRed;
-  if (p == "P2") return kAmber;
-  return ImGui::GetStyleColorVec4(ImGuiCol_Text);
-}
 
 void severity_text(sre::Severity s) { ImGui::TextColored(severity_color(s), "%s", sre::severity_name(s)); }
 

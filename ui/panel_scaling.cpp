@@ -14,18 +14,12 @@
 #include "app.h"
 #include "imgui.h"
 #include "panels.h"
+#include "style.h"
 #include "report/analysis.h"
 #include "scaling/decision.h"
 
 namespace opsim::ui {
 namespace {
-
-const char* kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-// "Tue 14:05:30": a decision's time, short enough for a table column.
-std::string short_time(const Calendar& cal, SimTime t) {
-  return std::string(kWeekdays[cal.weekday(t)]) + " " + cal.iso8601(t).substr(11, 8);
-}
 
 std::string pool_name(const Simulation& sim, int pool) {
   const Simulation::PoolView pv = sim.pool_view(pool);

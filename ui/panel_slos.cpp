@@ -16,18 +16,10 @@
 #include "imgui.h"
 #include "json/json.h"
 #include "panels.h"
+#include "style.h"
 
 namespace opsim::ui {
 namespace {
-
-const char* kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-const ImVec4 kRed(1, 0.45f, 0.35f, 1), kAmber(0.95f, 0.75f, 0.3f, 1), kGreen(0.3f, 0.8f, 0.5f, 1);
-
-// "Tue 14:05:30": short enough for a table column.
-std::string short_time(const Calendar& cal, SimTime t) {
-  return std::string(kWeekdays[cal.weekday(t)]) + " " + cal.iso8601(t).substr(11, 8);
-}
 
 // "14.4x 1h/5m"
 std::string rule_label(const BurnRateAlertSpec& r) {
@@ -218,15 +210,6 @@ void burn_text(double burn, double alert_at, double sustainable = 1) {
   if (burn > alert_at) ImGui::TextColored(kRed, "%.2f", burn);
   else if (burn > sustainable) ImGui::TextColored(kAmber, "%.2f", burn);
   else ImGui::Text("%.2f", burn);
-}
-
-void tooltip(const std::string& text) {
-  if (!ImGui::IsItemHovered()) return;
-  ImGui::BeginTooltip();
-  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
-  ImGui::TextUnformatted(text.c_str());
-  ImGui::PopTextWrapPos();
-  ImGui::EndTooltip();
 }
 
 void draw_no_slos() {

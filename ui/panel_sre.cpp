@@ -14,50 +14,11 @@
 #include "app.h"
 #include "imgui.h"
 #include "panels.h"
+#include "style.h"
 #include "report/sre_dashboard.h"
 
 namespace opsim::ui {
 namespace {
-
-const char* kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-const ImVec4 kRed(1, 0.45f, 0.35f, 1), kOrange(1, 0.62f, 0.3f, 1), kAmber(0.95f, 0.8f, 0.3f, 1),
-    kGreen(0.3f, 0.8f, 0.5f, 1);
-
-// "Tue 14:05:30": short enough for a table column.
-std::string short_time(const Calendar& cal, SimTime t) {
-  return std::string(kWeekdays[cal.weekday(t)]) + " " + cal.iso8601(t).substr(11, 8);
-}
-
-ImVec4 status_color(sre::ServiceStatus s) {
-  switch (s) {
-    case sre::ServiceStatus::healthy: return kGreen;
-    case sre::ServiceStatus::degraded: return kAmber;
-    case sre::ServiceStatus::partial_outage: return kOrange;
-    case sre::ServiceStatus::major_outage: return kRed;
-  }
-  return kGreen;
-}
-
-ImVec4 severity_color(int k) {  // 0 = sev1
-  static const ImVec4 colors[] = {kRed, kOrange, kAmber};
-  return k < 3 ? colors[k] : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
-}
-
-ImVec4 priority_color(const std::string& p) {
-  if (p == "P1") return kRed;
-  if (p == "P2") return kAmber;
-  return ImGui::GetStyleColorVec4(ImGuiCol_Text);
-}
-
-void tooltip(const std::string& text) {
-  if (!ImGui::IsItemHovered()) return;
-  ImGui::BeginTooltip();
-  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
-  ImGui::TextUnformatted(text.c_str());
-  ImGui::PopTextWrapPos();
-  ImGui::EndTooltip();
-}
 
 void burn_text(double burn) {
   if (burn > 6) ImGui::TextColored(kRed, "%.2f", burn);  // the workbook's slower page
@@ -165,7 +126,7 @@ void incidents_block(const Simulation& sim, const SreDashboard& d) {
                 short_time(cal, s.from).c_str());
   for (int k = 0; k < 4; ++k) {
     ImGui::SameLine();
-    ImGui::TextColored(severity_color(k), "sev%d %llu", k + 1, static_cast<unsigned long long>(s.by_severity[k]));
+    ImGui::TextColored(severity_color(static_cast<sre::Severity>(k + 1)), "sev%d %llu", k + 1, static_cast<unsigned long long>(s.by_severity[k]));
   }
   ImGui::SameLine();
   if (s.open > 0) ImGui::TextColored(kRed, "open %llu", static_cast<unsigned long long>(s.open));

@@ -6,6 +6,10 @@ namespace opsim::ui {
 class App;
 
 void draw_menu(App& app);  // panel_menu.cpp
+// panel_exercise.cpp: the statement, the objectives passing or failing live, hints one at a
+// time, the final grade, and the reference solution for teachers; without an exercise
+// section, the objectives and the grade alone (the Objectives tab).
+void draw_exercise(App& app);
 void draw_toolbar(App& app);  // panel_toolbar.cpp: play, pause, step, reset, seed, speed
 void draw_overview(App& app);  // panel_overview.cpp: time, events/s, requests, latency, errors
 void draw_services(App& app);  // panel_services.cpp: services and their instances
@@ -17,6 +21,9 @@ void draw_scaling(App& app);  // panel_scaling.cpp: fleet, decisions, scaling re
 void draw_performance(App& app);  // panel_performance.cpp: performance score, bottlenecks, optimisation plan
 void draw_slos(App& app);  // panel_slos.cpp: SLIs, error budgets, burn rates and burn-rate alerts
 void draw_incidents(App& app);  // panel_incidents.cpp: service status, incidents, response plans, postmortems
+void draw_sre(App& app);  // panel_sre.cpp: availability against targets, budgets, incidents, trends, recommendations
+void draw_deployments(App& app);  // panel_deployments.cpp: rollouts, canary analyses, roll back now
+void draw_chaos(App& app);  // panel_chaos.cpp: experiments, probes, a new experiment, faults injected now
 void draw_context(App& app);  // panel_context.cpp: providers, caches, what a user receives
 void draw_editor(App& app);  // panel_editor.cpp: the scenario's JSON with errors at their lines
 void draw_library(App& app);  // panel_library.cpp: built-in scenarios

@@ -25,6 +25,21 @@ ImVec4 severity_color(sre::Severity s) {
   return ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
 }
 
+ImVec4 priority_color(const std::string& priority) {
+  if (priority == "P1") return kRed;
+  if (priority == "P2") return kAmber;
+  return ImGui::GetStyleColorVec4(ImGuiCol_Text);
+}
+
+void tooltip(const std::string& text) {
+  if (!ImGui::IsItemHovered() || text.empty()) return;
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
+}
+
 std::string short_time(const Calendar& cal, SimTime t) {
   static const char* const kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   return std::string(kWeekdays[cal.weekday(t)]) + " " + cal.iso8601(t).substr(11, 8);

@@ -16,6 +16,10 @@ extern const ImVec4 kRed, kOrange, kAmber, kGreen, kBlue;
 
 ImVec4 status_color(sre::ServiceStatus s);
 ImVec4 severity_color(sre::Severity s);  // sev4 in the disabled text colour
+ImVec4 priority_color(const std::string& priority);  // an action item's "P1", "P2", "P3"
+
+// The hovered item's explanation, wrapped at a readable width (nothing when empty).
+void tooltip(const std::string& text);
 
 // "Tue 14:05:30".
 std::string short_time(const Calendar& cal, SimTime t);

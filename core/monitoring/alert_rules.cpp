@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "json/json.h"
+#include "scaling/decision.h"
 
 namespace opsim {
 
@@ -29,7 +30,30 @@ std::string AlertTransition::json_fields() const {
       .field("op", op_text(op));
   if (!tenant.empty()) w.field("tenant", tenant);
   if (!service.empty()) w.field("service", service);
+  w.field("reason", reason());
   return w.str();
+}
+
+std::string AlertTransition::reason() const {
+  // One sentence a student can read in the event log: why the rule moved.
+  using scaling::format_number;
+  const std::string scope = !tenant.empty() ? " for tenant " + tenant : !service.empty() ? " on " + service : "";
+  const std::string now = std::isnan(value) ? std::string("no data") : format_number(value);
+  const std::string condition = std::string(op_text(op)) + " " + format_number(threshold);
+  switch (state) {
+    case AlertState::pending:
+      return metric + scope + " is " + now + ", " + condition + ": pending until that holds for the rule's `for`";
+    case AlertState::firing:
+      if (time > active_since)
+        return metric + scope + " has been " + condition + " for " + format_duration(time - active_since) + " (now " +
+               now + "): it fires at " + severity + " severity";
+      return metric + scope + " is " + now + ", " + condition + ", and the rule waits for nothing: it fires at " +
+             severity + " severity";
+    case AlertState::resolved:
+      return metric + scope + " is " + now + ", no longer " + condition;
+    case AlertState::inactive: break;
+  }
+  return metric + scope + " is " + now + ", no longer " + condition + " before the rule fired";
 }
 
 AlertEvaluator::AlertEvaluator(std::vector<RuleSpec> rules) : rules_(std::move(rules)), states_(rules_.size()) {}

@@ -55,8 +55,9 @@ struct AlertTransition {
   SimTime active_since = 0;  // when the condition started to hold (pending or firing start)
 
   // {"rule","state","severity","metric","value","threshold","op"} plus "tenant" / "service"
-  // when the rule is scoped; value is null when there was no data.
+  // when the rule is scoped, and "reason"; value is null when there was no data.
   std::string json_fields() const;
+  std::string reason() const;  // one sentence: why the rule moved to `state`
 };
 
 // One active (pending or firing) alert, for the UI.

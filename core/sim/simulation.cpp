@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "json/json.h"
+#include "scaling/decision.h"
 #include "sim/load_model.h"
 
 namespace opsim {
@@ -86,6 +87,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     }
   }
   tenant_integrated_until_.assign(scenario_.tenants.size(), 0);
+  refused_in_episode_.assign(scenario_.tenants.size(), 0);
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
   schedule_faults();
   setup_scaling();
@@ -1490,12 +1492,52 @@ void Simulation::integrate_tenant(int tenant) {
   until = now_;
 }
 
+void Simulation::log_refusals() {
+  // Admission refusals are counted per request but logged per episode: the first scrape
+  // interval of a tenant with refusals says which limits refused and why; the first one
+  // without says how many were refused in all.
+  for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) {
+    const WindowCounters& w = registry_.tenant(static_cast<int>(t)).window;
+    const TenantSpec& tenant = scenario_.tenants[t];
+    std::uint64_t& episode = refused_in_episode_[t];
+    if (w.rejected > 0 && episode == 0) {
+      const QuotaSpec& q = tenant.quota;
+      const double limits[kQuotaLimitCount] = {static_cast<double>(q.max_concurrent_agents), q.max_memory_mb,
+                                               q.max_cpu_cores, q.max_requests_per_minute};
+      static const char* const kUnits[kQuotaLimitCount] = {" agents at once", " MB", " cores", " requests per minute"};
+      std::string why;
+      json::ObjectWriter by;
+      for (int i = 0; i < kQuotaLimitCount; ++i) {
+        if (w.rejected_by[i] == 0) continue;
+        by.field(quota_limit_name(i), w.rejected_by[i]);
+        why += (why.empty() ? "" : "; ") + std::string(quota_limit_name(i)) + " at its limit of " +
+               scaling::format_number(limits[i]) + kUnits[i];
+      }
+      log("admission_refused_started",
+          json::ObjectWriter()
+              .field("tenant", tenant.id)
+              .field("refused", w.rejected)
+              .raw("by_limit", by.str())
+              .field("reason", "tenant " + tenant.id + "'s own quota refuses its requests at admission: " + why +
+                                   " (not a failure of the service)")
+              .str());
+    }
+    if (w.rejected == 0 && episode > 0) {
+      log("admission_refused_ended",
+          json::ObjectWriter().field("tenant", tenant.id).field("refused", episode).str());
+      episode = 0;
+    }
+    episode += w.rejected;
+  }
+}
+
 void Simulation::on_scrape() {
   for (std::size_t i = 0; i < pools_.size(); ++i) {
     integrate(static_cast<int>(i));
     integrate_fleet(static_cast<int>(i));
   }
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) integrate_tenant(static_cast<int>(t));
+  log_refusals();
   const std::vector<sre::ServiceSignals> signals = incident_signals();
   for (std::size_t v = 0; v < signals.size(); ++v) service_status_[v] = sre::assess_status(signals[v]);
   if (incidents_) on_incident_transitions(incidents_->evaluate(now_, signals));

@@ -330,6 +330,8 @@ class Simulation {
   void on_queue_timeout(int pool);
   void arm_queue_timeout(int pool);
   void on_scrape();
+  void log_refusals();
+  std::vector<std::uint64_t> refused_in_episode_;  // per tenant: admissions refused in the current episode
   // Time integrals of the gauges: those that move with every request (busy slots, memory
   // in use, queue length) and those that move only when the fleet changes (ready slots,
   // ready memory, cost), each brought up to now before its gauge changes; and each

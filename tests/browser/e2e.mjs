@@ -14,11 +14,20 @@
 // checked by name); a scaling scenario's metrics after a day (forecast error above 0) equal
 // the runner's; an SLO scenario's after its outage (budget spent, burn-rate alerts fired)
 // equal the runner's and its SLOs tab opens and is not blank; with an `incidents` section
-// added it opens an incident and the Incidents tab opens and is not blank; the Scaling and Performance
-// tabs open (widgetRect("tab:...")) and are not blank; a rule and a
-// scaling threshold edited in the UI change the running simulation; the
+// added it opens an incident and the Incidents tab opens and is not blank; chaos-game-day
+// run to its end equals the runner's (chaos.*.passed and resilience_score, the SLO budget)
+// and its Chaos and SRE tabs open and are not blank; deploy-bad-canary after its rollback
+// equals the runner's and its Deployments tab opens and is not blank; Roll back now clicked
+// early in deploy-bad-rolling's rollout fails fewer requests than the runner's run; in the
+// Chaos tab a scripted click on Start now lists the new experiment and one on Inject now
+// makes requests fail; the Scaling and Performance tabs open (widgetRect("tab:...")) and
+// are not blank; a rule and a scaling threshold edited in the UI change the running
+// simulation; the
 // #scenario= link, the file input and drag and drop load a scenario; a screenshot (saved to
-// --shot) is not blank; a scripted click on the Pause button (window.opsim.widgetRect)
+// --shot) is not blank; exercises/cooldown opens on its Exercise tab, a scripted click on
+// Show a hint reveals one, and played to its end its state().grade equals `opsim grade
+// --format json` (failed), as does that of its reference solution opened through For
+// teachers (passed); a scripted click on the Pause button (window.opsim.widgetRect)
 // stops the clock and one on Play starts it again. Prints "N passed, M failed"; exit code 0
 // only when nothing failed. Every wait is bounded.
 import {execFileSync} from 'node:child_process';
@@ -137,6 +146,18 @@ function nativeDiagnostics(text) {
     rmSync(dir, {recursive: true, force: true});
   }
 }
+// The metrics of the page's state() against the runner's summary: {ok, names, detail}.
+function differences(native, web) {
+  const names = Object.keys(native);
+  const differ = names.filter((m) => web[m] !== native[m]);
+  const extra = Object.keys(web).filter((m) => !(m in native));
+  return {
+    ok: names.length > 0 && differ.length === 0 && extra.length === 0,
+    names: names.length,
+    detail: differ.slice(0, 8).map((m) => `${m}: web ${web[m]} native ${native[m]}`).join('; ') +
+            (extra.length ? `; names only in the page: ${extra.slice(0, 8).join(', ')}` : ''),
+  };
+}
 const base64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 
 // One service at 25-50 % CPU whose policies never act as written (threshold_up 95, a
@@ -199,11 +220,20 @@ async function clickWidget(page, id) {
   return true;
 }
 
+// Clicks the tab `label` until its panel (widget `panel`) is drawn: a click can be lost when
+// a frame takes longer than the hover (a day of plots on a busy machine). False after 3 tries.
+async function openTab(page, label, panel) {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const clicked = await clickWidget(page, `tab:${label}`);
+    if (clicked && await waitFor(page, (p) => window.opsim.widgetRect(p) !== null, panel, attempt * 3000)) return true;
+  }
+  return false;
+}
+
 // Opens the tab `label`, checks that its panel (widget `panel`) is drawn and the page is
 // not blank, then goes back to the Plots tab, which the other checks expect.
 async function checkTab(page, label, panel) {
-  const clicked = await clickWidget(page, `tab:${label}`);
-  const opened = clicked && await waitFor(page, (p) => window.opsim.widgetRect(p) !== null, panel, 10000);
+  const opened = await openTab(page, label, panel);
   check(`the ${label} tab opens (widgetRect("tab:${label}"), then its panel is drawn)`, opened);
   await page.mouse.move(1, 799);  // no hover read-out in the picture
   await sleep(300);
@@ -340,6 +370,178 @@ try {
     check(`slo-hard-outage with incidents: loaded, and incidents were opened (incidents_total ${total})`,
           web.result.ok && total > 0, JSON.stringify(web.result));
     await checkTab(page, 'Incidents', 'panel:incidents');
+  }
+
+  // Chaos in the page: the game day run to its end. Every metric equals the runner's, so
+  // the experiments' verdicts and scores and the SLO budget they cost; the Chaos and SRE
+  // tabs open and are not blank. Then a canary rolled back by its analysis (deploy-bad-canary
+  // an hour after its 10:00 release) and the Deployments tab.
+  {
+    const name = 'chaos-game-day';
+    const native = nativeSummary(name, '1d');
+    const web = await page.evaluate((n) => {
+      const result = window.opsim.load(n);
+      window.opsim.pause();
+      window.opsim.advance(86400);
+      return {result, state: window.opsim.state()};
+    }, name);
+    const d = differences(native.metrics, web.state.metrics);
+    check(`${name}: after 1 d all ${d.names} metrics equal the runner's`, web.result.ok && d.ok,
+          JSON.stringify(web.result) + ' ' + d.detail);
+    for (const m of ['chaos.lose-quarter.passed', 'chaos.slow-model.resilience_score',
+                     'slo.availability.budget_remaining_percent'])
+      check(`${name}: ${m} equals the runner's (${native.metrics[m]})`,
+            m in native.metrics && web.state.metrics[m] === native.metrics[m],
+            `web ${web.state.metrics[m]} native ${native.metrics[m]}`);
+    const score = native.metrics['chaos.slow-model.resilience_score'];
+    check(`${name}: lose-quarter passed and slow-model failed with a partial score (${score})`,
+          native.metrics['chaos.lose-quarter.passed'] === 1 && native.metrics['chaos.slow-model.passed'] === 0 &&
+          score > 0 && score < 100);
+    await checkTab(page, 'Chaos', 'panel:chaos');
+    await checkTab(page, 'SRE', 'panel:sre');
+
+    const canary = 'deploy-bad-canary';
+    const nativeCanary = nativeSummary(canary, '11h');
+    const webCanary = await page.evaluate((n) => {
+      const result = window.opsim.load(n);
+      window.opsim.pause();
+      window.opsim.advance(11 * 3600);
+      return {result, state: window.opsim.state()};
+    }, canary);
+    const dc = differences(nativeCanary.metrics, webCanary.state.metrics);
+    check(`${canary}: after 11 h (its canary rolled back) all ${dc.names} metrics equal the runner's`,
+          webCanary.result.ok && dc.ok, JSON.stringify(webCanary.result) + ' ' + dc.detail);
+    await checkTab(page, 'Deployments', 'panel:deployments');
+
+    // Roll back now, by a scripted click: deploy-bad-rolling's bad release, rolled back by
+    // hand five minutes into its rollout, fails far fewer requests by 11:00 than the runner's
+    // run, where the incident's response rolls it back at 10:29.
+    const rolling = 'deploy-bad-rolling';
+    const nativeRolling = nativeSummary(rolling, '11h');
+    await page.evaluate((n) => {
+      window.opsim.load(n);
+      window.opsim.pause();
+      window.opsim.advance(10 * 3600 + 300);
+    }, rolling);
+    const rolledBack = await openTab(page, 'Deployments', 'panel:deployments') &&
+                       await clickWidget(page, 'deploy-rollback');
+    const failed = await page.evaluate(() => {
+      window.opsim.advance(55 * 60);
+      return window.opsim.state().metrics.requests_failed;
+    });
+    const nativeFailed = nativeRolling.metrics.requests_failed;
+    check(`${rolling}: a scripted click on Roll back now at 10:05 fails fewer requests by 11:00 (${failed}) than ` +
+          `the runner's run without it (${nativeFailed})`, rolledBack && failed * 2 < nativeFailed,
+          `clicked ${rolledBack}`);
+    await clickWidget(page, 'tab:Plots');
+  }
+
+  // What-if chaos through the UI, on a tall page (the Chaos tab's forms are below its
+  // experiments): two hours into the game day, Start now (the form's default experiment,
+  // one instance lost) lists the experiment as ui-1, and Inject now (the default fault:
+  // 10 % of requests fail for 10 minutes) makes requests fail: about 200 in those minutes,
+  // where the lost instance fails only the few it was serving.
+  {
+    const tall = await openPage(url);
+    await tall.setViewportSize({width: 1280, height: 1600});
+    try {
+      const metric = (m) => tall.evaluate((n) => window.opsim.state().metrics[n], m);
+      const loaded = await tall.evaluate(() => {
+        const result = window.opsim.load('chaos-game-day');
+        window.opsim.pause();
+        window.opsim.advance(2 * 3600);
+        return result.ok;
+      });
+      const opened = loaded && await openTab(tall, 'Chaos', 'panel:chaos');
+      check('chaos-game-day at 02:00: the Chaos tab opens on a tall page', opened);
+      const started = opened && await clickWidget(tall, 'chaos-start') &&
+                      await waitFor(tall, () => window.opsim.widgetRect('chaos:ui-1') !== null, null, 10000);
+      check('a scripted click on Start now (Chaos tab) starts an experiment, listed as ui-1', started);
+      const failedBefore = await metric('requests_failed');
+      const injected = opened && await clickWidget(tall, 'fault-inject');
+      await tall.evaluate(() => window.opsim.advance(600));
+      const failedAfter = await metric('requests_failed');
+      check('a scripted click on Inject now (10 % errors) makes requests fail in the running simulation',
+            injected && failedAfter - failedBefore > 50,
+            `clicked ${injected}, requests_failed ${failedBefore} then ${failedAfter}`);
+    } finally {
+      await tall.close();
+    }
+  }
+
+  // Exercise mode: exercises/cooldown (one of the fastest exercises, failing as written)
+  // opens on its Exercise tab; mid-run its grade is in state() and not final; Show a hint
+  // reveals the first hint; played to its end, state().grade is what this build's `opsim
+  // grade --format json` prints (passed false, the same values) and the final grade is
+  // drawn; then For teachers > Open the reference solution loads exercises/solutions/cooldown,
+  // which played to its end passes, again as `opsim grade` says.
+  {
+    const nativeGrade = (name) => {
+      try {
+        return JSON.parse(execFileSync(opts.opsim, ['grade', name, '--format', 'json'], {timeout: 60000}).toString('utf8'));
+      } catch (e) {
+        if (e.status === 1 && e.stdout) return JSON.parse(e.stdout.toString('utf8'));  // objectives failed
+        throw e;
+      }
+    };
+    const sameGrade = (web, native) => JSON.stringify(web) === JSON.stringify(native);
+    const gradeDetail = (g) => g ? g.objectives.map((o) => `${o.id} ${o.worst} ${o.passed ? 'pass' : 'fail'}`).join(', ')
+                                 : String(g);
+    const started = Date.now();
+    const exercise = 'exercises/cooldown';
+    const nativeExercise = nativeGrade(exercise);
+    const mid = await page.evaluate((n) => {
+      const result = window.opsim.load(n);
+      window.opsim.pause();
+      window.opsim.advance(2.5 * 3600);  // half an hour into the flash crowd
+      return {result, state: window.opsim.state()};
+    }, exercise);
+    const shown = mid.result.ok &&
+                  await waitFor(page, () => window.opsim.widgetRect('panel:exercise') !== null, null, 10000);
+    check(`${exercise}: loading it selects its Exercise tab (the panel is drawn without a click)`, shown,
+          JSON.stringify(mid.result));
+    const n = nativeExercise.objectives.length;
+    check(`${exercise} mid-run: state().finished is false and state().grade grades its ${n} objectives`,
+          mid.state.finished === false && mid.state.grade !== null && mid.state.grade.objectives.length === n,
+          JSON.stringify(mid.state.grade));
+    const hinted = shown && await clickWidget(page, 'exercise-hint') &&
+                   await waitFor(page, () => window.opsim.widgetRect('exercise-hint-0') !== null, null, 5000);
+    check('a scripted click on Show a hint (1 of N) reveals the first hint', hinted);
+    await page.mouse.move(1, 799);  // no hover read-out in the picture
+    await sleep(300);
+    const look = checkNotBlank(decodePng(await page.screenshot()));
+    check(`the Exercise tab is not blank (${look.whole.colours} colours)`, look.ok, look.problems.join('; '));
+
+    // Played to the end at full speed, as a student would run it.
+    await page.evaluate(() => { window.opsim.setSpeed(0); window.opsim.play(); });
+    const ended = await waitFor(page, () => window.opsim.state().finished, null, 20000);
+    const end = await page.evaluate(() => window.opsim.state());
+    check(`${exercise} played to its end: state().grade equals opsim grade --format json, passed false ` +
+          `(${gradeDetail(nativeExercise)})`,
+          ended && nativeExercise.passed === false && sameGrade(end.grade, nativeExercise),
+          `finished ${end.finished}; web ${JSON.stringify(end.grade)}`);
+    check(`${exercise}: the final grade is drawn (widgetRect("exercise-grade"))`,
+          await waitFor(page, () => window.opsim.widgetRect('exercise-grade') !== null, null, 5000));
+
+    // For teachers: the reference solution, opened from the tab, passes.
+    const solution = 'exercises/solutions/cooldown';
+    const nativeSolution = nativeGrade(solution);
+    const opened = await clickWidget(page, 'exercise-teachers') &&
+                   await waitFor(page, () => window.opsim.widgetRect('exercise-solution') !== null, null, 5000) &&
+                   await clickWidget(page, 'exercise-solution') &&
+                   await waitFor(page, (name) => { const g = window.opsim.state().grade; return g !== null && g.scenario === name; },
+                                 nativeSolution.scenario, 10000);
+    check(`a scripted click on Open the reference solution (For teachers) loads ${solution}`, opened);
+    const solved = opened && await waitFor(page, () => window.opsim.state().finished, null, 20000);
+    const solvedState = await page.evaluate(() => window.opsim.state());
+    check(`${solution} played to its end: state().grade passes and equals opsim grade --format json ` +
+          `(${gradeDetail(nativeSolution)})`,
+          solved && nativeSolution.passed === true && solvedState.grade.passed === true &&
+          sameGrade(solvedState.grade, nativeSolution),
+          `finished ${solvedState.finished}; web ${JSON.stringify(solvedState.grade)}`);
+    await page.evaluate(() => { window.opsim.pause(); window.opsim.setSpeed(3600); });
+    await clickWidget(page, 'tab:Plots');
+    console.log(`info: the exercise checks took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
   // Admission in the page: Initech's 11:00 burst meets its rate limit in the default

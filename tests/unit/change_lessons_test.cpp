@@ -13,26 +13,6 @@
 
 using namespace opsim;
 
-namespace {
-
-struct Finished : SimObserver {
-  SimTime incident_opened = -1, rolled_back = -1;
-  void on_log(const LogEvent& e) override {
-    if (e.kind == "incident_opened" && incident_opened < 0) incident_opened = e.t;
-    if (e.kind == "deployment_rolled_back" && rolled_back < 0) rolled_back = e.t;
-  }
-  void on_sample(SimTime, const std::vector<double>&) override {}
-};
-
-double metric(const Simulation& sim, const std::string& name) {
-  const auto values = sim.summary_values();
-  const int col = sim.metrics().find(name);
-  REQUIRE(col >= 0);
-  return values[static_cast<std::size_t>(col)];
-}
-
-}  // namespace
-
 TEST_CASE("a bad release: a canary stops it in one step, a rolling update lets it burn the budget", "[lessons][deployments]") {
   const Scenario rolling = test::must_load(test::read_text("scenarios/deploy-bad-rolling.json"));
   const Scenario canary = test::must_load(test::read_text("scenarios/deploy-bad-canary.json"));
@@ -40,7 +20,7 @@ TEST_CASE("a bad release: a canary stops it in one step, a rolling update lets i
     const std::uint64_t seed = rolling.seed + offset;
     INFO("seed " << seed);
     Simulation r(rolling, seed), c(canary, seed);
-    Finished rf, cf;
+    test::EventRecorder rf, cf;
     r.add_observer(&rf);
     c.add_observer(&cf);
     r.run();
@@ -49,23 +29,26 @@ TEST_CASE("a bad release: a canary stops it in one step, a rolling update lets i
     // whose response rolls it back 10 minutes later.
     const Simulation::DeploymentView rv = r.deployment_view(0);
     CHECK(rv.phase == "rolled_back");
-    REQUIRE(rf.incident_opened > 0);
-    CHECK(rf.incident_opened - 10 * kMicrosPerHour < 30 * kMicrosPerMinute);
-    CHECK(rf.rolled_back == rf.incident_opened + Simulation::kRollbackDecisionDelay);
-    CHECK(metric(r, "incidents_total") == 1);
+    const LogEvent* opened = rf.first("incident_opened");
+    const LogEvent* rolled = rf.first("deployment_rolled_back");
+    REQUIRE(opened != nullptr);
+    REQUIRE(rolled != nullptr);
+    CHECK(opened->t - 10 * kMicrosPerHour < 30 * kMicrosPerMinute);
+    CHECK(rolled->t == opened->t + Simulation::kRollbackDecisionDelay);
+    CHECK(test::metric(r, "incidents_total") == 1);
     CHECK(r.incidents()->root_cause(r.incidents()->incidents()[0]) == "deployment v2 of chat (rolling)");
     // Canary: the first analysis, 10 minutes in, fails and rolls back; no incident.
     const Simulation::DeploymentView cv = c.deployment_view(0);
     CHECK(cv.phase == "rolled_back");
     CHECK(cv.finished_at == 10 * kMicrosPerHour + 10 * kMicrosPerMinute);
     CHECK(cv.analyses.size() == 1);
-    CHECK(metric(c, "incidents_total") == 0);
+    CHECK(test::metric(c, "incidents_total") == 0);
     // The budget: about 4 % of the month's spent against under 0.1 %.
-    const double r_left = metric(r, "slo.availability.budget_remaining_percent");
-    const double c_left = metric(c, "slo.availability.budget_remaining_percent");
+    const double r_left = test::metric(r, "slo.availability.budget_remaining_percent");
+    const double c_left = test::metric(c, "slo.availability.budget_remaining_percent");
     CHECK(r_left < 97);
     CHECK(c_left > 99.85);
-    CHECK(metric(c, "requests_failed") * 20 < metric(r, "requests_failed"));
+    CHECK(test::metric(c, "requests_failed") * 20 < test::metric(r, "requests_failed"));
   }
 }
 
@@ -91,8 +74,8 @@ TEST_CASE("the chaos game day: a pass, a skip for blast radius, a failed hypothe
     CHECK(storm.verdict == sre::ChaosVerdict::aborted);
     // Aborted within a few minutes of the start, at the scrape that opened the incident.
     CHECK(storm.ended_at - 16 * kMicrosPerHour < 5 * kMicrosPerMinute);
-    CHECK(metric(sim, "chaos.lose-quarter.passed") == 1);
-    CHECK(metric(sim, "chaos.slow-model.resilience_score") == Approx(slow.resilience_score));
-    CHECK(metric(sim, "incidents_total") == 1);
+    CHECK(test::metric(sim, "chaos.lose-quarter.passed") == 1);
+    CHECK(test::metric(sim, "chaos.slow-model.resilience_score") == Approx(slow.resilience_score));
+    CHECK(test::metric(sim, "incidents_total") == 1);
   }
 }

@@ -87,24 +87,6 @@ std::string scenario(const std::string& chaos, const std::string& extra = "") {
          chaos + "]" + extra + "}";
 }
 
-struct Recorder : SimObserver {
-  std::vector<LogEvent> events;
-  void on_log(const LogEvent& e) override { events.push_back(e); }
-  void on_sample(SimTime, const std::vector<double>&) override {}
-  const LogEvent* first(const std::string& kind) const {
-    for (const LogEvent& e : events)
-      if (e.kind == kind) return &e;
-    return nullptr;
-  }
-};
-
-double metric(const Simulation& sim, const std::string& name) {
-  const auto values = sim.summary_values();
-  const int col = sim.metrics().find(name);
-  REQUIRE(col >= 0);
-  return values[static_cast<std::size_t>(col)];
-}
-
 const char* kProbes = R"("hypothesis": {"title": "users barely notice", "probes": [
     {"metric": "availability_percent", "window": "10m", "tolerance": [99, 100]},
     {"metric": "latency_p95_ms", "window": "10m", "tolerance": [0, 200]}]})";
@@ -118,7 +100,7 @@ TEST_CASE("a chaos experiment whose hypothesis holds passes with a resilience sc
       "rollbacks": [{"restore": "instances"}],
       "safety": {"max_blast_radius_percent": 30}})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run_until(kMicrosPerHour + 5 * kMicrosPerMinute);
   CHECK(sim.chaos_view(0).step == 0);
@@ -132,8 +114,8 @@ TEST_CASE("a chaos experiment whose hypothesis holds passes with a resilience sc
   CHECK(r.before[0].value == 100);
   CHECK(r.before[1].value == Approx(100).epsilon(0.01));
   CHECK(r.ended_at == kMicrosPerHour + 10 * kMicrosPerMinute);
-  CHECK(metric(sim, "chaos.kill-one.passed") == 1);
-  CHECK(metric(sim, "chaos.kill-one.resilience_score") == 100);
+  CHECK(test::metric(sim, "chaos.kill-one.passed") == 1);
+  CHECK(test::metric(sim, "chaos.kill-one.resilience_score") == 100);
   REQUIRE(rec.first("chaos_started") != nullptr);
   CHECK(rec.first("chaos_started")->t == kMicrosPerHour);
   // The summary lists it.
@@ -149,7 +131,7 @@ TEST_CASE("a failed steady state or a blast radius over the limit skips the expe
         "hypothesis": {"probes": [{"metric": "latency_p95_ms", "window": "10m", "tolerance": [0, 50]}]},
         "method": [{"fault": {"type": "instance_crash", "service": "api", "count": 1}, "duration": "10m"}]})"));
     Simulation sim(sc, sc.seed);
-    Recorder rec;
+    test::EventRecorder rec;
     sim.add_observer(&rec);
     sim.run();
     const sre::ChaosResult& r = *sim.chaos_view(0).result;
@@ -157,14 +139,14 @@ TEST_CASE("a failed steady state or a blast radius over the limit skips the expe
     CHECK(r.reason.find("steady state not met: latency_p95_ms 100") == 0);
     CHECK(r.steps_run == 0);
     CHECK(rec.first("fault_started") == nullptr);
-    CHECK(metric(sim, "chaos.x.passed") == 0);
+    CHECK(test::metric(sim, "chaos.x.passed") == 0);
   }
   SECTION("blast radius") {
     const Scenario sc = test::must_load(scenario(std::string(R"({"id": "x", "at": "1h", )") + kProbes + R"(,
         "method": [{"fault": {"type": "instance_crash", "service": "api", "fraction": 0.75}, "duration": "10m"}],
         "safety": {"max_blast_radius_percent": 60}})"));
     Simulation sim(sc, sc.seed);
-    Recorder rec;
+    test::EventRecorder rec;
     sim.add_observer(&rec);
     sim.run();
     const sre::ChaosResult& r = *sim.chaos_view(0).result;
@@ -185,7 +167,7 @@ TEST_CASE("a safety breach mid-way aborts the experiment and its rollbacks end t
                    "target_percent": 99.9, "window": "30d"}],
       "incidents": {"open_on": ["page"]})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run();
   const LogEvent* opened = rec.first("incident_opened");
@@ -203,7 +185,7 @@ TEST_CASE("a safety breach mid-way aborts the experiment and its rollbacks end t
   CHECK(r.reason.find("(sev1) is open") != std::string::npos);
   REQUIRE(r.rollbacks_done.size() == 1);
   CHECK(r.rollbacks_done[0] == "faults: ended 1 still active");
-  CHECK(metric(sim, "chaos.errors.passed") == 0);
+  CHECK(test::metric(sim, "chaos.errors.passed") == 0);
 }
 
 TEST_CASE("without the faults rollback an aborted experiment's fault runs its course", "[chaos]") {
@@ -214,7 +196,7 @@ TEST_CASE("without the faults rollback an aborted experiment's fault runs its co
                    "target_percent": 99.9, "window": "30d"}],
       "incidents": {"open_on": ["page"]})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run();
   REQUIRE(rec.first("chaos_aborted") != nullptr);
@@ -237,7 +219,7 @@ TEST_CASE("a probe outside its tolerance fails the hypothesis and lowers the sco
   CHECK(r.after[1].value == Approx(300).epsilon(0.01));
   CHECK(r.resilience_score == Approx(75).margin(0.5));
   CHECK(r.reason.find("latency_p95_ms") != std::string::npos);
-  CHECK(metric(sim, "chaos.slow.resilience_score") == Approx(r.resilience_score));
+  CHECK(test::metric(sim, "chaos.slow.resilience_score") == Approx(r.resilience_score));
 }
 
 TEST_CASE("an experiment and a fault started now from the what-if interface", "[chaos]") {
@@ -276,10 +258,10 @@ TEST_CASE("an experiment and a fault started now from the what-if interface", "[
   errors.service_index = 0;
   errors.error_percent = 100;
   errors.duration = kMicrosPerMinute;
-  const double failed_before = metric(sim, "requests_failed");
+  const double failed_before = test::metric(sim, "requests_failed");
   sim.inject_fault(errors);
   sim.run_until(kMicrosPerHour + 8 * kMicrosPerMinute);
-  CHECK(metric(sim, "requests_failed") - failed_before == Approx(1200).epsilon(0.1));
+  CHECK(test::metric(sim, "requests_failed") - failed_before == Approx(1200).epsilon(0.1));
 }
 
 TEST_CASE("a budget below the safety minimum aborts, and the faults rollback ends a traffic spike early", "[chaos]") {
@@ -298,9 +280,9 @@ TEST_CASE("a budget below the safety minimum aborts, and the faults rollback end
                  {"at": "65m", "duration": "30m", "type": "errors", "service": "api", "error_percent": 100}])"));
   Simulation sim(sc, sc.seed);
   sim.run_until(kMicrosPerHour + 2 * kMicrosPerMinute);
-  const double before = metric(sim, "requests_total");
+  const double before = test::metric(sim, "requests_total");
   sim.run_until(kMicrosPerHour + 4 * kMicrosPerMinute);
-  CHECK(metric(sim, "requests_total") - before == Approx(3 * 20 * 120).epsilon(0.1));  // tripled
+  CHECK(test::metric(sim, "requests_total") - before == Approx(3 * 20 * 120).epsilon(0.1));  // tripled
   sim.run();
   const sre::ChaosResult& r = *sim.chaos_view(0).result;
   REQUIRE(r.verdict == sre::ChaosVerdict::aborted);
@@ -309,7 +291,7 @@ TEST_CASE("a budget below the safety minimum aborts, and the faults rollback end
   // A second run of the same seed, read just after the abort: the rate is back to 20/s.
   Simulation again(sc, sc.seed);
   again.run_until(r.ended_at + 5 * kMicrosPerMinute);
-  const double after = metric(again, "requests_total");
+  const double after = test::metric(again, "requests_total");
   again.run_until(r.ended_at + 7 * kMicrosPerMinute);
-  CHECK(metric(again, "requests_total") - after == Approx(20 * 120).epsilon(0.1));
+  CHECK(test::metric(again, "requests_total") - after == Approx(20 * 120).epsilon(0.1));
 }

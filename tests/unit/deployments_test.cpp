@@ -31,29 +31,6 @@ std::string scenario(const std::string& deployment, const std::string& extra = "
          deployment + "]" + extra + "}";
 }
 
-struct Recorder : SimObserver {
-  std::vector<LogEvent> events;
-  void on_log(const LogEvent& e) override { events.push_back(e); }
-  void on_sample(SimTime, const std::vector<double>&) override {}
-  const LogEvent* first(const std::string& kind) const {
-    for (const LogEvent& e : events)
-      if (e.kind == kind) return &e;
-    return nullptr;
-  }
-  int count(const std::string& kind) const {
-    int n = 0;
-    for (const LogEvent& e : events) n += e.kind == kind;
-    return n;
-  }
-};
-
-double metric(const Simulation& sim, const std::string& name) {
-  const auto values = sim.summary_values();
-  const int col = sim.metrics().find(name);
-  REQUIRE(col >= 0);
-  return values[static_cast<std::size_t>(col)];
-}
-
 }  // namespace
 
 TEST_CASE("a rolling update replaces max_surge instances at a time and keeps every one ready", "[deployments]") {
@@ -61,7 +38,7 @@ TEST_CASE("a rolling update replaces max_surge instances at a time and keeps eve
       R"({"id": "v2", "service": "api", "at": "1h", "strategy": "rolling", "version": {"error_percent": 10},
           "rolling": {"max_surge": 1, "max_unavailable": 0}})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   // Halfway through the second replacement: one surge instance starting, four ready.
   sim.run_until(kMicrosPerHour + 90 * kMicrosPerSecond);
@@ -82,7 +59,7 @@ TEST_CASE("a rolling update replaces max_surge instances at a time and keeps eve
   CHECK(dv.old_instances == 0);
   // No analysis stops a rolling update: the new version's 10 % of errors hit everything
   // served after it, about 10 % of the last 2 hours (36,000 requests x 2 / 3).
-  const double failed = metric(sim, "requests_failed");
+  const double failed = test::metric(sim, "requests_failed");
   CHECK(failed > 0.1 * 144000 * 0.9);
   CHECK(failed < 0.1 * 144000 * 1.1);
 }
@@ -93,7 +70,7 @@ TEST_CASE("a rolling update with max_unavailable takes instances down before the
       R"({"id": "v2", "service": "api", "at": "1h", "strategy": "rolling",
           "rolling": {"max_surge": 0, "max_unavailable": 2}})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run_until(kMicrosPerHour + 30 * kMicrosPerSecond);
   const Simulation::PoolView pv = sim.pool_view(0);
@@ -104,7 +81,7 @@ TEST_CASE("a rolling update with max_unavailable takes instances down before the
   const LogEvent* done = rec.first("deployment_finished");
   REQUIRE(done != nullptr);
   CHECK(done->t == kMicrosPerHour + 120 * kMicrosPerSecond);  // two rounds of two
-  CHECK(metric(sim, "requests_failed") == 0);
+  CHECK(test::metric(sim, "requests_failed") == 0);
 }
 
 TEST_CASE("a bad canary is rolled back by its first analysis; a good one is promoted step by step", "[deployments]") {
@@ -114,7 +91,7 @@ TEST_CASE("a bad canary is rolled back by its first analysis; a good one is prom
             "canary": {"steps": [5, 25, 50, 100], "step_duration": "10m", "max_error_rate_percent": 1},
             "auto_rollback": true})"));
     Simulation sim(sc, sc.seed);
-    Recorder rec;
+    test::EventRecorder rec;
     sim.add_observer(&rec);
     sim.run();
     const Simulation::DeploymentView dv = sim.deployment_view(0);
@@ -130,7 +107,7 @@ TEST_CASE("a bad canary is rolled back by its first analysis; a good one is prom
     CHECK(a.baseline_error_percent == 0);
     CHECK(a.canary_error_percent == Approx(20).margin(6));
     // Only the canary's share failed: about 600 x 20 % = 120 requests, then none.
-    const double failed = metric(sim, "requests_failed");
+    const double failed = test::metric(sim, "requests_failed");
     CHECK(failed == Approx(a.canary_error_percent / 100.0 * static_cast<double>(a.canary_requests)).margin(2));
     CHECK(dv.new_instances == 0);  // the router's model: the fleet never changed
     REQUIRE(rec.first("deployment_rolled_back") != nullptr);
@@ -153,7 +130,7 @@ TEST_CASE("a bad canary is rolled back by its first analysis; a good one is prom
         R"({"id": "v2", "service": "api", "at": "1h", "strategy": "canary", "version": {"error_percent": 0.5},
             "canary": {"steps": [5, 25, 50, 100], "step_duration": "10m", "max_error_rate_percent": 2}})"));
     Simulation sim(sc, sc.seed);
-    Recorder rec;
+    test::EventRecorder rec;
     sim.add_observer(&rec);
     sim.run();
     const Simulation::DeploymentView dv = sim.deployment_view(0);
@@ -189,7 +166,7 @@ TEST_CASE("blue-green starts a second fleet, switches when all of it is ready an
       R"({"id": "v2", "service": "api", "at": "1h", "strategy": "blue_green", "version": {"error_percent": 30},
           "canary": {"step_duration": "10m", "max_error_rate_percent": 1}})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   // Warming: eight instances paid for, four serving, the new four out of service.
   sim.run_until(kMicrosPerHour + 30 * kMicrosPerSecond);
@@ -197,7 +174,7 @@ TEST_CASE("blue-green starts a second fleet, switches when all of it is ready an
   CHECK(pv.instances == 8);
   CHECK(pv.ready_instances == 4);
   CHECK(pv.cost_usd_per_hour == Approx(8));
-  CHECK(metric(sim, "requests_failed") == 0);  // the new fleet has served nothing
+  CHECK(test::metric(sim, "requests_failed") == 0);  // the new fleet has served nothing
   // Switched at the end of the 60 s start-up; the old fleet stands by.
   sim.run_until(kMicrosPerHour + 5 * kMicrosPerMinute);
   const LogEvent* sw = rec.first("deployment_switched");
@@ -220,7 +197,7 @@ TEST_CASE("blue-green starts a second fleet, switches when all of it is ready an
   CHECK(pv.instances == 4);
   CHECK(dv.old_instances == 4);
   // 10 minutes of 30 % errors: about 12,000 x 0.3.
-  CHECK(metric(sim, "requests_failed") == Approx(3600).epsilon(0.1));
+  CHECK(test::metric(sim, "requests_failed") == Approx(3600).epsilon(0.1));
 }
 
 TEST_CASE("an incident's response rolls back the rolling release that preceded it", "[deployments][incidents]") {
@@ -230,7 +207,7 @@ TEST_CASE("an incident's response rolls back the rolling release that preceded i
       R"(, "slos": [{"id": "avail", "service": "api", "indicator": "availability", "target_percent": 99.9, "window": "30d"}],
          "incidents": {"open_on": ["page"], "resolve_after": "10m", "postmortem_for": ["sev1", "sev2"]})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run();
   const LogEvent* opened = rec.first("incident_opened");
@@ -262,7 +239,7 @@ TEST_CASE("a second deployment of a service waits for the first", "[deployments]
       R"({"id": "v2", "service": "api", "at": "1h", "strategy": "rolling"},
          {"id": "v3", "service": "api", "at": "1h1m", "strategy": "rolling"})"));
   Simulation sim(sc, sc.seed);
-  Recorder rec;
+  test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run();
   REQUIRE(rec.first("deployment_waiting") != nullptr);

@@ -232,10 +232,22 @@ TEST_CASE("transitions name the rule, severity, value, threshold, op and scope",
   REQUIRE(out.size() == 2);
   CHECK(out[0].json_fields() ==
         "{\"rule\":\"acme-latency\",\"state\":\"firing\",\"severity\":\"ticket\",\"metric\":\"latency_avg_ms\","
-        "\"value\":1250.5,\"threshold\":1000,\"op\":\">=\",\"tenant\":\"acme\",\"service\":\"agents-eu\"}");
+        "\"value\":1250.5,\"threshold\":1000,\"op\":\">=\",\"tenant\":\"acme\",\"service\":\"agents-eu\","
+        "\"reason\":\"latency_avg_ms for tenant acme is 1250.5, >= 1000, and the rule waits for nothing: it fires at "
+        "ticket severity\"}");
   CHECK(out[1].json_fields() ==
         "{\"rule\":\"global\",\"state\":\"firing\",\"severity\":\"page\",\"metric\":\"error_rate_percent\","
-        "\"value\":7,\"threshold\":5,\"op\":\">\"}");
+        "\"value\":7,\"threshold\":5,\"op\":\">\",\"reason\":\"error_rate_percent is 7, > 5, and the rule waits for "
+        "nothing: it fires at page severity\"}");
+  // A rule with a `for` says how long the condition held.
+  RuleSpec slow = rule("slow", 5, 60 * kMicrosPerSecond, 1, "page");
+  AlertEvaluator held({slow});
+  std::vector<AlertTransition> t;
+  held.evaluate(sec(15), {9}, t);
+  held.evaluate(sec(75), {8}, t);
+  REQUIRE(t.size() == 2);
+  CHECK(t[0].reason() == "error_rate_percent is 9, > 5: pending until that holds for the rule's `for`");
+  CHECK(t[1].reason() == "error_rate_percent has been > 5 for 1m (now 8): it fires at page severity");
 }
 
 TEST_CASE("a rule changed while running applies from the next evaluation", "[monitoring]") {

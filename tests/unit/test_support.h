@@ -3,10 +3,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "scenario/loader.h"
+#include "sim/simulation.h"
 
 namespace opsim::test {
 
@@ -28,5 +30,31 @@ inline Scenario must_load(const std::string& text) {
   REQUIRE(r.ok);
   return r.scenario;
 }
+
+// A metric's value over the run so far, by name; fails the test for an unknown name.
+inline double metric(const Simulation& sim, const std::string& name) {
+  const std::vector<double> values = sim.summary_values();
+  const int col = sim.metrics().find(name);
+  INFO(name);
+  REQUIRE(col >= 0);
+  return values[static_cast<std::size_t>(col)];
+}
+
+// Keeps every logged event (Simulation::recent_events holds only the latest 5,000).
+struct EventRecorder : SimObserver {
+  std::vector<LogEvent> events;
+  void on_log(const LogEvent& e) override { events.push_back(e); }
+  void on_sample(SimTime, const std::vector<double>&) override {}
+  const LogEvent* first(const std::string& kind) const {
+    for (const LogEvent& e : events)
+      if (e.kind == kind) return &e;
+    return nullptr;
+  }
+  int count(const std::string& kind) const {
+    int n = 0;
+    for (const LogEvent& e : events) n += e.kind == kind;
+    return n;
+  }
+};
 
 }  // namespace opsim::test
