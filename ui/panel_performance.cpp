@@ -142,7 +142,10 @@ void draw_performance(App& app) {
                       static_cast<std::size_t>(sim.metrics().find("service." + sc.services[i].id + ".performance_score")),
                       series_color(i)});
   time_plot("Performance score", "", app.history(), sc.calendar, series, app.plot_view, to_seconds(sim.now()),
-            ImVec2(0, 190), 100);
+            ImVec2(0, 190), 100, {}, false,
+            "Each interval's performance score, 0 to 100 (the seed's formula: 100 less penalties for cpu over 80 %, "
+            "memory over 85 %, average latency over 1 s and queue depth over 50); the run's figure is the time "
+            "average.");
 
   ImGui::Spacing();
   const std::size_t found = d.now_analysis.bottlenecks.size() + d.run_analysis.bottlenecks.size();

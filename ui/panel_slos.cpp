@@ -416,9 +416,14 @@ void draw_slos(App& app) {
     if (s.burn_col >= 0) burn.push_back({s.id, static_cast<std::size_t>(s.burn_col), slo_color(k)});
   }
   time_plot("Error budget remaining", "%", app.history(), sc.calendar, budget, app.plot_view, now_s, ImVec2(0, 170),
-            100);
+            100, {}, false,
+            "100 % less the budget consumed: the time integral of the burn rate over the SLO window divided by the "
+            "window (the SRE workbook's burn rate x time / period). It falls while the SLI is below target, and "
+            "below 0 once the budget is overspent.");
   time_plot("Burn rate over 1 h", "x", app.history(), sc.calendar, burn, app.plot_view, now_s, ImVec2(0, 190), 0,
-            d.factors, st.log_burn);
+            d.factors, st.log_burn,
+            "Error ratio over the last hour / (1 - target): 1x spends the budget exactly over the window; the dashed "
+            "lines are the burn-rate rules' factors (a rule fires when both its long and short windows are above).");
   ImGui::Checkbox("log scale", &st.log_burn);
   ImGui::SameLine();
   ImGui::TextDisabled("dashed: the rules' factors; wheel: zoom, drag: pan, double-click: the whole run");

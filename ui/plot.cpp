@@ -1,5 +1,7 @@
 #include "plot.h"
 
+#include "style.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -305,7 +307,7 @@ std::string calendar_label(const Calendar& calendar, double t_s, double step_s) 
 
 void time_plot(const char* title, const char* unit, const History& history, const Calendar& calendar,
                const std::vector<PlotSeries>& series, PlotView& view, double now_s, ImVec2 size,
-               double value_max, const std::vector<RefLine>& refs, bool log_scale) {
+               double value_max, const std::vector<RefLine>& refs, bool log_scale, const char* explain) {
   ImGui::PushID(title);
   Frame f = begin_frame(size, view, 0, std::max(now_s, 1.0));
   const std::size_t n = history.size();
@@ -342,15 +344,23 @@ void time_plot(const char* title, const char* unit, const History& history, cons
   std::vector<LegendEntry> legend;
   for (const PlotSeries& s : series) legend.push_back({&s.label, s.color});
   for (const RefLine& r : refs) legend.push_back({&r.label, r.color});
-  draw_title_and_legend(f, title, legend);
+  const std::string titled = explain ? std::string(title) + " (?)" : std::string(title);
+  draw_title_and_legend(f, titled.c_str(), legend);
 
-  // Hover read-out: the point nearest the cursor.
+  // Hover read-out: the plot's note, then the point nearest the cursor.
   const ImGuiIO& io = ImGui::GetIO();
+  if (f.hovered && explain && (n == 0 || io.MousePos.x < f.a.x || io.MousePos.x > f.b.x)) tooltip(explain);
   if (f.hovered && n > 0 && io.MousePos.x >= f.a.x && io.MousePos.x <= f.b.x) {
     const std::size_t i = nearest(n, f.t0 + (io.MousePos.x - f.a.x) / f.width * (f.t1 - f.t0), time_of);
     const float x = f.x_of(time_of(i));
     f.dl->AddLine(ImVec2(x, f.a.y), ImVec2(x, f.b.y), IM_COL32(255, 255, 255, 90));
     ImGui::BeginTooltip();
+    if (explain) {
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+      ImGui::TextDisabled("%s", explain);
+      ImGui::PopTextWrapPos();
+      ImGui::Separator();
+    }
     ImGui::TextUnformatted(calendar.iso8601(history.time(i)).c_str());
     if (history.samples_per_point() > 1)
       ImGui::TextDisabled("mean of %zu samples (min .. max)", history.samples_per_point());

@@ -50,9 +50,12 @@ ImU32 series_color(std::size_t i);
 // every value shown is within it. `refs` are drawn dashed across the plot. `log_scale`
 // makes the value axis logarithmic, whole decades from the smallest positive value shown
 // (at most four decades below the top); values at or below the bottom are drawn on it.
+// `explain` (when given) is the plot's "explain this plot" note: what its lines measure and
+// how to read them, shown at the top of its hover read-out and marked "(?)" by the title.
 void time_plot(const char* title, const char* unit, const History& history, const Calendar& calendar,
                const std::vector<PlotSeries>& series, PlotView& view, double now_s, ImVec2 size,
-               double value_max = 0, const std::vector<RefLine>& refs = {}, bool log_scale = false);
+               double value_max = 0, const std::vector<RefLine>& refs = {}, bool log_scale = false,
+               const char* explain = nullptr);
 
 // Draws `series` over `view`; when following, the range shown is [follow_t0_s, follow_t1_s].
 // A vertical line marks `now_s`, and `refs` are drawn across the plot.
