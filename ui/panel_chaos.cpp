@@ -221,7 +221,11 @@ bool edit_fault(const Scenario& sc, FaultDraft& f, const char* duration_label, b
       changed |= ImGui::InputDouble("x the tenant's arrivals", &f.multiplier, 0, 0, "%.2g");
       f.multiplier = std::clamp(f.multiplier, 1.0, 100.0);
       break;
-    default: ImGui::Dummy(ImVec2(0, ImGui::GetFrameHeight())); break;
+    default:
+      // provider_outage has no figure (its target is the provider picked above): keep the
+      // row's height so the form below does not jump when the type changes.
+      ImGui::Dummy(ImVec2(0, ImGui::GetFrameHeight()));
+      break;
   }
   if (!allow_to_end) f.to_end = false;
   ImGui::BeginDisabled(f.to_end);

@@ -156,52 +156,56 @@ TEST_CASE("a failed steady state or a blast radius over the limit skips the expe
   }
 }
 
-TEST_CASE("a safety breach mid-way aborts the experiment and its rollbacks end the fault at once", "[chaos]") {
-  // A 100 % error fault for 30 minutes: the 14.4x page opens a sev1 incident, which the
-  // experiment's safety forbids.
-  const Scenario sc = test::must_load(scenario(std::string(R"({"id": "errors", "at": "1h", )") + kProbes + R"(,
-      "method": [{"fault": {"type": "errors", "service": "api", "error_percent": 100}, "duration": "30m"}],
-      "rollbacks": [{"restore": "faults"}],
-      "safety": {"abort_on": ["sev1"]}})",
-                                               R"(, "slos": [{"id": "avail", "service": "api", "indicator": "availability",
+namespace {
+
+// A 100 % error fault for 30 minutes: the 14.4x page opens a sev1 incident, which the
+// experiment's safety forbids. `rollbacks` is the experiment's rollbacks member, or empty.
+Scenario error_storm(const std::string& rollbacks) {
+  return test::must_load(scenario(std::string(R"({"id": "errors", "at": "1h", )") + kProbes + R"(,
+      "method": [{"fault": {"type": "errors", "service": "api", "error_percent": 100}, "duration": "30m"}],)" +
+                                      rollbacks + R"( "safety": {"abort_on": ["sev1"]}})",
+                                  R"(, "slos": [{"id": "avail", "service": "api", "indicator": "availability",
                    "target_percent": 99.9, "window": "30d"}],
       "incidents": {"open_on": ["page"]})"));
-  Simulation sim(sc, sc.seed);
-  test::EventRecorder rec;
-  sim.add_observer(&rec);
-  sim.run();
-  const LogEvent* opened = rec.first("incident_opened");
-  const LogEvent* aborted = rec.first("chaos_aborted");
-  const LogEvent* ended = rec.first("fault_ended");
-  REQUIRE(opened != nullptr);
-  REQUIRE(aborted != nullptr);
-  REQUIRE(ended != nullptr);
-  CHECK(aborted->t == opened->t);  // the same scrape
-  CHECK(ended->t == aborted->t);   // rolled back, not left to run its 30 minutes
-  CHECK(aborted->t < kMicrosPerHour + 5 * kMicrosPerMinute);
-  const sre::ChaosResult& r = *sim.chaos_view(0).result;
-  CHECK(r.verdict == sre::ChaosVerdict::aborted);
-  CHECK(r.resilience_score == 0);
-  CHECK(r.reason.find("(sev1) is open") != std::string::npos);
-  REQUIRE(r.rollbacks_done.size() == 1);
-  CHECK(r.rollbacks_done[0] == "faults: ended 1 still active");
-  CHECK(test::metric(sim, "chaos.errors.passed") == 0);
 }
 
-TEST_CASE("without the faults rollback an aborted experiment's fault runs its course", "[chaos]") {
-  const Scenario sc = test::must_load(scenario(std::string(R"({"id": "errors", "at": "1h", )") + kProbes + R"(,
-      "method": [{"fault": {"type": "errors", "service": "api", "error_percent": 100}, "duration": "30m"}],
-      "safety": {"abort_on": ["sev1"]}})",
-                                               R"(, "slos": [{"id": "avail", "service": "api", "indicator": "availability",
-                   "target_percent": 99.9, "window": "30d"}],
-      "incidents": {"open_on": ["page"]})"));
-  Simulation sim(sc, sc.seed);
-  test::EventRecorder rec;
-  sim.add_observer(&rec);
-  sim.run();
-  REQUIRE(rec.first("chaos_aborted") != nullptr);
-  REQUIRE(rec.first("fault_ended") != nullptr);
-  CHECK(rec.first("fault_ended")->t == kMicrosPerHour + 30 * kMicrosPerMinute);
+}  // namespace
+
+TEST_CASE("a safety breach mid-way aborts the experiment; the faults rollback ends the fault at once", "[chaos]") {
+  SECTION("with the faults rollback") {
+    const Scenario sc = error_storm(R"("rollbacks": [{"restore": "faults"}],)");
+    Simulation sim(sc, sc.seed);
+    test::EventRecorder rec;
+    sim.add_observer(&rec);
+    sim.run();
+    const LogEvent* opened = rec.first("incident_opened");
+    const LogEvent* aborted = rec.first("chaos_aborted");
+    const LogEvent* ended = rec.first("fault_ended");
+    REQUIRE(opened != nullptr);
+    REQUIRE(aborted != nullptr);
+    REQUIRE(ended != nullptr);
+    CHECK(aborted->t == opened->t);  // the same scrape
+    CHECK(ended->t == aborted->t);   // rolled back, not left to run its 30 minutes
+    CHECK(aborted->t < kMicrosPerHour + 5 * kMicrosPerMinute);
+    const sre::ChaosResult& r = *sim.chaos_view(0).result;
+    CHECK(r.verdict == sre::ChaosVerdict::aborted);
+    CHECK(r.resilience_score == 0);
+    CHECK(r.reason.find("(sev1) is open") != std::string::npos);
+    REQUIRE(r.rollbacks_done.size() == 1);
+    CHECK(r.rollbacks_done[0] == "faults: ended 1 still active");
+    CHECK(test::metric(sim, "chaos.errors.passed") == 0);
+  }
+  SECTION("without it the fault runs its course") {
+    const Scenario sc = error_storm("");
+    Simulation sim(sc, sc.seed);
+    test::EventRecorder rec;
+    sim.add_observer(&rec);
+    sim.run();
+    REQUIRE(rec.first("chaos_aborted") != nullptr);
+    REQUIRE(rec.first("fault_ended") != nullptr);
+    CHECK(rec.first("fault_ended")->t == kMicrosPerHour + 30 * kMicrosPerMinute);
+    CHECK(sim.chaos_view(0).result->rollbacks_done.empty());
+  }
 }
 
 TEST_CASE("a probe outside its tolerance fails the hypothesis and lowers the score by its miss", "[chaos]") {
