@@ -1,21 +1,74 @@
-// opsim_bench SCENARIO [REPEATS]: runs a built-in scenario (or a file) to its end REPEATS
-// times and prints one line per run: simulated requests, events, wall seconds, and
-// simulated requests per wall second. bench/run.sh compares native, WebAssembly and SimPy.
+// opsim_bench SCENARIO [REPEATS] [--duration D]: runs a built-in scenario (or a file) to its
+// end REPEATS times and prints one line per run: simulated requests, events, wall seconds,
+// simulated requests per wall second, and the heap allocations made while it ran (counted
+// by the operator new below, per simulated request: the request path must make none).
+// --duration replaces the scenario's duration (the memory check runs the full pipeline for
+// 1 day and for 30 days). The last line gives the process's peak resident memory.
+// bench/run.sh compares native, WebAssembly and SimPy.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <string>
+
+#if !defined(__EMSCRIPTEN__)
+#include <sys/resource.h>
+#endif
 
 #include "builtin.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
 
+// Every allocation of the process goes through these; the count is read before and after a
+// run. Relaxed: the benchmark has one thread, and the counter must cost next to nothing.
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+// Peak resident set size of the process in KiB (0 where the platform does not say).
+long peak_rss_kib() {
+#if !defined(__EMSCRIPTEN__)
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) == 0) return u.ru_maxrss;
+#endif
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: opsim_bench SCENARIO [REPEATS]\n");
+    std::fprintf(stderr, "usage: opsim_bench SCENARIO [REPEATS] [--duration D]\n");
     return 2;
+  }
+  int repeats = 3;
+  opsim::SimDuration duration_us = 0;  // 0: the scenario's own
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--duration") == 0 && i + 1 < argc) {
+      if (!opsim::parse_duration(argv[++i], duration_us) || duration_us <= 0) {
+        std::fprintf(stderr, "--duration expects a duration such as \"30d\", found \"%s\"\n", argv[i]);
+        return 2;
+      }
+    } else {
+      repeats = std::atoi(argv[i]);
+    }
   }
   std::string text;
   if (const opsim::BuiltinScenario* b = opsim::find_builtin_scenario(argv[1])) {
@@ -31,16 +84,22 @@ int main(int argc, char** argv) {
     for (const auto& d : r.errors) std::fprintf(stderr, "%s\n", opsim::format_diagnostic(d, argv[1], "error").c_str());
     return 2;
   }
-  const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
+  if (duration_us > 0) r.scenario.duration = duration_us;
   for (int i = 0; i < repeats; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     opsim::Simulation sim(r.scenario, r.scenario.seed);
+    // Set-up allocates (pools, histograms, rings); the run's own allocations are counted.
+    const std::uint64_t allocations_before = g_allocations.load(std::memory_order_relaxed);
     sim.run();
+    const std::uint64_t allocations = g_allocations.load(std::memory_order_relaxed) - allocations_before;
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto values = sim.summary_values();
     const double requests = values[static_cast<std::size_t>(sim.metrics().find("requests_total"))];
-    std::printf("run %d: %.0f requests, %llu events, %.3f s, %.0f requests/s\n", i + 1, requests,
-                static_cast<unsigned long long>(sim.events_processed()), wall_s, requests / wall_s);
+    std::printf("run %d: %.0f requests, %llu events, %.3f s, %.0f requests/s, %llu allocations (%.4f per request)\n",
+                i + 1, requests, static_cast<unsigned long long>(sim.events_processed()), wall_s, requests / wall_s,
+                static_cast<unsigned long long>(allocations),
+                requests > 0 ? static_cast<double>(allocations) / requests : 0.0);
   }
+  std::printf("peak resident memory: %ld KiB\n", peak_rss_kib());
   return 0;
 }

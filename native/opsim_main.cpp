@@ -3,14 +3,27 @@
 //   opsim run SCENARIO [--seed N] [--until DURATION] [--out DIR] [--format table|json] [--quiet]
 //   opsim validate SCENARIO...
 //   opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]
+//   opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--out FILE] [--quiet]
+//   opsim merge SHARD_FILE... [--out FILE]
 //   opsim list
 //
-// Exit codes: 0 success, 1 objectives failed (grade), 2 bad input, 3 internal error.
+// Exit codes: 0 success, 1 objectives failed (grade), 2 bad input, 3 internal error,
+// 128 + signal number when SIGINT (130) or SIGTERM (143) stopped a run or a sweep.
+//
+// Index
+//   [SECTION] Usage, inputs and options
+//   [SECTION] Stopping on SIGINT and SIGTERM
+//   [SECTION] Output files
+//   [SECTION] run, grade, validate, list
+//   [SECTION] sweep and merge
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,16 +34,20 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "builtin.h"
 #include "json/json.h"
 #include "report/grade.h"
 #include "report/report.h"
+#include "report/sweep.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
 
 namespace {
+
+// [SECTION] Usage, inputs and options
 
 constexpr int kExitOk = 0, kExitObjectivesFailed = 1, kExitBadInput = 2, kExitInternal = 3;
 
@@ -42,6 +59,11 @@ const char* kUsage =
     "      Simulate a scenario to its end (or to --until) and print a summary.\n"
     "      --out DIR writes summary.json, timeseries.csv and events.jsonl into DIR, each\n"
     "      file complete or not at all.\n"
+    "      SIGINT (Ctrl-C) or SIGTERM stops the run at the next slice of simulated time;\n"
+    "      it prints the summary so far, and with --out writes the three files of the run so\n"
+    "      far (summary.json gains \"interrupted\": true and \"requested_duration_s\"; its\n"
+    "      \"duration_s\" is the simulated time reached); exit code 130 (SIGINT) or 143\n"
+    "      (SIGTERM). A second Ctrl-C kills it at once, moving no file into place.\n"
     "  opsim validate SCENARIO...\n"
     "      Check scenario files; print every error with its line and JSON path.\n"
     "  opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]\n"
@@ -58,6 +80,38 @@ const char* kUsage =
     "      --format json prints {\"scenario\", \"seeds\", \"passed\", \"objectives\": [{\"id\",\n"
     "      \"metric\", \"op\", \"value\", \"worst\", \"worst_seed\", \"passes\", \"runs\",\n"
     "      \"passed\", \"actual\": [one per seed]}, ...]}.\n"
+    "  opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--out FILE] [--quiet]\n"
+    "      Run a scenario over a grid of parameter values and seeds; one result row per\n"
+    "      point (docs/sweep.md). SWEEP_FILE is JSON:\n"
+    "        {\"schema\": \"opsim-sweep/1\", \"name\": \"...\",\n"
+    "         \"scenario\": \"base.json\" (relative to the sweep file) or a built-in name,\n"
+    "         \"parameters\": [{\"path\": \"scaling.policies[0].cooldown\",\n"
+    "                         \"values\": [\"1m\", \"5m\"]}, ...],\n"
+    "         \"seeds\": 3 (seeds s..s+2, s = \"first_seed\" or the scenario's seed)\n"
+    "                  or [1, 7, 42],\n"
+    "         \"until\": \"6h\" (optional), \"metrics\": [\"latency_p95_ms\", ...]}\n"
+    "      A path replaces a value that the base scenario writes out (\"$.\" optional,\n"
+    "      [i] for array elements). Points are the cartesian product of the values times\n"
+    "      the seeds, the first parameter varying slowest and the seed fastest; a point's\n"
+    "      index is its position in that order. Every point's scenario is validated\n"
+    "      before anything runs; any error exits 2 with nothing written.\n"
+    "      --jobs N   worker threads (default: every core); the result does not depend on N.\n"
+    "      --shard i/n  run only the points whose index % n == i (0-based: i = 0..n-1,\n"
+    "                 as $SLURM_ARRAY_TASK_ID and $JOB_COMPLETION_INDEX are).\n"
+    "      --out FILE writes the result atomically (temporary file, then rename);\n"
+    "                 without it the result goes to stdout.\n"
+    "      Result: a JSON object {\"format\": \"opsim-sweep-result/1\", \"opsim\", \"sweep_id\",\n"
+    "      \"name\", \"scenario\", \"parameters\", \"seeds\", \"until_s\", \"metrics\",\n"
+    "      \"points_total\", \"shard\": {\"index\", \"count\"}, \"partial\", \"rows\": [one a\n"
+    "      line, by index: {\"index\", \"seed\", \"parameters\": {path: value}, \"metrics\":\n"
+    "      {name: value}, \"objectives_passed\": true|false|null}]}. A run without --shard\n"
+    "      is shard 0/1. Progress (points, elapsed, ETA) on stderr unless --quiet.\n"
+    "      SIGINT or SIGTERM: running points stop, the rows of the points done are written\n"
+    "      with \"partial\": true, exit code 130 (SIGINT) or 143 (SIGTERM).\n"
+    "  opsim merge SHARD_FILE... [--out FILE]\n"
+    "      Combine the results of the shards of one sweep into the file the whole sweep run\n"
+    "      at once writes (the same bytes). Exit 2, writing nothing, when the files are of\n"
+    "      different sweeps (\"sweep_id\") or do not hold every point exactly once.\n"
     "  opsim list\n"
     "      The built-in scenarios (name and description).\n"
     "  opsim --help | --version\n"
@@ -65,7 +119,8 @@ const char* kUsage =
     "SCENARIO is a path to a JSON file or the name of a built-in scenario (see `opsim list`).\n"
     "DURATION is written like \"90s\", \"6h\" or \"1d12h\".\n"
     "\n"
-    "exit codes: 0 success, 1 objectives failed (grade), 2 bad input, 3 internal error\n";
+    "exit codes: 0 success, 1 objectives failed (grade), 2 bad input, 3 internal error,\n"
+    "            130 stopped by SIGINT, 143 stopped by SIGTERM (run and sweep)\n";
 
 struct BadInput {
   std::string message;
@@ -175,8 +230,42 @@ RunOptions parse_options(const std::vector<std::string>& args, bool grade) {
   return o;
 }
 
+// [SECTION] Stopping on SIGINT and SIGTERM
+
+// The handler only stores the signal's number; run loops poll it between slices of
+// simulated time and stop there, so that what has been simulated can still be written.
+// A lock-free atomic is one of the few things a signal handler may touch.
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the stop flag is written by a signal handler");
+
+extern "C" void on_stop_signal(int signal_number) { g_stop_signal.store(signal_number, std::memory_order_relaxed); }
+
+int stop_signal() { return g_stop_signal.load(std::memory_order_relaxed); }
+int stopped_exit_code() { return 128 + stop_signal(); }  // what a shell reports for the signal
+
+// SA_RESETHAND: the first signal asks for a clean stop, a second one kills at once. An
+// ignored SIGINT stays ignored: a shell starts background jobs so, so that Ctrl-C at the
+// terminal does not reach them.
+void install_stop_handlers() {
+  for (int sig : {SIGINT, SIGTERM}) {
+    struct sigaction old_action;
+    if (::sigaction(sig, nullptr, &old_action) == 0 && old_action.sa_handler == SIG_IGN && sig == SIGINT) continue;
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    ::sigaction(sig, &action, nullptr);
+  }
+}
+
+const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
+
+// [SECTION] Output files
+
 // Writes run outputs into DIR/.opsim-partial/ and moves each file into place only after the
-// run has finished, so an interrupted or failed run leaves no partial files behind.
+// run has finished, so a failed run leaves no partial files behind. A run stopped by a
+// signal commits too: its files are whole, they end where the run stopped.
 class OutputFiles : public opsim::SimObserver {
  public:
   explicit OutputFiles(const std::string& dir) : dir_(dir), tmp_(dir + "/.opsim-partial") {
@@ -238,18 +327,23 @@ class OutputFiles : public opsim::SimObserver {
   bool committed_ = false;
 };
 
-// Runs to `until`, drawing a progress bar on stderr when it is a terminal.
-void run_with_progress(opsim::Simulation& sim, opsim::SimTime until, bool show) {
+// Runs to `until` in slices of simulated time (1/400 of the run, at least 1 s), drawing a
+// progress bar on stderr when `show`; between slices it checks for a stop signal. Returns
+// false when a signal stopped it before `until`. Slicing does not change results:
+// run_until(t) processes the same events whatever the steps to t (the front end relies on
+// that too).
+bool run_with_progress(opsim::Simulation& sim, opsim::SimTime until, bool show) {
   using clock = std::chrono::steady_clock;
   const auto started = clock::now();
-  if (!show) {
-    sim.run_until(until);
-    return;
-  }
   const opsim::SimDuration slice = std::max<opsim::SimDuration>(until / 400, opsim::kMicrosPerSecond);
   auto last_draw = started - std::chrono::seconds(1);
   while (sim.now() < until) {
+    if (stop_signal() != 0) {
+      if (show) std::fprintf(stderr, "\n");
+      return false;
+    }
     sim.run_until(std::min(until, sim.now() + slice));
+    if (!show) continue;
     const auto now = clock::now();
     if (now - last_draw < std::chrono::milliseconds(100) && sim.now() < until) continue;
     last_draw = now;
@@ -264,8 +358,21 @@ void run_with_progress(opsim::Simulation& sim, opsim::SimTime until, bool show) 
                  wall_s > 0 ? static_cast<double>(sim.events_processed()) / wall_s / 1e6 : 0.0);
     std::fflush(stderr);
   }
-  std::fprintf(stderr, "\n");
+  if (show) std::fprintf(stderr, "\n");
+  return true;
 }
+
+// summary.json of a run stopped early: two members added after "duration_s" (the
+// simulated time reached), every existing member left as it is.
+std::string mark_interrupted(const std::string& summary, opsim::SimTime requested_end) {
+  const std::string added = "  \"interrupted\": true,\n  \"requested_duration_s\": " +
+                            opsim::json::number(opsim::to_seconds(requested_end)) + ",\n";
+  const std::size_t at = summary.find("\n  \"metrics\": ");
+  if (at == std::string::npos) return summary.substr(0, 2) + added + summary.substr(2);  // after "{\n"
+  return summary.substr(0, at + 1) + added + summary.substr(at + 1);
+}
+
+// [SECTION] run, grade, validate, list
 
 // `opsim grade`: runs the scenario with seeds s .. s+N-1 and grades its objectives across
 // them by the rules of report/grade.h.
@@ -298,6 +405,8 @@ int cmd_grade(const std::vector<std::string>& args) {
 }
 
 int cmd_run(const std::vector<std::string>& args) {
+  // From the start, so that a signal while the scenario loads also ends in a clean stop.
+  install_stop_handlers();
   const RunOptions o = parse_options(args, false);
   const Source src = open_scenario(o.scenario);
   opsim::LoadResult loaded;
@@ -311,12 +420,19 @@ int cmd_run(const std::vector<std::string>& args) {
     files->header(opsim::timeseries_csv_header(sim.metrics()));
     sim.add_observer(files.get());
   }
-  run_with_progress(sim, until, !o.quiet && ::isatty(2));
-  const std::string summary = opsim::summary_json(sim);
+  const bool finished = run_with_progress(sim, until, !o.quiet && ::isatty(2));
+  std::string summary = opsim::summary_json(sim);
+  if (!finished) summary = mark_interrupted(summary, until);
   if (files) files->commit(summary);
   if (o.format == "json") std::fputs(summary.c_str(), stdout);
   else std::fputs(opsim::summary_table(sim).c_str(), stdout);
   if (files && !o.quiet) std::fprintf(stderr, "wrote summary.json, timeseries.csv, events.jsonl to %s\n", o.out_dir.c_str());
+  if (!finished) {
+    std::fprintf(stderr, "opsim: stopped by %s at %s of %s simulated%s\n", signal_name(stop_signal()),
+                 opsim::format_duration(sim.now()).c_str(), opsim::format_duration(until).c_str(),
+                 files ? "; the files hold the run so far" : "");
+    return stopped_exit_code();
+  }
   return kExitOk;
 }
 
@@ -350,6 +466,284 @@ int cmd_list() {
   return kExitOk;
 }
 
+// [SECTION] sweep and merge
+
+// Writes a file by writing a temporary file beside it and renaming it into place, so that
+// readers (and `opsim merge`) see the whole file or none of it.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::string& path) : path_(path), tmp_(path + ".tmp-" + std::to_string(::getpid())) {
+    file_ = std::fopen(tmp_.c_str(), "wb");
+    if (!file_) throw BadInput{"cannot write " + path_ + " (" + std::strerror(errno) + ")"};
+  }
+  ~AtomicFile() {
+    if (file_) std::fclose(file_);
+    if (!committed_) std::remove(tmp_.c_str());
+  }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  void commit(const std::string& text) {
+    // fsync before the rename: on a shared volume a merge on another machine must not see
+    // the new name before the bytes.
+    const bool written = std::fwrite(text.data(), 1, text.size(), file_) == text.size() && std::fflush(file_) == 0 &&
+                         ::fsync(::fileno(file_)) == 0;
+    const bool closed = std::fclose(file_) == 0;
+    file_ = nullptr;
+    if (!written || !closed) throw std::runtime_error("cannot write " + tmp_);
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp_ + " to " + path_);
+    committed_ = true;
+  }
+
+ private:
+  std::string path_, tmp_;
+  FILE* file_ = nullptr;
+  bool committed_ = false;
+};
+
+std::string h_mm_ss(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  return buf;
+}
+
+// Points done of the shard, elapsed wall time and an estimate of the rest: on a terminal
+// one line redrawn at most 5 times a second, otherwise (a batch job's log) a line every
+// 10 seconds and one at the end.
+class SweepProgress {
+ public:
+  SweepProgress(std::size_t total, bool show) : total_(total), show_(show), tty_(::isatty(2) != 0) {}
+  void update(std::size_t done, bool last) {
+    if (!show_) return;
+    const auto now = clock::now();
+    if (!last && now - last_draw_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000))) return;
+    last_draw_ = now;
+    const double elapsed_s = std::chrono::duration<double>(now - started_).count();
+    const std::string eta = done == 0 ? std::string("?")
+                                      : h_mm_ss(elapsed_s / static_cast<double>(done) * static_cast<double>(total_ - done));
+    std::fprintf(stderr, "%s%zu/%zu points (%3.0f%%)  elapsed %s  ETA %s%s", tty_ ? "\r" : "", done, total_,
+                 total_ ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
+                 h_mm_ss(elapsed_s).c_str(), eta.c_str(), tty_ && !last ? " " : "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  std::size_t total_;
+  bool show_, tty_;
+  clock::time_point started_ = clock::now(), last_draw_ = clock::now() - std::chrono::hours(1);
+};
+
+struct SweepOptions {
+  std::string file, out;
+  unsigned jobs = 0;  // 0: every core
+  opsim::SweepShard shard;
+  bool quiet = false;
+};
+
+SweepOptions parse_sweep_options(const std::vector<std::string>& args) {
+  SweepOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw BadInput{a + " needs a value"};
+      return args[++i];
+    };
+    if (a == "--jobs" || a == "-j") {
+      const std::string& v = value();
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != 0 || n < 1 || n > 4096) throw BadInput{"--jobs expects an integer from 1 to 4096, found \"" + v + "\""};
+      o.jobs = static_cast<unsigned>(n);
+    } else if (a == "--shard") {
+      std::string why;
+      if (!opsim::parse_shard(value(), o.shard, why)) throw BadInput{"--shard " + why};
+    } else if (a == "--out") {
+      o.out = value();
+    } else if (a == "--quiet" || a == "-q") {
+      o.quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw BadInput{"unknown option " + a + " (see opsim --help)"};
+    } else if (o.file.empty()) {
+      o.file = a;
+    } else {
+      throw BadInput{"unexpected argument \"" + a + "\" (one sweep file per run)"};
+    }
+  }
+  if (o.file.empty()) throw BadInput{"missing SWEEP_FILE (see opsim --help)"};
+  return o;
+}
+
+// The base scenario of a sweep: a file relative to the sweep file's folder (or absolute),
+// else a built-in scenario's name.
+bool open_sweep_scenario(const std::string& sweep_file, const opsim::SweepSpec& spec, Source& out) {
+  const std::size_t slash = sweep_file.rfind('/');
+  const std::string folder = slash == std::string::npos ? std::string() : sweep_file.substr(0, slash + 1);
+  const std::string path = !spec.scenario.empty() && spec.scenario[0] == '/' ? spec.scenario : folder + spec.scenario;
+  if (file_exists(path)) {
+    out.name = path;
+    return read_file(path, out.text);
+  }
+  if (const opsim::BuiltinScenario* b = opsim::find_builtin_scenario(spec.scenario)) {
+    out.name = "builtin:" + b->name;
+    out.text = b->text;
+    return true;
+  }
+  const opsim::json::Value* at = spec.doc.find("scenario");
+  std::fprintf(stderr, "%s\n",
+               opsim::format_diagnostic({"$.scenario",
+                                         "expected a scenario file (looked for " + opsim::json::quote(path) +
+                                             ") or the name of a built-in scenario (see `opsim list`), found " +
+                                             opsim::json::quote(spec.scenario),
+                                         at ? at->line : 0, at ? at->column : 0},
+                                        sweep_file, "error")
+                   .c_str());
+  return false;
+}
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  install_stop_handlers();
+  const SweepOptions o = parse_sweep_options(args);
+  Source sweep_src;
+  if (!read_file(o.file, sweep_src.text) || !file_exists(o.file)) throw BadInput{"cannot read sweep file " + o.file};
+  auto nothing_run = [&](std::size_t errors) {
+    std::fprintf(stderr, "%s: %zu error(s); nothing run, nothing written\n", o.file.c_str(), errors);
+    return kExitBadInput;
+  };
+  opsim::SweepSpec spec;
+  std::vector<opsim::Diagnostic> diagnostics;
+  if (!opsim::parse_sweep(sweep_src.text, spec, diagnostics)) {
+    for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", opsim::format_diagnostic(d, o.file, "error").c_str());
+    return nothing_run(diagnostics.size());
+  }
+  Source base;
+  if (!open_sweep_scenario(o.file, spec, base)) return nothing_run(1);
+  opsim::SweepPlan plan;
+  std::vector<opsim::SweepError> errors;
+  if (!opsim::plan_sweep(spec, base.text, plan, errors)) {
+    for (const auto& e : errors)
+      std::fprintf(stderr, "%s\n", opsim::format_diagnostic(e.diagnostic, e.in_scenario ? base.name : o.file, "error").c_str());
+    return nothing_run(errors.size());
+  }
+
+  const std::vector<std::size_t> todo = opsim::shard_points(plan.points, o.shard);
+  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+#ifdef __EMSCRIPTEN__
+  jobs = 1;  // no threads in the WebAssembly runner: the points run one after another
+#endif
+  jobs = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(jobs, todo.size())));
+  if (!o.quiet)
+    std::fprintf(stderr, "sweep %s: %zu points (%zu combinations x %zu seeds); shard %zu/%zu runs %zu on %u thread(s)\n",
+                 plan.identity.c_str(), plan.points, plan.combinations, plan.seeds.size(), o.shard.index, o.shard.count,
+                 todo.size(), jobs);
+  // Opened before the first point runs, so that an unwritable --out fails in a second,
+  // not after hours.
+  std::unique_ptr<AtomicFile> out;
+  if (!o.out.empty()) out = std::make_unique<AtomicFile>(o.out);
+
+  // Each point is its own Simulation on its own Scenario; the workers share only the
+  // plan (read-only), the next position to take and the slots of their own positions.
+  std::vector<opsim::json::Value> rows(todo.size());
+  std::vector<char> done(todo.size(), 0);
+  std::atomic<std::size_t> next{0}, completed{0};
+  std::atomic<bool> failed{false};
+  std::string failure;  // the first worker's error; written once, read after join
+  std::atomic_flag failure_taken = ATOMIC_FLAG_INIT;
+  SweepProgress progress(todo.size(), !o.quiet);
+  auto worker = [&](bool draws_progress) {
+    std::size_t cached_combination = static_cast<std::size_t>(-1);
+    opsim::LoadResult scenario;
+    try {
+      while (stop_signal() == 0 && !failed.load()) {
+        const std::size_t k = next.fetch_add(1);
+        if (k >= todo.size()) break;
+        const opsim::SweepPoint point = opsim::sweep_point(plan, todo[k]);
+        if (point.combination != cached_combination) {
+          scenario = opsim::sweep_scenario(plan, point.combination);
+          if (!scenario.ok) throw std::runtime_error("point " + std::to_string(point.index) + " no longer loads");
+          cached_combination = point.combination;
+        }
+        opsim::Simulation sim(scenario.scenario, point.seed);
+        if (!run_with_progress(sim, opsim::sweep_run_end(plan, scenario.scenario), false)) break;
+        rows[k] = opsim::sweep_row(plan, point, sim);
+        done[k] = 1;
+        const std::size_t n = completed.fetch_add(1) + 1;
+        if (draws_progress) progress.update(n, false);
+      }
+    } catch (const std::exception& e) {
+      if (!failure_taken.test_and_set()) failure = e.what();
+      failed.store(true);
+    }
+  };
+#ifdef __EMSCRIPTEN__
+  worker(true);
+#else
+  std::atomic<unsigned> running{jobs};
+  std::vector<std::thread> threads;
+  for (unsigned j = 0; j < jobs; ++j)
+    threads.emplace_back([&] {
+      worker(false);
+      running.fetch_sub(1);
+    });
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    progress.update(completed.load(), false);
+  }
+  for (std::thread& t : threads) t.join();
+#endif
+  if (failed.load()) throw std::runtime_error(failure);
+  const bool stopped = completed.load() < todo.size();
+  progress.update(completed.load(), true);
+
+  std::vector<opsim::json::Value> finished_rows;
+  for (std::size_t k = 0; k < todo.size(); ++k)
+    if (done[k]) finished_rows.push_back(std::move(rows[k]));
+  const std::string result = opsim::sweep_result_json(plan, o.shard, std::move(finished_rows), stopped, OPSIM_VERSION);
+  if (out) out->commit(result);
+  else std::fputs(result.c_str(), stdout);
+  if (out && !o.quiet)
+    std::fprintf(stderr, "wrote %zu of %zu rows to %s\n", static_cast<std::size_t>(completed.load()), todo.size(), o.out.c_str());
+  if (stopped) {
+    std::fprintf(stderr, "opsim: stopped by %s after %zu of %zu points; the result is marked \"partial\": true\n",
+                 signal_name(stop_signal()), static_cast<std::size_t>(completed.load()), todo.size());
+    return stopped_exit_code();
+  }
+  return kExitOk;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  std::vector<opsim::SweepResultFile> files;
+  std::string out_path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out") {
+      if (i + 1 >= args.size()) throw BadInput{"--out needs a value"};
+      out_path = args[++i];
+    } else if (!args[i].empty() && args[i][0] == '-') {
+      throw BadInput{"unknown option " + args[i] + " (see opsim --help)"};
+    } else {
+      opsim::SweepResultFile f;
+      f.name = args[i];
+      if (!file_exists(f.name) || !read_file(f.name, f.text)) throw BadInput{"cannot read " + f.name};
+      files.push_back(std::move(f));
+    }
+  }
+  if (files.empty()) throw BadInput{"merge needs at least one SHARD_FILE (see opsim --help)"};
+  std::string merged;
+  std::vector<std::string> errors;
+  if (!opsim::merge_sweep_results(files, merged, errors)) {
+    for (const std::string& e : errors) std::fprintf(stderr, "opsim: merge: %s\n", e.c_str());
+    std::fprintf(stderr, "opsim: merge: nothing written\n");
+    return kExitBadInput;
+  }
+  if (out_path.empty()) {
+    std::fputs(merged.c_str(), stdout);
+  } else {
+    AtomicFile out(out_path);
+    out.commit(merged);
+  }
+  return kExitOk;
+}
+
 int dispatch(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
@@ -374,6 +768,8 @@ int dispatch(int argc, char** argv) {
   if (cmd == "run") return cmd_run(args);
   if (cmd == "grade") return cmd_grade(args);
   if (cmd == "validate") return cmd_validate(args);
+  if (cmd == "sweep") return cmd_sweep(args);
+  if (cmd == "merge") return cmd_merge(args);
   if (cmd == "list") return cmd_list();
   throw BadInput{"unknown command \"" + cmd + "\" (see opsim --help)"};
 }

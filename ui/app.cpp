@@ -121,10 +121,59 @@ void App::start(const Scenario& scenario, const std::string& text, const std::st
   sim_->add_observer(&history_);
   sim_debt_s_ = 0;
   plot_view.reset();
+  start_variant();
   ++run_id_;
 }
 
 void App::reset() { start(scenario_, scenario_text_, scenario_name_); }
+
+LoadOutcome App::compare_with(const std::string& name_or_text) {
+  std::string text = name_or_text, name = "edited scenario";
+  if (const BuiltinScenario* b = find_builtin_scenario(name_or_text)) {
+    text = b->text;
+    name = b->name;
+  }
+  const LoadResult r = load_scenario(text);
+  LoadOutcome out;
+  out.ok = r.ok;
+  if (!r.ok) {
+    out.error = describe_errors(r);
+    return out;
+  }
+  variant_ = std::make_unique<Variant>();
+  variant_->scenario = r.scenario;
+  variant_->name = name;
+  start_variant();
+  ++run_id_;
+  return out;
+}
+
+void App::stop_comparing() {
+  variant_.reset();
+  ++run_id_;
+}
+
+const std::string& App::variant_name() const {
+  static const std::string none;
+  return variant_ ? variant_->name : none;
+}
+
+void App::start_variant() {
+  if (!variant_) return;
+  // A's seed, not B's own: the two runs then draw the same arrivals wherever their
+  // scenarios agree, so what differs between them is the variant's change.
+  variant_->sim = std::make_unique<Simulation>(variant_->scenario, seed_);
+  variant_->history.reset(variant_->sim->metrics().columns().size());
+  variant_->sim->add_observer(&variant_->history);
+  sync_variant();
+}
+
+void App::sync_variant() {
+  if (!variant_) return;
+  Simulation& b = *variant_->sim;
+  const SimTime target = std::min(sim_->now(), b.end_time());
+  if (b.now() < target) b.run_until(target);
+}
 
 void App::set_seed(std::uint64_t seed) {
   seed_ = seed;
@@ -134,11 +183,13 @@ void App::set_seed(std::uint64_t seed) {
 void App::step() {
   playing_ = false;
   sim_->run_until(sim_->now() + scenario_.monitoring.scrape_interval);
+  sync_variant();
 }
 
 void App::advance(double seconds) {
   if (seconds <= 0) return;
   sim_->run_until(sim_->now() + from_seconds(seconds));
+  sync_variant();
 }
 
 void App::update_scaling(std::size_t section, const ScalingSpec& spec) {
@@ -190,6 +241,7 @@ void App::update(double wall_dt_s) {
     const double t0 = wall_seconds();
     const SimTime before = sim_->now();
     sim_->run_until(std::min(target, before + slice));
+    sync_variant();  // inside the slice, so that the frame budget covers both runs
     const double took = wall_seconds() - t0;
     if (took < kSimBudgetS / 8) slice *= 2;
     else if (took > kSimBudgetS / 4 && slice > kMicrosPerMilli) slice /= 2;
@@ -212,7 +264,16 @@ std::string App::state_json() const {
     grade = grade_json(this->grade(), scenario_.name);
     while (!grade.empty() && grade.back() == '\n') grade.pop_back();
   }
-  return s + ", \"finished\": " + (sim_->finished() ? "true" : "false") + ", \"grade\": " + grade + "}";
+  std::string variant = "null";
+  if (variant_) {
+    const Simulation& b = *variant_->sim;
+    variant = opsim::state_json(b);
+    variant.pop_back();
+    variant = "{\"name\": " + json::quote(variant_->name) + ", " + variant.substr(1) +
+              ", \"finished\": " + (b.finished() ? "true" : "false") + "}";
+  }
+  return s + ", \"finished\": " + (sim_->finished() ? "true" : "false") + ", \"grade\": " + grade +
+         ", \"variant\": " + variant + "}";
 }
 
 Grade App::grade() const { return aggregate_grade(scenario_.objectives, {grade_run(*sim_)}); }
@@ -281,6 +342,7 @@ void App::draw() {
     tab("Chaos", draw_chaos);
     tab("Context", draw_context);
     tab("Events", draw_events);
+    tab("Compare", draw_compare);
     if (!sc.exercise.present && !sc.objectives.empty()) tab("Objectives", draw_exercise);
     const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;
     const bool editor_open = ImGui::BeginTabItem("Scenario", nullptr, editor_flags);

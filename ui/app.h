@@ -96,14 +96,28 @@ class App {
   // A fault that starts now and lasts its duration (-1: to the end).
   void inject_fault(const FaultSpec& fault);
 
+  // The side-by-side mode: a second scenario (variant B, a built-in's name or JSON text)
+  // runs beside the loaded one (A) in lockstep: with A's seed, and advanced to A's clock
+  // whenever A moves, so that at every moment both have seen the same simulated time. B
+  // restarts with A (reset, seed, load). What-if edits apply to A only. On failure nothing
+  // changes.
+  LoadOutcome compare_with(const std::string& name_or_text);
+  void stop_comparing();
+  // Null when not comparing.
+  const Simulation* variant_sim() const { return variant_ ? variant_->sim.get() : nullptr; }
+  const History* variant_history() const { return variant_ ? &variant_->history : nullptr; }
+  const std::string& variant_name() const;
+
   // Per frame: advance the simulation for wall_dt_s of real time at the chosen speed,
   // within a wall-clock budget so the frame rate holds.
   void update(double wall_dt_s);
   void draw();
 
-  // {"t_s": .., "metrics": {name: value}, "finished": bool, "grade": ..}: the metrics have
-  // the same names and values as summary.json; "grade" is grade() as `opsim grade --format
-  // json` prints it (null for a scenario without objectives), final once "finished".
+  // {"t_s": .., "metrics": {name: value}, "finished": bool, "grade": .., "variant": ..}: the
+  // metrics have the same names and values as summary.json; "grade" is grade() as `opsim
+  // grade --format json` prints it (null for a scenario without objectives), final once
+  // "finished"; "variant" is null, or B's {"name", "t_s", "metrics", "finished"} when
+  // comparing.
   std::string state_json() const;
   // The scenario's objectives graded on this run as it stands (one seed: the run's), by the
   // rules of report/grade.h: at the end of the run it is what `opsim grade` reports.
@@ -113,7 +127,7 @@ class App {
   // Where a named widget was drawn in the last frame, for scripted clicks: "pause", "play",
   // "step", "reset", each tab as "tab:LABEL" ("tab:Scaling"), and, while their tab is open,
   // the top of the Scaling, Performance and SLOs panels ("panel:scaling", "panel:performance",
-  // "panel:slos"), the first rule's Edit button ("alert-edit-0"), the rule editor's value
+  // "panel:slos"), the Compare panel ("panel:compare"), the first rule's Edit button ("alert-edit-0"), the rule editor's value
   // field and Apply ("rule-value", "rule-apply"), the scaling what-if's first threshold_up
   // field and Apply ("scaling-threshold-up-0", "scaling-apply"), the Deployments, Chaos and
   // SRE panels ("panel:deployments", "panel:chaos", "panel:sre"), Roll back now
@@ -157,9 +171,20 @@ class App {
 
  private:
   void start(const Scenario& scenario, const std::string& text, const std::string& name);
+  // Variant B: its own scenario, simulation and plot history.
+  struct Variant {
+    Scenario scenario;
+    std::string name;
+    std::unique_ptr<Simulation> sim;
+    History history;
+  };
+  void start_variant();
+  // Runs B up to A's clock (or B's end).
+  void sync_variant();
 
   Platform& platform_;
   std::unique_ptr<Simulation> sim_;
+  std::unique_ptr<Variant> variant_;
   Scenario scenario_;
   std::string scenario_text_, scenario_name_;
   History history_;

@@ -15,7 +15,9 @@ void draw_overview(App& app);  // panel_overview.cpp: time, events/s, requests, 
 void draw_services(App& app);  // panel_services.cpp: services and their instances
 void draw_tenants(App& app);  // panel_tenants.cpp: load, latency and errors per tenant
 void draw_plots(App& app);  // panel_plots.cpp: the time-series plots
-void draw_events(App& app);  // panel_events.cpp: event log with filters by kind
+void draw_events(App& app);
+void draw_compare(App& app);  // panel_compare.cpp: variant B beside A, figures side by side, plots overlaid
+  // panel_events.cpp: event log with filters by kind
 void draw_alerts(App& app);  // panel_alerts.cpp: rules and their states (editable live), alert and scaling events
 void draw_scaling(App& app);  // panel_scaling.cpp: fleet, decisions, scaling report, forecasts, what-if
 void draw_performance(App& app);  // panel_performance.cpp: performance score, bottlenecks, optimisation plan

@@ -310,17 +310,30 @@ void time_plot(const char* title, const char* unit, const History& history, cons
                double value_max, const std::vector<RefLine>& refs, bool log_scale, const char* explain) {
   ImGui::PushID(title);
   Frame f = begin_frame(size, view, 0, std::max(now_s, 1.0));
-  const std::size_t n = history.size();
-  auto time_of = [&](std::size_t i) { return to_seconds(history.time(i)); };
-  const auto [first, last] = visible(n, f.t0, f.t1, time_of);
+  // Each series reads its own run's history (one run, or two side by side), with the
+  // points of that history in view.
+  struct Source {
+    const History* h;
+    std::size_t first, last;
+    double time_of(std::size_t i) const { return to_seconds(h->time(i)); }
+  };
+  std::vector<Source> sources;
+  for (const PlotSeries& s : series) {
+    const History* h = s.history ? s.history : &history;
+    const auto [first, last] = visible(h->size(), f.t0, f.t1, [h](std::size_t i) { return to_seconds(h->time(i)); });
+    sources.push_back({h, first, last});
+  }
   double lo = 0, hi = 0, lo_positive = 0;
-  for (const PlotSeries& s : series)
-    for (std::size_t i = first; i < last; ++i) {
-      hi = std::max(hi, history.max(i, s.column));
-      lo = std::min(lo, history.min(i, s.column));
-      const double m = history.min(i, s.column) > 0 ? history.min(i, s.column) : history.mean(i, s.column);
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const Source& src = sources[k];
+    const std::size_t c = series[k].column;
+    for (std::size_t i = src.first; i < src.last; ++i) {
+      hi = std::max(hi, src.h->max(i, c));
+      lo = std::min(lo, src.h->min(i, c));
+      const double m = src.h->min(i, c) > 0 ? src.h->min(i, c) : src.h->mean(i, c);
       if (m > 0 && (lo_positive == 0 || m < lo_positive)) lo_positive = m;
     }
+  }
   for (const RefLine& r : refs) {
     hi = std::max(hi, r.value);
     // A decade below the lowest line, so that what lies under it (and zeros, drawn at the
@@ -333,11 +346,14 @@ void time_plot(const char* title, const char* unit, const History& history, cons
 
   f.dl->PushClipRect(f.a, f.b, true);
   draw_refs(f, refs);
-  const bool coarse = history.samples_per_point() > 1 || (last - first) > static_cast<std::size_t>(f.width);
-  for (const PlotSeries& s : series) {
-    ColumnLine line(f, s.color, coarse);
-    for (std::size_t i = first; i < last; ++i)
-      line.add(time_of(i), history.min(i, s.column), history.max(i, s.column), history.mean(i, s.column));
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const Source& src = sources[k];
+    const std::size_t c = series[k].column;
+    const bool coarse =
+        src.h->samples_per_point() > 1 || (src.last - src.first) > static_cast<std::size_t>(f.width);
+    ColumnLine line(f, series[k].color, coarse);
+    for (std::size_t i = src.first; i < src.last; ++i)
+      line.add(src.time_of(i), src.h->min(i, c), src.h->max(i, c), src.h->mean(i, c));
     line.finish(false);
   }
   f.dl->PopClipRect();
@@ -347,12 +363,15 @@ void time_plot(const char* title, const char* unit, const History& history, cons
   const std::string titled = explain ? std::string(title) + " (?)" : std::string(title);
   draw_title_and_legend(f, titled.c_str(), legend);
 
-  // Hover read-out: the plot's note, then the point nearest the cursor.
+  // Hover read-out: the plot's note, then each series' point nearest the cursor.
   const ImGuiIO& io = ImGui::GetIO();
-  if (f.hovered && explain && (n == 0 || io.MousePos.x < f.a.x || io.MousePos.x > f.b.x)) tooltip(explain);
-  if (f.hovered && n > 0 && io.MousePos.x >= f.a.x && io.MousePos.x <= f.b.x) {
-    const std::size_t i = nearest(n, f.t0 + (io.MousePos.x - f.a.x) / f.width * (f.t1 - f.t0), time_of);
-    const float x = f.x_of(time_of(i));
+  const std::size_t n = history.size();
+  const bool over_data = io.MousePos.x >= f.a.x && io.MousePos.x <= f.b.x;
+  if (f.hovered && explain && (n == 0 || !over_data)) tooltip(explain);
+  if (f.hovered && n > 0 && over_data) {
+    const double t = f.t0 + (io.MousePos.x - f.a.x) / f.width * (f.t1 - f.t0);
+    const std::size_t i = nearest(n, t, [&](std::size_t j) { return to_seconds(history.time(j)); });
+    const float x = f.x_of(to_seconds(history.time(i)));
     f.dl->AddLine(ImVec2(x, f.a.y), ImVec2(x, f.b.y), IM_COL32(255, 255, 255, 90));
     ImGui::BeginTooltip();
     if (explain) {
@@ -364,15 +383,19 @@ void time_plot(const char* title, const char* unit, const History& history, cons
     ImGui::TextUnformatted(calendar.iso8601(history.time(i)).c_str());
     if (history.samples_per_point() > 1)
       ImGui::TextDisabled("mean of %zu samples (min .. max)", history.samples_per_point());
-    for (const PlotSeries& s : series) {
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      const PlotSeries& s = series[k];
+      const History& h = *sources[k].h;
+      if (h.size() == 0) continue;
+      const std::size_t j = &h == &history ? i : nearest(h.size(), t, [&](std::size_t m) { return to_seconds(h.time(m)); });
       ImGui::ColorButton(s.label.c_str(), ImGui::ColorConvertU32ToFloat4(s.color),
                          ImGuiColorEditFlags_NoTooltip, ImVec2(10, 10));
       ImGui::SameLine();
-      if (history.samples_per_point() > 1)
-        ImGui::Text("%s: %.4g %s (%.4g .. %.4g)", s.label.c_str(), history.mean(i, s.column), unit,
-                    history.min(i, s.column), history.max(i, s.column));
+      if (h.samples_per_point() > 1)
+        ImGui::Text("%s: %.4g %s (%.4g .. %.4g)", s.label.c_str(), h.mean(j, s.column), unit, h.min(j, s.column),
+                    h.max(j, s.column));
       else
-        ImGui::Text("%s: %.4g %s", s.label.c_str(), history.mean(i, s.column), unit);
+        ImGui::Text("%s: %.4g %s", s.label.c_str(), h.mean(j, s.column), unit);
     }
     for (const RefLine& r : refs) ImGui::TextDisabled("%s: %.4g %s", r.label.c_str(), r.value, unit);
     ImGui::EndTooltip();

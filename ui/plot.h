@@ -25,6 +25,9 @@ struct PlotSeries {
   std::string label;
   std::size_t column;
   ImU32 color;
+  // The run the column belongs to, when it is not the plot's own: the side-by-side mode
+  // overlays a second run (variant B) whose history has its own columns and times.
+  const History* history = nullptr;
 };
 
 // A series of points in time order: times in simulated seconds since the start.

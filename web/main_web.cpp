@@ -91,6 +91,12 @@ void frame() {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
 
+// {"ok": bool, "error": "..."}, what window.opsim.load and .compare return.
+std::string outcome_json(const opsim::ui::LoadOutcome& outcome) {
+  return std::string("{\"ok\":") + (outcome.ok ? "true" : "false") + ",\"error\":" + opsim::json::quote(outcome.error) +
+         "}";
+}
+
 }  // namespace
 
 // The page's JavaScript calls these (web/shell.html builds window.opsim on them). Strings
@@ -99,11 +105,18 @@ void frame() {
 extern "C" {
 
 EMSCRIPTEN_KEEPALIVE const char* opsim_load(const char* name_or_text) {
-  const opsim::ui::LoadOutcome outcome = g_app->load(name_or_text);
-  g_result = std::string("{\"ok\":") + (outcome.ok ? "true" : "false") +
-             ",\"error\":" + opsim::json::quote(outcome.error) + "}";
+  g_result = outcome_json(g_app->load(name_or_text));
   return g_result.c_str();
 }
+
+// The side-by-side mode: variant B (a built-in's name or JSON text) beside the loaded
+// scenario, in lockstep with its seed; same answer as opsim_load.
+EMSCRIPTEN_KEEPALIVE const char* opsim_compare(const char* name_or_text) {
+  g_result = outcome_json(g_app->compare_with(name_or_text));
+  return g_result.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void opsim_stop_comparing() { g_app->stop_comparing(); }
 
 EMSCRIPTEN_KEEPALIVE void opsim_advance(double seconds) { g_app->advance(seconds); }
 

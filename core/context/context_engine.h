@@ -19,10 +19,10 @@
 // a cached answer never outlives the entries it holds.
 //
 // Deterministic: no wall clock, no global state, ordered containers only. Memory is bounded by
-// the scenario: caches hold at most partitions x principals x keys answers per provider.
+// the scenario: caches hold at most one answer per (partition, principal) pair that a
+// tenant's user maps to, key and provider.
 #pragma once
 #include <cstdint>
-#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -42,6 +42,7 @@ struct ContextOutcome {
   SimDuration latency = 0;  // sum of the costs of the consulted providers' misses
   int consulted = 0;  // distinct providers consulted
   int failed = 0;  // distinct providers with at least one failed look-up
+  int failed_lookups = 0;  // look-ups that failed (what failures() counts)
   int cache_hits = 0, cache_misses = 0;  // look-ups (provider x key)
   int denied = 0;  // entries withheld from the user
   bool any_context = true;  // false only when look-ups were made and every one failed
@@ -69,6 +70,7 @@ class ContextEngine {
   // Denials to log as `context_denied` events since the last call: the first for each
   // (tenant, user, provider, key). Every denial is counted in denials().
   std::vector<ContextDenial> take_new_denials();
+  bool has_new_denials() const { return !new_denials_.empty(); }
 
   struct ProviderStats {
     std::uint64_t lookups = 0, cache_hits = 0, failures = 0;
@@ -103,31 +105,53 @@ class ContextEngine {
   struct Counters {
     std::uint64_t lookups = 0, cache_hits = 0, failures = 0, denials = 0;
   };
-  struct CacheKey {
-    int partition, principal, key, scope;
-    bool operator<(const CacheKey& o) const {
-      return std::tie(partition, principal, key, scope) < std::tie(o.partition, o.principal, o.key, o.scope);
-    }
-  };
+  // One provider's answer to one key for one cache slot. The cache is looked up on every
+  // request, so it is a flat array (slot x key x provider) rather than a tree: a slot is a
+  // (partition, principal) pair that some tenant's user maps to, numbered at construction,
+  // and its entries are allocated the first time the slot assembles a context.
   struct CacheEntry {
-    SimTime filled = 0, valid_until = 0;
+    SimTime filled = 0, valid_until = 0;  // valid_until 0: never filled (no time is before it)
+    bool held = false;  // filled at least once (cached_answers)
+    // The (tenant, user) whose denials of this provider and key were last found already
+    // logged: saves the set look-up in count_denials when the same user asks again.
+    int logged_for = -1;
     context::Resolution answer;
     OperationalSnapshot ops;  // operational providers: the values read at `filled`
+  };
+  // What a block's look-ups amount to while every one of them is a cache hit: most requests
+  // find their whole context cached, and then assemble() adds these up instead of walking
+  // the routes (the same counts, the same outcome). Rebuilt after every walk.
+  struct BlockSummary {
+    SimTime all_hit_from = 0, all_hit_until = 0;  // every look-up hits in [from, until); empty: never
+    int denied = 0;  // entries withheld, summed over the look-ups' answers
+    int logged_for = -2;  // the tenant_user every answer with denials has logged them for (-2: none in common)
   };
   struct ProviderState {
     Rng rng;
     bool down = false;
-    std::map<CacheKey, CacheEntry> cache;
   };
   struct Who {
-    int tenant, user, principal, partition;
+    int tenant, user, principal, partition, slot;
+    int tenant_user;  // index of (tenant, user) among every tenant's users, -1 without a tenant
   };
 
   const Counters& counters(int tenant) const;
   Who who(int tenant, int user) const;
-  const CacheEntry* cached(int provider, const CacheKey& k, SimTime now) const;
+  // The slot's entry for (key, provider); null when the slot has not assembled a context yet.
+  const CacheEntry* entry(int slot, std::size_t key, std::size_t provider) const;
+  // The number of the slot's block of keys x providers entries (and of its summary),
+  // allocated at its first request.
+  std::size_t block_of(int slot);
+  void summarise(const CacheEntry* block, BlockSummary& summary) const;
+  std::size_t lookups_per_block() const { return keys_.size() * state_.size(); }
+  const CacheEntry* cached(int provider, const CacheEntry* e, SimTime now) const;
+  // One look-up of assemble(): every key's route, flattened in consultation order.
+  struct Lookup {
+    std::uint32_t key, provider, entry;  // entry: key x providers + provider, within a block
+    bool cached;  // the provider has a cache (cache_ttl > 0)
+  };
   void count_denials(SimTime now, const Who& w, int provider, int key, const std::vector<int>& denied,
-                     ContextOutcome& out);
+                     int& logged_for, ContextOutcome& out);
   std::string denial_text(int provider, int entry, int principal) const;
 
   ContextSpec spec_;
@@ -137,17 +161,29 @@ class ContextEngine {
   std::vector<std::string> keys_;
   std::vector<std::vector<int>> route_;  // [key]: providers answering it, in consultation order
   std::vector<std::vector<std::vector<int>>> candidates_;  // [provider][key]: entries answering it
+  std::vector<Lookup> lookups_;
+  int consulted_per_request_ = 0;  // distinct providers on some key's route: each is consulted every time
   std::vector<context::Principal> principals_;  // [0]: anonymous
   std::vector<std::vector<int>> principal_of_;  // [tenant][user]
   std::vector<std::vector<std::string>> user_ids_;  // [tenant][user]
   std::vector<int> partition_;  // [tenant]: 0 shared, tenant + 1 physical
+  std::vector<std::vector<int>> slot_of_;  // [tenant][user + 1]: cache slot (index 0: no user)
+  std::vector<int> tenant_user_base_;  // [tenant]: Who::tenant_user of its "no user"
+  int anonymous_slot_ = 0;  // a request without a tenant
+  std::vector<std::int32_t> block_of_slot_;  // [slot]: its block's number, -1 before its first request
+  std::vector<CacheEntry> entries_;  // blocks of keys x providers entries
+  std::vector<BlockSummary> summaries_;  // [block number]
+  std::vector<std::uint32_t> lookups_per_provider_;  // [provider]: look-ups per request
+  std::size_t cached_answers_ = 0;
   std::vector<ProviderState> state_;
   std::vector<ProviderStats> provider_stats_;
   std::vector<Counters> tenant_counters_;
   Counters total_;
   std::set<std::tuple<int, int, int, int>> denial_logged_;  // (tenant, user, provider, key)
   std::vector<ContextDenial> new_denials_;
-  std::vector<char> scratch_consulted_, scratch_failed_;
+  // assemble(): which providers failed in this request, as the request's stamp (no clearing).
+  std::vector<std::uint64_t> failed_stamp_;
+  std::uint64_t stamp_ = 0;
 };
 
 }  // namespace opsim

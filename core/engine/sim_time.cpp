@@ -7,6 +7,13 @@ namespace opsim {
 
 SimDuration from_seconds(double seconds) {
   const double us = seconds * kMicrosPerSecond;
+  // Saturate at +-2^62 us (146,000 years). A delay drawn at a tiny rate (an exponential gap
+  // at 1e-20 requests per second is about 1e20 s) exceeds what int64 holds, and casting it
+  // would be undefined behaviour (found by fuzz_simulation). 2^62 still leaves room to add
+  // it to any time of a run without overflow, and the sum lies past every scenario's end.
+  constexpr double kLimitUs = 4611686018427387904.0;  // 2^62
+  if (us >= kLimitUs) return SimDuration{1} << 62;
+  if (us <= -kLimitUs) return -(SimDuration{1} << 62);
   // Rounding half up; the truncating cast is a floor for the non-negative values used here.
   return us >= 0 ? static_cast<SimDuration>(us + 0.5) : -static_cast<SimDuration>(-us + 0.5);
 }

@@ -20,7 +20,8 @@ constexpr SimDuration kMicrosPerDay = 24 * kMicrosPerHour;
 
 inline double to_seconds(SimDuration d) { return static_cast<double>(d) / kMicrosPerSecond; }
 inline double to_millis(SimDuration d) { return static_cast<double>(d) / kMicrosPerMilli; }
-// Rounds to the nearest microsecond; negative and non-finite inputs are the caller's bug.
+// Rounds to the nearest microsecond, saturating at +-2^62 us (so +infinity gives 2^62);
+// negative and NaN inputs are the caller's bug.
 SimDuration from_seconds(double seconds);
 
 // Parses "250ms", "15s", "5m", "2h", "7d", "1w", "1h30m", "1.5s", "10us". Returns false

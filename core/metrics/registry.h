@@ -92,6 +92,8 @@ class MetricRegistry {
   const ScopeStats& global() const { return global_; }
   const ScopeStats& tenant(int i) const { return tenants_[static_cast<std::size_t>(i)]; }
   const ScopeStats& service(int i) const { return services_[static_cast<std::size_t>(i)]; }
+  const ScopeStats& agent(int i) const { return agents_[static_cast<std::size_t>(i)]; }
+  const ScopeStats& slo(int i) const { return slos_[static_cast<std::size_t>(i)]; }
   std::size_t tenant_count() const { return tenants_.size(); }
   std::size_t service_count() const { return services_.size(); }
 
@@ -118,6 +120,12 @@ class MetricRegistry {
 double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHistogram& latency,
                        const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
                        const ScopeStats& scope);
+// Every metric at once (what a scrape does for each scope): values[MetricId] for each id,
+// 0 for names of subsystems this version does not simulate.
+constexpr int kMetricCount = static_cast<int>(MetricId::resilience_score) + 1;  // the last MetricId
+void evaluate_all_metrics(const WindowCounters& rates, const LatencyHistogram& latency,
+                          const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
+                          const ScopeStats& scope, double* values);
 // The performance engine's score of a window's figures (see performance/performance.h).
 double window_performance_score(const WindowCounters& w, SimDuration elapsed);
 

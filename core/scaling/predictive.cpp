@@ -37,7 +37,7 @@ void PredictiveEngine::observe(SimTime t, double value) {
     points_.back().sum += value;
     points_.back().count += 1;
   } else {
-    points_.push_back({t, value, 1});
+    points_.push_back(make_point(t, value));
   }
   while (!points_.empty() && points_.front().at <= t - kMaxAge) points_.pop_front();
 
@@ -88,19 +88,30 @@ double PredictiveEngine::confidence() const {
   return std::clamp(1.0 - error_percent() / 100.0, 0.0, 1.0);
 }
 
-double PredictiveEngine::daily_at(const Model& m, SimTime t) const {
+PredictiveEngine::Point PredictiveEngine::make_point(SimTime t, double value) const {
+  Point pt{};
+  pt.at = t;
+  pt.sum = value;
+  pt.count = 1;
   const double h = calendar_.hour_of_day(t);
-  const int own = std::clamp(static_cast<int>(std::floor(h)), 0, 23);
-  if (!m.has_hour[own]) return 0;
+  pt.hour = std::clamp(static_cast<int>(std::floor(h)), 0, 23);
+  pt.weekday = calendar_.weekday(t);
   const double p = h - 0.5;
   const double lo = std::floor(p);
-  const double frac = p - lo;
-  const int i0 = (static_cast<int>(lo) + 24) % 24;
-  const int i1 = (i0 + 1) % 24;
-  const double d0 = m.has_hour[i0] ? m.daily[i0] : m.daily[own];
-  const double d1 = m.has_hour[i1] ? m.daily[i1] : m.daily[own];
-  return (1.0 - frac) * d0 + frac * d1;
+  pt.frac = p - lo;
+  pt.hour_before = (static_cast<int>(lo) + 24) % 24;
+  pt.hour_after = (pt.hour_before + 1) % 24;
+  return pt;
 }
+
+double PredictiveEngine::daily_at(const Model& m, const Point& p) {
+  if (!m.has_hour[p.hour]) return 0;
+  const double d0 = m.has_hour[p.hour_before] ? m.daily[p.hour_before] : m.daily[p.hour];
+  const double d1 = m.has_hour[p.hour_after] ? m.daily[p.hour_after] : m.daily[p.hour];
+  return (1.0 - p.frac) * d0 + p.frac * d1;
+}
+
+double PredictiveEngine::daily_at(const Model& m, SimTime t) const { return daily_at(m, make_point(t, 0)); }
 
 double PredictiveEngine::seasonal(const Model& m, SimTime t) const {
   return daily_at(m, t) + m.weekly[calendar_.weekday(t)];
@@ -118,9 +129,8 @@ bool PredictiveEngine::build_model(SimTime now, Model& m, std::string& note) con
   double hsum[24] = {0};
   int hcount[24] = {0};
   for (const Point& p : points_) {
-    const int h = std::clamp(static_cast<int>(std::floor(calendar_.hour_of_day(p.at))), 0, 23);
-    hsum[h] += p.value();
-    ++hcount[h];
+    hsum[p.hour] += p.value();
+    ++hcount[p.hour];
   }
   double mean_sum = 0;
   int hours = 0;
@@ -137,9 +147,8 @@ bool PredictiveEngine::build_model(SimTime now, Model& m, std::string& note) con
   double wsum[7] = {0};
   int wcount[7] = {0};
   for (const Point& p : points_) {
-    const int d = calendar_.weekday(p.at);
-    wsum[d] += p.value() - daily_at(m, p.at);
-    ++wcount[d];
+    wsum[p.weekday] += p.value() - daily_at(m, p);
+    ++wcount[p.weekday];
   }
   double wmean_sum = 0;
   int days = 0;
@@ -156,7 +165,7 @@ bool PredictiveEngine::build_model(SimTime now, Model& m, std::string& note) con
       if (wcount[d] >= 12) m.weekly[d] = wmean[d] - wmean_sum / days;
 
   double lsum = 0;
-  for (std::size_t i = n - kMovingAverage; i < n; ++i) lsum += points_[i].value() - seasonal(m, points_[i].at);
+  for (std::size_t i = n - kMovingAverage; i < n; ++i) lsum += points_[i].value() - seasonal(m, points_[i]);
   m.level = lsum / static_cast<double>(kMovingAverage);
 
   const std::size_t k = std::min(n, kTrendPoints);
@@ -164,14 +173,14 @@ bool PredictiveEngine::build_model(SimTime now, Model& m, std::string& note) con
   double sx = 0, sy = 0;
   for (std::size_t i = n - k; i < n; ++i) {
     sx += static_cast<double>(points_[i].at - t0);
-    sy += points_[i].value() - seasonal(m, points_[i].at);
+    sy += points_[i].value() - seasonal(m, points_[i]);
   }
   const double mx = sx / static_cast<double>(k), my = sy / static_cast<double>(k);
   double sxx = 0, sxy = 0;
   for (std::size_t i = n - k; i < n; ++i) {
     const double dx = static_cast<double>(points_[i].at - t0) - mx;
     sxx += dx * dx;
-    sxy += dx * (points_[i].value() - seasonal(m, points_[i].at) - my);
+    sxy += dx * (points_[i].value() - seasonal(m, points_[i]) - my);
   }
   m.trend_per_us = sxx > 0 ? sxy / sxx : 0;
   // The level is the average of the window, centred on its mean time; bring it to now.

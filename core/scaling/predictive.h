@@ -104,6 +104,11 @@ class PredictiveEngine {
     double sum;
     int count;
     double value() const { return sum / count; }
+    // The calendar's view of `at`, worked out once: a model is rebuilt from every point at
+    // every evaluation, and the calendar arithmetic was most of that work.
+    int hour, weekday;  // the hour of day's index (clamped to 0..23) and 0 = Monday
+    int hour_before, hour_after;  // the hour centres daily_at interpolates between
+    double frac;  // how far `at` lies from hour_before's centre towards hour_after's
   };
   struct Model {
     double daily[24];
@@ -119,6 +124,10 @@ class PredictiveEngine {
   bool build_model(SimTime now, Model& m, std::string& note) const;
   double seasonal(const Model& m, SimTime t) const;
   double daily_at(const Model& m, SimTime t) const;
+  // daily_at and seasonal for a point of the history, from its cached calendar fields.
+  static double daily_at(const Model& m, const Point& p);
+  static double seasonal(const Model& m, const Point& p) { return daily_at(m, p) + m.weekly[p.weekday]; }
+  Point make_point(SimTime t, double value) const;
   std::optional<double> value_near(SimTime t) const;  // interpolated history value
   std::optional<double> predict(const Model* m, SimTime now, SimTime t) const;
 

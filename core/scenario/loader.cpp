@@ -15,6 +15,8 @@
 #include <set>
 
 #include "metrics/metric_catalog.h"
+#include "metrics/registry.h"
+#include "sre/canary.h"
 
 namespace opsim {
 
@@ -1491,9 +1493,29 @@ void Loader::limits(const Value& root) {
     error(root.find("services"), "$.services",
           "instances.max x concurrency summed over services is " + num_text(slots) +
               ", over the limit kMaxTotalSlots = " + num_text(ScenarioLimits::kMaxTotalSlots));
+  // traffic_spike faults (the scenario's and the chaos experiments') multiply their
+  // tenant's loads while they last, so they count at their peak like a spike pattern: all
+  // of them, since they may overlap, but only the largest of one experiment, whose steps
+  // run one after another. Without them a few overlapping spikes passed this limit and the
+  // run then took hours (found by fuzz_simulation).
+  std::vector<double> spike_factor(s_.tenants.size(), 1.0);
+  auto spike = [](const FaultSpec& f) {
+    return f.type == FaultType::traffic_spike && f.tenant_index >= 0 ? std::max(1.0, f.multiplier) : 1.0;
+  };
+  for (const FaultSpec& f : s_.faults)
+    if (f.tenant_index >= 0) spike_factor[static_cast<std::size_t>(f.tenant_index)] *= spike(f);
+  for (const ChaosSpec& c : s_.chaos) {
+    std::vector<double> largest(s_.tenants.size(), 1.0);
+    for (const auto& step : c.method)
+      if (step.first.tenant_index >= 0) {
+        double& l = largest[static_cast<std::size_t>(step.first.tenant_index)];
+        l = std::max(l, spike(step.first));
+      }
+    for (std::size_t t = 0; t < largest.size(); ++t) spike_factor[t] *= largest[t];
+  }
   double expected_requests = 0;
-  for (const TenantSpec& t : s_.tenants)
-    for (const LoadSpec& l : t.load) {
+  for (std::size_t ti = 0; ti < s_.tenants.size(); ++ti)
+    for (const LoadSpec& l : s_.tenants[ti].load) {
       double peak = l.rate;
       for (const PatternSpec& p : l.patterns) {
         if (p.type == PatternSpec::Type::trace) {
@@ -1503,7 +1525,7 @@ void Loader::limits(const Value& root) {
         }
       }
       for (const PatternSpec& p : l.patterns) peak *= peak_factor(p);
-      expected_requests += peak * to_seconds(s_.duration);
+      expected_requests += peak * spike_factor[ti] * to_seconds(s_.duration);
     }
   if (expected_requests > ScenarioLimits::kMaxExpectedRequests)
     error(root.find("tenants"), "$.tenants",
@@ -1528,9 +1550,56 @@ void Loader::limits(const Value& root) {
           "retention / scrape_interval x " + std::to_string(timeseries_column_count(s_)) + " time-series columns is " +
               num_text(values) + " values, over the limit kMaxRetainedValues = " +
               num_text(ScenarioLimits::kMaxRetainedValues));
+  // Checked last and only when every part is within its own limit: it names the whole.
+  if (!r_.errors.empty()) return;
+  const double mb = estimated_memory_bytes(s_) / (1024.0 * 1024.0);
+  if (mb > ScenarioLimits::kMaxEstimatedMemoryMb)
+    error(&root, "$",
+          "the simulation would need about " + num_text(std::ceil(mb)) +
+              " MB (scopes, samples, SLO buckets, users x services, requests in flight), over the limit "
+              "kMaxEstimatedMemoryMb = " + num_text(ScenarioLimits::kMaxEstimatedMemoryMb));
 }
 
 }  // namespace
+
+double estimated_memory_bytes(const Scenario& s) {
+  const double scopes = 1.0 + static_cast<double>(s.tenants.size() + s.services.size() + s.agents.size() +
+                                                  s.slos.size() + s.chaos.size());
+  double bytes = scopes * sizeof(ScopeStats);
+  // Retained samples, and the row being built.
+  const double rows = static_cast<double>(s.monitoring.retention) / static_cast<double>(s.monitoring.scrape_interval);
+  bytes += (rows + 2) * static_cast<double>(timeseries_column_count(s)) * sizeof(double);
+  // SLO buckets: one per scrape interval over the longest window, about 24 bytes each.
+  SimDuration longest_alert = 0;
+  for (const BurnRateAlertSpec& b : s.alerting.burn_rate) longest_alert = std::max(longest_alert, b.long_window);
+  for (const SloSpec& slo : s.slos)
+    bytes += 24.0 * (std::ceil(static_cast<double>(std::max(slo.window, longest_alert)) /
+                               static_cast<double>(s.monitoring.scrape_interval)) + 1);
+  // A canary and a baseline window per deployment.
+  bytes += 2.0 * sizeof(sre::VersionWindow) * static_cast<double>(s.deployments.size());
+  // Each service's interval counts per user (a tenant without users has one slot).
+  double user_slots = 0;
+  for (const TenantSpec& t : s.tenants) user_slots += static_cast<double>(std::max<std::size_t>(1, t.users.size()));
+  bytes += 8.0 * user_slots * static_cast<double>(s.services.size());
+  // Instances (about 48 bytes), and at most every slot busy and every queue full: a
+  // request record, its event and its queue entry, about 96 bytes. A dedicated or
+  // physical tenant has pools of its own, as large as the service's.
+  std::vector<double> pools(s.services.size(), 1.0);
+  for (const TenantSpec& t : s.tenants) {
+    if (t.isolation != Isolation::dedicated && t.isolation != Isolation::physical) continue;
+    std::set<int> used;
+    for (const LoadSpec& l : t.load)
+      if (l.agent_index >= 0) used.insert(s.agents[static_cast<std::size_t>(l.agent_index)].service_index);
+    for (const int v : used)
+      if (v >= 0) pools[static_cast<std::size_t>(v)] += 1;
+  }
+  for (std::size_t v = 0; v < s.services.size(); ++v) {
+    const ServiceSpec& sv = s.services[v];
+    const double instances = static_cast<double>(sv.instances_max) * pools[v];
+    bytes += 48.0 * instances + 96.0 * (instances * sv.concurrency + static_cast<double>(sv.queue_capacity) * pools[v]);
+  }
+  return bytes;
+}
 
 std::size_t timeseries_column_count(const Scenario& s) {
   std::size_t global = 0, tenant = 0, service = 0, slo = 0, agent = 0;

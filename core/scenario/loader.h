@@ -42,7 +42,16 @@ struct ScenarioLimits {
   static constexpr double kMaxExpectedRequests = 2e10;
   // Slots (instances x concurrency) summed over services.
   static constexpr double kMaxTotalSlots = 2e6;
+  // What the simulation would hold at its largest (estimated_memory_bytes): within a
+  // 32-bit WebAssembly page's reach, and a laptop's.
+  static constexpr double kMaxEstimatedMemoryMb = 1024;
 };
+
+// The simulation's memory at its largest, estimated from the scenario: every scope's
+// counters and latency histograms, the retained samples, SLO buckets, canary windows,
+// per-user interval counts, instances, and requests in flight with their events (bounded
+// by slots and queue capacities). Bytes.
+double estimated_memory_bytes(const Scenario& s);
 
 struct LoadResult {
   bool ok = false;

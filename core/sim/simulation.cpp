@@ -18,6 +18,7 @@
 
 #include "json/json.h"
 #include "scaling/decision.h"
+#include "sim/invariants.h"
 #include "sim/load_model.h"
 
 namespace opsim {
@@ -59,6 +60,15 @@ Scenario with_traffic_spikes(const Scenario& scenario) {
 
 }  // namespace
 
+Simulation::~Simulation() = default;
+
+void Simulation::set_invariant_checks(bool on) {
+  if (!on) invariants_.reset();
+  else if (!invariants_) invariants_ = std::make_unique<InvariantChecker>();
+}
+
+std::uint64_t Simulation::invariant_checks() const { return invariants_ ? invariants_->checks() : 0; }
+
 Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     : scenario_(with_traffic_spikes(scenario)),
       seed_(seed),
@@ -68,6 +78,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       registry_(scenario_),
       series_(registry_.columns().size(),
               static_cast<std::size_t>(scenario_.monitoring.retention / scenario_.monitoring.scrape_interval)) {
+  set_invariant_checks(true);
   build_pools();
   for (const AgentSpec& a : scenario_.agents) {
     work_rng_.push_back(Rng::stream(seed_, "work/" + a.id));
@@ -77,6 +88,9 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     const TenantSpec& tenant = scenario_.tenants[t];
     monitors_.emplace_back(tenant.quota);
     user_rng_.push_back(Rng::stream(seed_, "users/" + tenant.id));
+    double weights = 0;  // summed in file order, as pick_user once did per request
+    for (const UserSpec& u : tenant.users) weights += u.weight;
+    user_weight_total_.push_back(weights);
     for (std::size_t l = 0; l < tenant.load.size(); ++l) {
       ArrivalStream st;
       st.tenant = static_cast<int>(t);
@@ -103,6 +117,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   }
   interval_users_.assign(scenario_.services.size(), std::vector<UserCounts>(slots));
   healthy_p95_.assign(scenario_.services.size(), {});
+  healthy_sorted_.assign(scenario_.services.size(), {});
   p95_smoothed_ms_.assign(scenario_.services.size(), 0.0);
   service_status_.assign(scenario_.services.size(), sre::StatusAssessment{});
   setup_chaos();
@@ -383,7 +398,7 @@ void Simulation::schedule_next_arrival(std::uint32_t stream, SimTime from) {
   // makes exact.
   while (t < end_time()) {
     const SimTime segment_end = (t / kArrivalSegment + 1) * kArrivalSegment;
-    const double bound = load_rate_bound(*s.load, scenario_.calendar, t, segment_end);
+    const double bound = load_rate_bound(*s.load, scenario_.calendar, t, segment_end, s.memo);
     if (bound <= 0) {
       t = segment_end;
       continue;
@@ -394,7 +409,7 @@ void Simulation::schedule_next_arrival(std::uint32_t stream, SimTime from) {
       continue;
     }
     t = candidate;
-    const double rate = load_rate(*s.load, scenario_.calendar, t);
+    const double rate = load_rate(*s.load, scenario_.calendar, t, s.memo);
     if (rate >= bound || s.rng.uniform_open() * bound < rate) {
       if (t <= end_time()) events_.push(t, kArrival, stream);
       return;
@@ -406,10 +421,20 @@ int Simulation::pick_user(int tenant) {
   // A tenant's users send its requests in proportion to their weights.
   const std::vector<UserSpec>& users = scenario_.tenants[static_cast<std::size_t>(tenant)].users;
   if (users.empty()) return -1;
-  double total = 0;
-  for (const UserSpec& u : users) total += u.weight;
+  const double total = user_weight_total_[static_cast<std::size_t>(tenant)];
   if (total <= 0) return -1;
   double x = user_rng_[static_cast<std::size_t>(tenant)].uniform_open() * total;
+  if (users.size() <= 16) {
+    // Weights are not negative, so x only falls: the first user that takes it below 0 is
+    // the count of steps that leave it at 0 or above. Counted without a branch, as the
+    // pick is random and a branch on it is mispredicted half the time.
+    std::size_t at_or_above = 0;
+    for (const UserSpec& u : users) {
+      x -= u.weight;
+      at_or_above += x >= 0;
+    }
+    return static_cast<int>(std::min(at_or_above, users.size() - 1));
+  }
   for (std::size_t i = 0; i < users.size(); ++i) {
     x -= users[i].weight;
     if (x < 0) return static_cast<int>(i);
@@ -431,13 +456,13 @@ void Simulation::on_arrival(std::uint32_t stream) {
   Request& r = requests_[id];
   r = Request{};
   r.arrival = now_;
-  r.tenant = s.tenant;
-  r.agent = s.agent;
-  r.service = scenario_.agents[static_cast<std::size_t>(s.agent)].service_index;
+  r.tenant = static_cast<std::int16_t>(s.tenant);
+  r.agent = static_cast<std::int16_t>(s.agent);
+  r.service = static_cast<std::int16_t>(scenario_.agents[static_cast<std::size_t>(s.agent)].service_index);
   const std::size_t k = static_cast<std::size_t>(r.tenant) * scenario_.services.size() + static_cast<std::size_t>(r.service);
   r.pool = pool_index_[k];
-  r.flow = flow_index_[k];
-  r.user = pick_user(r.tenant);
+  r.flow = static_cast<std::int16_t>(flow_index_[k]);
+  r.user = static_cast<std::int16_t>(pick_user(r.tenant));
   registry_.tenant(r.tenant).window.arrived++;
   registry_.service(r.service).window.arrived++;
   registry_.agent(r.agent).window.arrived++;
@@ -475,9 +500,8 @@ void Simulation::assemble_context(std::uint32_t id) {
   }
   Request& r = requests_[id];
   // The outcome counts failed providers; the metric counts failed look-ups, as the engine does.
-  const std::uint64_t failures_before = context_.failures(r.tenant);
   const ContextOutcome out = context_.assemble(now_, r.tenant, r.user, operational_);
-  const std::uint64_t failed_lookups = context_.failures(r.tenant) - failures_before;
+  const auto failed_lookups = static_cast<std::uint64_t>(out.failed_lookups);
   for (ScopeStats* st : {&registry_.tenant(r.tenant), &registry_.service(r.service)}) {
     WindowCounters& w = st->window;
     w.context_lookups += static_cast<std::uint64_t>(out.cache_hits + out.cache_misses);
@@ -485,16 +509,17 @@ void Simulation::assemble_context(std::uint32_t id) {
     w.context_failures += failed_lookups;
     w.context_denials += static_cast<std::uint64_t>(out.denied);
   }
-  for (const ContextDenial& d : context_.take_new_denials()) {
-    const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(d.tenant)];
-    log("context_denied", json::ObjectWriter()
-                              .field("tenant", t.id)
-                              .field("user", d.user >= 0 ? t.users[static_cast<std::size_t>(d.user)].id : std::string("(none)"))
-                              .field("provider", d.provider)
-                              .field("key", d.key)
-                              .field("reason", d.reason)
-                              .str());
-  }
+  if (context_.has_new_denials())
+    for (const ContextDenial& d : context_.take_new_denials()) {
+      const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(d.tenant)];
+      log("context_denied", json::ObjectWriter()
+                                .field("tenant", t.id)
+                                .field("user", d.user >= 0 ? t.users[static_cast<std::size_t>(d.user)].id : std::string("(none)"))
+                                .field("provider", d.provider)
+                                .field("key", d.key)
+                                .field("reason", d.reason)
+                                .str());
+    }
   r.no_context = !out.any_context;
   if (out.latency > 0) {
     events_.push(now_ + out.latency, kContextDone, id);
@@ -555,15 +580,18 @@ void Simulation::dispatch(std::uint32_t id) {
 
 int Simulation::pick_instance(const Pool& p) const {
   // Least connections: the ready instance with the fewest busy slots, lowest index on ties.
-  int best = -1, best_busy = 0;
+  // Written as selects rather than branches: which instance wins is data, and a mispredicted
+  // branch per instance showed in profiles.
+  constexpr int kNone = std::numeric_limits<int>::max();
+  int best = -1, best_busy = kNone;
   for (std::size_t i = 0; i < p.instances.size(); ++i) {
     const Instance& in = p.instances[i];
-    if (in.state != InstanceState::ready || in.busy_slots >= in.slots) continue;
-    if (best < 0 || in.busy_slots < best_busy) {
-      best = static_cast<int>(i);
-      best_busy = in.busy_slots;
-      if (best_busy == 0) break;
-    }
+    const bool free = (in.state == InstanceState::ready) & (in.busy_slots < in.slots);
+    const int busy = free ? in.busy_slots : kNone;
+    const bool better = busy < best_busy;
+    best = better ? static_cast<int>(i) : best;
+    best_busy = better ? busy : best_busy;
+    if (best_busy == 0) break;  // nothing beats an idle instance
   }
   return best;
 }
@@ -608,7 +636,7 @@ void Simulation::on_work_done(std::uint32_t id) {
   Instance& in = p.instances[static_cast<std::size_t>(r.instance)];
   in.busy_slots--;
   p.busy_slots--;
-  if (in.state == InstanceState::ready && in.busy_slots < in.slots) p.free_slots++;
+  p.free_slots += (in.state == InstanceState::ready) & (in.busy_slots < in.slots);  // no branch: data
   p.memory_used_mb -= agent.memory_estimate_mb;
   if (in.state == InstanceState::draining) retire_if_idle(pool, r.instance);
   if (r.cut_off)
@@ -698,9 +726,10 @@ void Simulation::pull_from_queue(int pool) {
     }
     start_work(id, pick_instance(p));
   }
+  if (!p.queue_full_episode) return;
   std::size_t longest = 0;
   for (const auto& f : p.flows) longest = std::max(longest, f.size());
-  if (p.queue_full_episode && static_cast<double>(longest) < 0.9 * spec.queue_capacity) {
+  if (static_cast<double>(longest) < 0.9 * spec.queue_capacity) {
     // The episode ends once the queue has real room again (below 90 %), so that a queue
     // hovering at its capacity does not log an event per request.
     p.queue_full_episode = false;
@@ -830,7 +859,7 @@ void Simulation::evaluate_slos() {
 
 void Simulation::count_user(const Request& r, bool failed) {
   // A tenant without users is one anonymous user.
-  const std::size_t slot = user_slot_base_[static_cast<std::size_t>(r.tenant)] + static_cast<std::size_t>(std::max(0, r.user));
+  const std::size_t slot = user_slot_base_[static_cast<std::size_t>(r.tenant)] + static_cast<std::size_t>(std::max<int>(0, r.user));
   UserCounts& c = interval_users_[static_cast<std::size_t>(r.service)][slot];
   ++c.completed;
   c.failed += failed ? 1 : 0;
@@ -861,12 +890,10 @@ std::vector<sre::ServiceSignals> Simulation::incident_signals() {
       smoothed = smoothed > 0 ? smoothed + kSmoothing * (p95 - smoothed) : p95;
     }
     s.latency_p95_ms = p95_smoothed_ms_[v];
-    // Baseline: the median p95 of the service's recent healthy intervals.
-    std::vector<double> healthy = healthy_p95_[v];
-    if (!healthy.empty()) {
-      std::nth_element(healthy.begin(), healthy.begin() + static_cast<std::ptrdiff_t>(healthy.size() / 2), healthy.end());
-      s.baseline_latency_p95_ms = healthy[healthy.size() / 2];
-    }
+    // Baseline: the median p95 of the service's recent healthy intervals (the order
+    // statistic a selection on a copy would find, read from the sorted copy kept below).
+    const std::vector<double>& healthy = healthy_sorted_[v];
+    if (!healthy.empty()) s.baseline_latency_p95_ms = healthy[healthy.size() / 2];
     for (UserCounts& c : interval_users_[v]) {
       if (c.completed == 0) continue;
       ++s.users_total;
@@ -886,8 +913,13 @@ std::vector<sre::ServiceSignals> Simulation::incident_signals() {
     // The interval counts towards the baseline when it looks healthy by itself.
     if (s.latency_p95_ms > 0 && sre::assess_status(s).status == sre::ServiceStatus::healthy) {
       std::vector<double>& h = healthy_p95_[v];
-      if (h.size() == kBaselineIntervals) h.erase(h.begin());
+      std::vector<double>& sorted = healthy_sorted_[v];
+      if (h.size() == kBaselineIntervals) {
+        sorted.erase(std::lower_bound(sorted.begin(), sorted.end(), h.front()));
+        h.erase(h.begin());
+      }
       h.push_back(s.latency_p95_ms);
+      sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), s.latency_p95_ms), s.latency_p95_ms);
     }
     out.push_back(s);
   }
@@ -1208,11 +1240,18 @@ void Simulation::advance_rolling(int pool) {
     on_rolling_finished(pool);
     return;
   }
-  // An outdated instance still starting serves nobody yet: start a current one instead.
+  // An outdated instance still starting serves nobody yet: start a current one instead,
+  // in the same role (a surge instance's replacement is a surge instance, or the pool
+  // would count one instance more than its size; a rollback in mid-rollout does this).
   for (std::size_t i = 0; i < p.instances.size(); ++i)
     if (p.instances[i].state == InstanceState::starting && !p.instances[i].green && outdated(p, p.instances[i])) {
+      const bool surge = p.instances[i].surge;
       drain_instance(pool, static_cast<int>(i));
-      start_instance(pool);
+      const int slot = start_instance(pool);
+      if (surge) {
+        p.instances[static_cast<std::size_t>(slot)].surge = true;
+        ++p.surge_starting;
+      }
     }
   auto least_busy_outdated = [&]() {
     int pick = -1;
@@ -1558,6 +1597,7 @@ void Simulation::on_scrape() {
   registry_.global().window.queue_max = queued_total_;
   registry_.global().window.instances_max = registry_.global().instances_now;
   series_.push(now_, row_);
+  if (invariants_) invariants_->check(*this);
   for (SimObserver* o : observers_) o->on_sample(now_, row_);
   evaluate_alerts();
   // What the operational context provider reports until the next scrape.

@@ -19,6 +19,7 @@
 #include "engine/random.h"
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
+#include "sim/load_model.h"
 #include "sim/observer.h"
 #include "sre/canary.h"
 #include "sre/chaos.h"
@@ -28,12 +29,21 @@
 
 namespace opsim {
 
+class InvariantChecker;
+
 class Simulation {
  public:
   // `seed` replaces the scenario's seed (the runner's --seed); the scenario is copied.
   Simulation(const Scenario& scenario, std::uint64_t seed);
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
+  ~Simulation();
+
+  // The invariant checker (sim/invariants.h) runs at every scrape unless turned off; a
+  // broken invariant throws InvariantViolation. On by default: it costs about one pass
+  // over the fleet and the requests in flight per scrape.
+  void set_invariant_checks(bool on);
+  std::uint64_t invariant_checks() const;  // checks run so far
 
   // The observer first receives the events logged so far (those still in recent_events).
   void add_observer(SimObserver* observer);
@@ -209,6 +219,10 @@ class Simulation {
   void inject_fault(const FaultSpec& f);
 
  private:
+  friend class InvariantChecker;
+  friend struct InvariantTestAccess;  // tests break the state on purpose to see each check fire
+  std::unique_ptr<InvariantChecker> invariants_;
+
   enum EventKind : std::uint32_t {
     kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify, kScalingEval,
     kDeployStart, kDeployTimer, kDeployRollback, kChaosStep
@@ -216,16 +230,20 @@ class Simulation {
 
   enum class Failure { queue_full, timeout, agent_error, execution_limit, context, instance_crash };
 
+  // A request in flight, 40 bytes: the indices fit the loader's limits (2,000 tenants, 1,000
+  // agents, 200 services, 10,000 users per tenant); pools and instances may be more.
   struct Request {
     SimTime arrival = 0;
     SimTime enqueued = 0;
-    std::int32_t tenant = 0, agent = 0, service = 0, pool = 0, flow = 0, instance = -1, user = -1;
-    bool admitted = false;  // holds a reservation in its tenant's ResourceMonitor
-    bool cut_off = false;  // its work outlasts the tenant's max_execution_time
-    bool no_context = false;  // every context provider consulted failed
-    bool crashed = false;  // its instance crashed: already failed, its work event is stale
-    bool in_service = false;  // working on an instance
+    std::int32_t pool = 0, instance = -1;
+    std::int16_t tenant = 0, agent = 0, service = 0, flow = 0, user = -1;
     std::int16_t version = -1;  // the version that served it, -1 before it reached an instance
+    bool admitted : 1;  // holds a reservation in its tenant's ResourceMonitor
+    bool cut_off : 1;  // its work outlasts the tenant's max_execution_time
+    bool no_context : 1;  // every context provider consulted failed
+    bool crashed : 1;  // its instance crashed: already failed, its work event is stale
+    bool in_service : 1;  // working on an instance
+    Request() : admitted(false), cut_off(false), no_context(false), crashed(false), in_service(false) {}
   };
 
   struct Instance {
@@ -287,6 +305,7 @@ class Simulation {
     int tenant = 0, agent = 0;
     const LoadSpec* load = nullptr;
     Rng rng{1};
+    LoadRateMemo memo;  // the rate's factors at the last candidate time (thinning's next bound starts there)
   };
 
   // [request path] arrival -> admission -> (context) -> dispatch -> work -> finish
@@ -361,6 +380,7 @@ class Simulation {
   std::vector<ArrivalStream> streams_;
   std::vector<Rng> work_rng_, error_rng_;  // per agent
   std::vector<Rng> user_rng_;  // per tenant
+  std::vector<double> user_weight_total_;  // per tenant: its users' weights summed
   struct PendingStart {
     int pool, instance;
     std::uint32_t generation;
@@ -393,6 +413,7 @@ class Simulation {
   std::vector<std::vector<UserCounts>> interval_users_;  // per service, per user slot
   std::vector<std::size_t> user_slot_base_;  // per tenant: its first user slot (a tenant without users has one)
   std::vector<std::vector<double>> healthy_p95_;  // per service: the smoothed p95 of recent healthy intervals
+  std::vector<std::vector<double>> healthy_sorted_;  // per service: the same values, ascending (for their median)
   std::vector<double> p95_smoothed_ms_;  // per service: interval p95s, exponentially smoothed
   std::vector<sre::StatusAssessment> service_status_;  // per service, from the last scrape
   void count_user(const Request& r, bool failed);

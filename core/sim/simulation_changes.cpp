@@ -274,6 +274,8 @@ void Simulation::finish_rollout(int d, Rollout::Phase phase, const std::string& 
   ro.finished_at = now_;
   ro.outcome = outcome;
   ro.timer_at = -1;
+  ro.canary.release();
+  ro.baseline.release();
   log("deployment_finished", json::ObjectWriter()
                                  .field("id", spec.id)
                                  .field("service", spec.service)
@@ -383,6 +385,8 @@ void Simulation::rollback_deployment(std::size_t index, const std::string& reaso
   ro.phase = Rollout::Phase::rolled_back;
   ro.finished_at = now_;
   ro.timer_at = -1;
+  ro.canary.release();
+  ro.baseline.release();
   ro.outcome = reason;
   ro.weight_percent = 0;
   log("deployment_rolled_back", json::ObjectWriter()

@@ -23,6 +23,11 @@ struct VersionWindow {
     succeeded = failed = 0;
     latency.clear();
   }
+  // clear() and free the histogram: a finished rollout's windows are not read again.
+  void release() {
+    succeeded = failed = 0;
+    latency.release();
+  }
   std::uint64_t completed() const { return succeeded + failed; }
   double error_percent() const;  // 0 without requests
   double p95_ms() const;          // 0 without successes

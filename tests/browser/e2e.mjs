@@ -119,8 +119,9 @@ function scenarioFiles(dir, prefix = '') {
 }
 const scenarios = scenarioFiles(path.join(opts.source, 'scenarios'));
 
-function nativeSummary(name, until) {
-  const out = execFileSync(opts.opsim, ['run', name, '--until', until, '--format', 'json', '--quiet'],
+function nativeSummary(name, until, seed = null) {
+  const seedArgs = seed === null ? [] : ['--seed', String(seed)];
+  const out = execFileSync(opts.opsim, ['run', name, '--until', until, '--format', 'json', '--quiet', ...seedArgs],
                            {maxBuffer: 256 << 20, timeout: 120000});
   return JSON.parse(out.toString('utf8'));
 }
@@ -542,6 +543,52 @@ try {
     await page.evaluate(() => { window.opsim.pause(); window.opsim.setSpeed(3600); });
     await clickWidget(page, 'tab:Plots');
     console.log(`info: the exercise checks took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  // Side by side: flash-crowd-short-cooldown (A, seed 3) with its suggested partner
+  // flash-crowd-long-cooldown picked in the Compare tab by a scripted click. The two run in
+  // lockstep: after advance(3 h) both are at 3 h, and B's metrics are the runner's for B
+  // with A's seed; a B given as text with another seed (42) still runs with A's.
+  {
+    const a = 'flash-crowd-short-cooldown', b = 'flash-crowd-long-cooldown';
+    await page.evaluate((n) => { window.opsim.load(n); window.opsim.pause(); }, a);
+    const opened = await openTab(page, 'Compare', 'panel:compare');
+    const picked = opened && await clickWidget(page, `compare:${b}`) &&
+                   await waitFor(page, () => window.opsim.state().variant !== null, null, 5000);
+    check(`a scripted click on Compare beside the suggested ${b} starts variant B`, picked);
+    const web = await page.evaluate(() => { window.opsim.advance(3 * 3600); return window.opsim.state(); });
+    const v = web.variant || {};
+    check('side by side: A and B advance in lockstep (both at 3 h)', web.t_s === 10800 && v.t_s === 10800,
+          `A ${web.t_s}, B ${v.t_s}`);
+    const nativeB = nativeSummary(b, '3h', 3);
+    const diffB = differences(nativeB.metrics, v.metrics || {});
+    check(`side by side: B (${v.name}) has all ${diffB.names} metrics of opsim run ${b} --seed 3 --until 3h`, diffB.ok,
+          diffB.detail);
+    const diffA = differences(nativeSummary(a, '3h').metrics, web.metrics);
+    check(`side by side: A is unchanged by B beside it (all ${diffA.names} metrics of opsim run ${a})`, diffA.ok,
+          diffA.detail);
+    check('side by side: the variants differ where they should (instances_max of A and B)',
+          web.metrics.instances_max !== v.metrics.instances_max,
+          `A ${web.metrics.instances_max}, B ${v.metrics.instances_max}`);
+    await page.mouse.move(1, 799);
+    await sleep(300);
+    const look = checkNotBlank(decodePng(await page.screenshot()));
+    check(`the Compare tab with two runs is not blank (${look.whole.colours} colours)`, look.ok, look.problems.join('; '));
+    const text = JSON.stringify({...JSON.parse(readFileSync(path.join(opts.source, 'scenarios', `${b}.json`), 'utf8')),
+                                 seed: 42});
+    const again = await page.evaluate((t) => {
+      const result = window.opsim.compare(t);
+      window.opsim.advance(3600);
+      return {result, state: window.opsim.state()};
+    }, text);
+    const nativeB4 = nativeSummary(b, '4h', 3);
+    const diff4 = differences(nativeB4.metrics, (again.state.variant || {}).metrics || {});
+    check('side by side: a B given as text with seed 42 runs with A\'s seed 3 (metrics of opsim run --seed 3 ' +
+          '--until 4h)', again.result.ok && again.state.variant.t_s === 14400 && diff4.ok, diff4.detail);
+    const stopped = await clickWidget(page, 'compare-stop') &&
+                    await waitFor(page, () => window.opsim.state().variant === null, null, 5000);
+    check('a scripted click on Stop comparing ends the side-by-side mode', stopped);
+    await clickWidget(page, 'tab:Plots');
   }
 
   // Admission in the page: Initech's 11:00 burst meets its rate limit in the default

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "builtin.h"
 #include "json/json.h"
 #include "sim/simulation.h"
 #include "test_support.h"
@@ -247,4 +248,24 @@ TEST_CASE("a second deployment of a service waits for the first", "[deployments]
   CHECK(sim.deployment_view(1).started_at == sim.deployment_view(0).finished_at);
   CHECK(sim.deployment_view(1).new_instances == 4);
   CHECK(sim.deployment_view(0).new_instances == 0);
+}
+
+// Found by the invariant checker through the browser's Roll back now: a surge instance
+// still starting when the rollout was rolled back was replaced by a plain one, and the
+// pool counted one instance more than its size (7 of a fixed 6) from then on.
+TEST_CASE("a rollout rolled back by hand while a surge instance starts keeps the pool at its size", "[deployments]") {
+  const Scenario sc = test::must_load(find_builtin_scenario("deploy-bad-rolling")->text);
+  Simulation sim(sc, sc.seed);
+  sim.run_until(10 * kMicrosPerHour + 5 * kMicrosPerMinute);  // five minutes into the rollout
+  const int fixed_size = sc.services[0].instances_max;
+  REQUIRE(sc.services[0].instances_min == fixed_size);
+  REQUIRE(sim.can_roll_back(0));
+  sim.rollback_deployment(0, "by hand");
+  REQUIRE_NOTHROW(sim.run_until(11 * kMicrosPerHour));  // the fleet invariant holds at every scrape
+  CHECK(sim.invariant_checks() > 0);
+  CHECK(sim.deployment_view(0).phase == "rolled_back");
+  // Back on the old version everywhere, at the fixed size (plus nothing left surging).
+  const Simulation::PoolView v = sim.pool_view(0);
+  CHECK(v.instances == fixed_size);
+  CHECK(v.ready_instances == fixed_size);
 }

@@ -1,5 +1,7 @@
 // The event queue's ordering and the simulation's step-wise control.
 #include <algorithm>
+#include <limits>
+#include <set>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -44,6 +46,76 @@ TEST_CASE("interleaved pushes and pops keep the order", "[engine]") {
     last = e.t;
     last_seq = e.seq;
   }
+}
+
+TEST_CASE("the order holds across the sign of time and up to its largest values", "[engine]") {
+  // Keys compare as one 128-bit number with the time's sign bit flipped; the heap keeps
+  // sentinels past its end.
+  EventQueue q;
+  const SimTime times[] = {5, -3, std::numeric_limits<SimTime>::max() - 1, 0, -3, std::numeric_limits<SimTime>::min(),
+                           std::int64_t{1} << 62, 5, 0};
+  std::vector<std::pair<SimTime, std::uint32_t>> pushed;
+  for (std::uint32_t i = 0; i < 9; ++i) {
+    q.push(times[i], 0, i);
+    pushed.emplace_back(times[i], i);
+  }
+  std::stable_sort(pushed.begin(), pushed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& expected : pushed) {
+    REQUIRE(q.size() > 0);
+    REQUIRE(q.top().t == expected.first);
+    const Event e = q.pop();
+    REQUIRE(e.target == expected.second);
+  }
+  CHECK(q.empty());
+  // Refilled after emptying, every size from 1 to 40.
+  for (std::uint32_t n = 1; n <= 40; ++n) {
+    for (std::uint32_t i = 0; i < n; ++i) q.push(static_cast<SimTime>((i * 7) % 5), 0, i);
+    SimTime last = std::numeric_limits<SimTime>::min();
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const Event e = q.pop();
+      REQUIRE(e.t >= last);
+      last = e.t;
+    }
+    REQUIRE(q.empty());
+  }
+}
+
+TEST_CASE("the calendar ring and the heap behind it pop exactly in (time, sequence) order", "[engine]") {
+  // Delays from zero (ties with the clock) to minutes (past the ring's span), now and then
+  // an event before the clock, against an ordered set of (time, sequence).
+  EventQueue q;
+  std::set<std::pair<SimTime, std::uint64_t>> expected;
+  Rng rng(99);
+  SimTime now = 0;
+  std::uint64_t seq = 0;
+  for (int round = 0; round < 200000; ++round) {
+    const int pushes = static_cast<int>(rng.below(3));
+    for (int k = 0; k < pushes; ++k) {
+      const std::uint64_t pick = rng.below(100);
+      SimTime delay = 0;
+      if (pick < 10) delay = 0;
+      else if (pick < 70) delay = static_cast<SimTime>(rng.below(3 * kMicrosPerSecond));
+      else if (pick < 95) delay = static_cast<SimTime>(rng.below(30 * kMicrosPerSecond));
+      else if (pick < 99) delay = static_cast<SimTime>(rng.below(2 * kMicrosPerHour));
+      else delay = -static_cast<SimTime>(rng.below(kMicrosPerMinute));  // before the clock
+      q.push(now + delay, 0, static_cast<std::uint32_t>(seq));
+      expected.emplace(now + delay, seq++);
+    }
+    if (expected.empty() || rng.below(2) == 0) continue;
+    REQUIRE(q.size() == expected.size());
+    REQUIRE(q.top().t == expected.begin()->first);
+    const Event e = q.pop();
+    REQUIRE(e.t == expected.begin()->first);
+    REQUIRE(e.seq == expected.begin()->second);
+    REQUIRE(e.target == static_cast<std::uint32_t>(e.seq));
+    expected.erase(expected.begin());
+    now = std::max(now, e.t);
+  }
+  while (!expected.empty()) {
+    REQUIRE(q.pop().seq == expected.begin()->second);
+    expected.erase(expected.begin());
+  }
+  CHECK(q.empty());
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // one other, and what its description promises must hold for both (with margins, since the
 // figures quoted in a description are those of its own seed). The large scenario is only
 // loaded and run for one simulated day: its full run is the speed showcase, not a test.
+// The full-pipeline scenario (the benchmark's) is checked for what each subsystem does.
 //
 // [SECTION] Helpers
 // [SECTION] steady-state, weekly-load
@@ -9,6 +10,7 @@
 // [SECTION] fleet-crash, latency-injection, outage-postmortem
 // [SECTION] cost-vs-latency-lean / -roomy
 // [SECTION] large-50-tenants
+// [SECTION] full-pipeline
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -336,4 +338,45 @@ TEST_CASE("large-50-tenants: one simulated day gives requests for all 50 tenants
     CHECK(r.metric("tenant." + t.id + ".requests_total") > 0);
   }
   CHECK(r.metric("requests_total") > 500000);
+}
+
+// [SECTION] full-pipeline
+
+TEST_CASE("full-pipeline: every subsystem acts in one day, each the way the description says", "[library]") {
+  for (const std::uint64_t offset : kOffsets) {
+    const Run r = run("full-pipeline.json", offset);
+    INFO("seed " << r.seed);
+    const Simulation& sim = *r.sim;
+    CHECK(r.scenario.tenants.size() == 6);
+    // Admission: Globex's peaks and Initech's burst meet their rate limits.
+    CHECK(r.metric("tenant.globex.requests_rejected_request_rate") > 50000);
+    CHECK(r.metric("tenant.initech.requests_rejected_request_rate") > 10000);
+    CHECK(r.metric("tenant.acme.requests_rejected") == 0);
+    // Context: mostly cached, denials of the admin-only entry, failures in the outage.
+    CHECK(r.metric("context_cache_hit_percent") > 95);
+    CHECK(r.metric("context_denials") > 0);
+    CHECK(r.metric("context_failures") > 0);
+    // Scaling: both policies act; the code pools' forecasts are made and scored (whether
+    // one is confident enough to scale out depends on the seed: 3 times with seed 88).
+    CHECK(r.metric("scaling_events") >= 15);
+    int forecasting = 0;
+    for (std::size_t i = 0; i < sim.scaler_count(); ++i)
+      if (const scaling::PredictiveEngine* e = sim.scaler_view(i).predictive)
+        forecasting += e->evaluated_forecasts() >= scaling::PredictiveEngine::kMinEvaluated ? 1 : 0;
+    CHECK(forecasting == 3);
+    // Deployments: the bad canary is rolled back, the good rolling release completes.
+    REQUIRE(sim.deployment_count() == 2);
+    CHECK(sim.deployment_view(0).phase == "rolled_back");
+    CHECK(sim.deployment_view(1).phase == "completed");
+    // The provider outage burns the latency SLO and opens an incident that resolves.
+    CHECK(r.metric("alerts_fired") >= 3);
+    CHECK(r.metric("incidents_total") >= 1);
+    CHECK(r.metric("incidents_total") <= 3);
+    CHECK(r.metric("mttr_minutes") > 0);
+    CHECK(r.metric("slo.chat-fast.budget_remaining_percent") < 95);
+    // The chaos experiment passes; the service stays well within its availability target.
+    CHECK(r.metric("chaos.lose-quarter-code.passed") == 1);
+    CHECK(r.metric("availability_percent") > 99.8);
+    CHECK(r.metric("requests_total") > 4000000);
+  }
 }

@@ -251,6 +251,10 @@ const InvalidCase kInvalidCases[] = {
      "the loads' peak rates over the duration come to 25920000000 requests, over the limit kMaxExpectedRequests = "
      "20000000000",
      7, 0},
+    {"memory_over_limit.json", "$",
+     "the simulation would need about 1122 MB (scopes, samples, SLO buckets, users x services, requests in flight), "
+     "over the limit kMaxEstimatedMemoryMb = 1024",
+     1, 1},
 };
 
 TEST_CASE("every malformed scenario file reports its diagnostic", "[loader]") {

@@ -63,6 +63,70 @@ TEST_CASE("merged histograms equal one histogram of all samples", "[metrics]") {
   CHECK(a.quantile_us(0.5) == 0);
 }
 
+namespace {
+
+// The definition of LatencyHistogram::quantile_us, from the recorded values: the smallest
+// bucket whose cumulative count reaches ceil(q x count) (at least 1), at its midpoint,
+// never above the largest value.
+double reference_quantile_us(const std::vector<std::int64_t>& values, double q) {
+  if (values.empty()) return 0;
+  std::vector<int> buckets;
+  for (std::int64_t v : values) buckets.push_back(LatencyHistogram::bucket_of(v));
+  std::sort(buckets.begin(), buckets.end());
+  const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * static_cast<double>(values.size()))));
+  const double max_us = static_cast<double>(*std::max_element(values.begin(), values.end()));
+  return std::min(LatencyHistogram::bucket_midpoint_us(buckets[rank - 1]), max_us);
+}
+
+}  // namespace
+
+TEST_CASE("several quantiles in one walk (up for the low ones, down for the tail) match the definition",
+          "[metrics]") {
+  Rng rng(77);
+  const double qs[] = {0.0, 0.01, 0.5, 0.5000001, 0.9, 0.95, 0.99, 0.999, 1.0};
+  for (int round = 0; round < 300; ++round) {
+    LatencyHistogram a, b;
+    std::vector<std::int64_t> in_a, in_both;
+    const int n = static_cast<int>(rng.below(round < 20 ? 4 : 3000));  // a few tiny ones
+    for (int i = 0; i < n; ++i) {
+      const auto v = static_cast<std::int64_t>(std::exp(rng.uniform_open() * (round % 2 ? 8 : 22)));
+      (i % 4 ? a : b).record(v);
+      if (i % 4) in_a.push_back(v);
+      in_both.push_back(v);
+    }
+    double one[9], both[9];
+    LatencyHistogram::quantiles_us(a, nullptr, qs, 9, one);
+    LatencyHistogram::quantiles_us(a, &b, qs, 9, both);
+    for (int k = 0; k < 9; ++k) {
+      INFO("round " << round << ", q = " << qs[k]);
+      REQUIRE(one[k] == reference_quantile_us(in_a, qs[k]));
+      REQUIRE(both[k] == reference_quantile_us(in_both, qs[k]));
+      REQUIRE(one[k] == a.quantile_us(qs[k]));
+      REQUIRE(both[k] == LatencyHistogram::quantile_us(a, b, qs[k]));
+    }
+  }
+}
+
+TEST_CASE("a histogram allocates its buckets at its first value and gives them back on release", "[metrics]") {
+  LatencyHistogram empty, h;
+  CHECK(empty.quantile_us(0.99) == 0);
+  h.merge(empty);  // nothing to merge: stays unallocated
+  CHECK(h.count() == 0);
+  CHECK(LatencyHistogram::quantile_us(h, empty, 0.5) == 0);
+  h.clear();
+  h.record(1500);
+  h.record(250);
+  CHECK(h.count() == 2);
+  CHECK(h.quantile_us(1.0) == 1500);
+  empty.merge(h);
+  CHECK(empty.quantile_us(0.5) == h.quantile_us(0.5));
+  h.release();
+  CHECK(h.count() == 0);
+  CHECK(h.quantile_us(0.5) == 0);
+  h.record(40);
+  CHECK(h.quantile_us(0.5) == 40);
+}
+
 TEST_CASE("metric names parse into scope, id and metric", "[metrics]") {
   MetricRef r;
   std::string why;

@@ -122,6 +122,38 @@ TEST_CASE("patterns combine by multiplication and the bound covers the rate", "[
   }
 }
 
+TEST_CASE("the memoised rate and bound are the plain ones, bit for bit", "[patterns]") {
+  // The arrival process keeps the diurnal factors of its last candidate time for the next
+  // bound, and those of the bound's end by exact hour (LoadRateMemo); results must not move
+  // by one bit.
+  LoadSpec l;
+  l.rate = 7.25;
+  PatternSpec weekly;
+  weekly.type = PatternSpec::Type::weekly;
+  weekly.weekly_factors = {1, 1, 1, 1, 0.9, 0.4, 0.3};
+  PatternSpec spike;
+  spike.type = PatternSpec::Type::spike;
+  spike.at = at_hours(30);
+  spike.duration = 20 * kMicrosPerMinute;
+  spike.multiplier = 4;
+  l.patterns = {diurnal(14, 0.3), weekly, diurnal(9.5, 0.6), spike};
+  LoadRateMemo memo;
+  Rng rng(17);
+  SimTime t = 0;
+  for (int i = 0; i < 20000; ++i) {
+    t += 1 + static_cast<SimTime>(rng.below(static_cast<std::uint64_t>(40 * kMicrosPerMinute)));
+    // Several bounds end at the same segment end, as the arrival process's do.
+    const SimTime end = i % 3 ? (t / (5 * kMicrosPerMinute) + 1) * 5 * kMicrosPerMinute
+                              : t + 1 + static_cast<SimTime>(rng.below(static_cast<std::uint64_t>(at_hours(2))));
+    REQUIRE(load_rate_bound(l, kMonday, t, end, memo) == load_rate_bound(l, kMonday, t, end));
+    REQUIRE(load_rate(l, kMonday, t, memo) == load_rate(l, kMonday, t));
+    REQUIRE(load_rate_bound(l, kMonday, t, end, memo) == load_rate_bound(l, kMonday, t, end));  // memo at t
+  }
+  // A pattern added later (a chaos spike) is not read from a memo made without it.
+  l.patterns.push_back(spike);
+  CHECK(load_rate_bound(l, kMonday, t, t + kMicrosPerHour, memo) == load_rate_bound(l, kMonday, t, t + kMicrosPerHour));
+}
+
 TEST_CASE("arrivals follow the integral of the rate (non-homogeneous Poisson)", "[patterns]") {
   // Diurnal over whole days: the mean factor is (1 + trough) / 2. Plenty of capacity, so
   // nothing is lost; the count is Poisson with mean = integral of the rate.
