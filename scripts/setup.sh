@@ -9,7 +9,8 @@ mode=${1:-all}
 
 # clang-14 and its run-time libraries (ASan, UBSan, libFuzzer): the sanitize preset, make fuzz.
 native_pkgs=(g++ cmake make ninja-build nlohmann-json3-dev catch2 libglfw3-dev xz-utils clang-14 libclang-rt-14-dev)
-all_pkgs=("${native_pkgs[@]}" emscripten python3-simpy3 chromium xvfb xauth libgl1-mesa-dri nodejs)
+# valgrind: bench/run.sh counts instructions per request with callgrind.
+all_pkgs=("${native_pkgs[@]}" emscripten python3-simpy3 valgrind chromium xvfb xauth libgl1-mesa-dri nodejs)
 case "$mode" in
   --native) want=("${native_pkgs[@]}") ;;
   all|--all) want=("${all_pkgs[@]}") ;;

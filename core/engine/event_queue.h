@@ -64,7 +64,7 @@ class EventQueue {
   void push(SimTime t, std::uint32_t kind, std::uint32_t target);
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
-  const Event& top() const { return ring_first_ != kNil && (far_.empty() || event_before(node(ring_first_), far_.top())) ? node(ring_first_) : far_.top(); }
+  const Event& top() const { return ring_leads() ? node(ring_first_) : far_.top(); }
   Event pop();
   std::uint64_t scheduled_total() const { return next_seq_; }
 
@@ -77,6 +77,10 @@ class EventQueue {
     std::uint32_t next;  // the next node of its bucket, kNil at the end
   };
   const Event& node(std::uint32_t i) const { return nodes_[i].e; }
+  // Whether the next event is the ring's (else the heap's).
+  bool ring_leads() const {
+    return ring_first_ != kNil && (far_.empty() || event_before(node(ring_first_), far_.top()));
+  }
   static std::int64_t bucket_of(SimTime t) { return t >> kBucketBits; }
   std::uint32_t first_in_ring() const;  // the ring's earliest node, scanning from base_
 
@@ -91,5 +95,76 @@ class EventQueue {
   std::size_t size_ = 0;
   std::uint64_t next_seq_ = 0;
 };
+
+// The ring's operations are inline: they run twice per simulated request, and WebAssembly
+// builds have no link-time inlining across files.
+
+inline EventQueue::EventQueue() : head_(kRingBuckets, kNil), occupied_(kRingBuckets / 64, 0) {}
+
+inline void EventQueue::push(SimTime t, std::uint32_t kind, std::uint32_t target) {
+  const Event e{t, next_seq_++, kind, target};
+  ++size_;
+  const std::int64_t b = bucket_of(t);
+  if (t < 0 || b < base_ || b >= base_ + kRingBuckets) {
+    far_.push(e);
+    return;
+  }
+  std::uint32_t i;
+  if (free_ != kNil) {
+    i = free_;
+    free_ = nodes_[i].next;
+  } else {
+    i = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.push_back({});
+  }
+  nodes_[i].e = e;
+  // Sorted insert: after every node with a smaller key (the new sequence is the largest,
+  // so after every node of the same time too).
+  const std::size_t slot = static_cast<std::size_t>(b & (kRingBuckets - 1));
+  std::uint32_t* link = &head_[slot];
+  while (*link != kNil && !event_before(e, nodes_[*link].e)) link = &nodes_[*link].next;
+  nodes_[i].next = *link;
+  *link = i;
+  occupied_[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+  ++ring_size_;
+  if (ring_first_ == kNil || event_before(e, nodes_[ring_first_].e)) ring_first_ = i;
+}
+
+inline std::uint32_t EventQueue::first_in_ring() const {
+  if (ring_size_ == 0) return kNil;
+  // The first occupied bucket at or after base_, going round the ring once.
+  const std::size_t start = static_cast<std::size_t>(base_ & (kRingBuckets - 1));
+  const std::size_t words = occupied_.size();
+  std::size_t w = start >> 6;
+  std::uint64_t bits = occupied_[w] & (~std::uint64_t{0} << (start & 63));
+  for (std::size_t scanned = 0; bits == 0 && scanned <= words; ++scanned) {
+    w = w + 1 == words ? 0 : w + 1;
+    bits = occupied_[w];
+  }
+  return head_[(w << 6) + static_cast<std::size_t>(__builtin_ctzll(bits))];
+}
+
+inline Event EventQueue::pop() {
+  --size_;
+  Event e;
+  if (ring_leads()) {
+    const std::uint32_t i = ring_first_;
+    e = nodes_[i].e;
+    // The earliest node heads its bucket.
+    const std::size_t slot = static_cast<std::size_t>(bucket_of(e.t) & (kRingBuckets - 1));
+    head_[slot] = nodes_[i].next;
+    if (head_[slot] == kNil) occupied_[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
+    nodes_[i].next = free_;
+    free_ = i;
+    --ring_size_;
+    base_ = bucket_of(e.t);
+    ring_first_ = first_in_ring();
+  } else {
+    e = far_.pop();
+    // Every event left is at or after this one, so the ring may start at its bucket.
+    if (e.t >= 0 && bucket_of(e.t) > base_) base_ = bucket_of(e.t);
+  }
+  return e;
+}
 
 }  // namespace opsim

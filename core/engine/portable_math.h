@@ -13,6 +13,7 @@ constexpr double kLn2 = 0.693147180559945309417;
 double log(double x);  // x > 0
 double exp(double x);  // underflows to 0 below -745, overflows to +inf above 709.7
 double cos(double x);  // any finite x; range reduction is exact enough for |x| < 1e6
+double cos_turns(double turns);  // cos(2 pi turns), any finite turns: no division
 double pow(double base, double exponent);  // base > 0
 // Quantile of the standard normal distribution, p in (0, 1).
 double normal_quantile(double p);

@@ -14,8 +14,6 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // z such that P(Z <= z) = 0.99 for a standard normal Z.
 constexpr double kZ99 = 2.3263478740408408;
 
@@ -39,26 +37,6 @@ Rng Rng::stream(std::uint64_t seed, std::string_view name, std::uint64_t index) 
   std::uint64_t mix = seed ^ hash_name(name);
   std::uint64_t x = mix + 0x632be59bd9b4e019ULL * (index + 1);
   return Rng(splitmix64(x) ^ mix);
-}
-
-std::uint64_t Rng::next_u64() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double Rng::uniform_open() {
-  // 52 random bits, centred in their cell: (k + 0.5) / 2^52 lies strictly inside (0, 1).
-  // Converted as a signed integer (exact below 2^52): WebAssembly has no fast unsigned
-  // 64-bit to double conversion on x86, and this draw is on every request's path.
-  const auto k = static_cast<std::int64_t>(next_u64() >> 12);
-  return (static_cast<double>(k) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 std::uint64_t Rng::below(std::uint64_t n) {

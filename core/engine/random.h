@@ -15,9 +15,27 @@ class Rng {
   // that adding a new consumer of randomness does not shift the numbers the others draw.
   static Rng stream(std::uint64_t seed, std::string_view name, std::uint64_t index = 0);
 
-  std::uint64_t next_u64();
+  // xoshiro256**. Inline with uniform_open: several draws per simulated request, and
+  // WebAssembly builds have no link-time inlining across files.
+  std::uint64_t next_u64() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   // Uniform in (0, 1): never exactly 0 or 1, so log(u) and log(1-u) are always finite.
-  double uniform_open();
+  double uniform_open() {
+    // 52 random bits, centred in their cell: (k + 0.5) / 2^52 lies strictly inside (0, 1).
+    // Converted as a signed integer (exact below 2^52): WebAssembly has no fast unsigned
+    // 64-bit to double conversion on x86, and this draw is on every request's path.
+    const auto k = static_cast<std::int64_t>(next_u64() >> 12);
+    return (static_cast<double>(k) + 0.5) * (1.0 / 4503599627370496.0);
+  }
   bool bernoulli(double p) { return uniform_open() < p; }
   // Uniform integer in [0, n), without modulo bias.
   std::uint64_t below(std::uint64_t n);
@@ -27,6 +45,7 @@ class Rng {
   double gamma(double shape, double scale);
 
  private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
 };
 

@@ -5,19 +5,6 @@
 
 namespace opsim {
 
-SimDuration from_seconds(double seconds) {
-  const double us = seconds * kMicrosPerSecond;
-  // Saturate at +-2^62 us (146,000 years). A delay drawn at a tiny rate (an exponential gap
-  // at 1e-20 requests per second is about 1e20 s) exceeds what int64 holds, and casting it
-  // would be undefined behaviour (found by fuzz_simulation). 2^62 still leaves room to add
-  // it to any time of a run without overflow, and the sum lies past every scenario's end.
-  constexpr double kLimitUs = 4611686018427387904.0;  // 2^62
-  if (us >= kLimitUs) return SimDuration{1} << 62;
-  if (us <= -kLimitUs) return -(SimDuration{1} << 62);
-  // Rounding half up; the truncating cast is a floor for the non-negative values used here.
-  return us >= 0 ? static_cast<SimDuration>(us + 0.5) : -static_cast<SimDuration>(-us + 0.5);
-}
-
 namespace {
 
 bool unit_scale(std::string_view unit, SimDuration& micros) {
@@ -130,12 +117,6 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
   if (pos + len > s.size()) return false;
   int v = 0;
@@ -148,20 +129,6 @@ bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
 }
 
 }  // namespace
-
-double Calendar::hour_of_day(SimTime t) const {
-  const std::int64_t day_us = kMicrosPerDay;
-  const std::int64_t abs_us = start_unix_s_ * kMicrosPerSecond + t;
-  const std::int64_t in_day = abs_us - floor_div(abs_us, day_us) * day_us;
-  return static_cast<double>(in_day) / kMicrosPerHour;
-}
-
-int Calendar::weekday(SimTime t) const {
-  const std::int64_t abs_us = start_unix_s_ * kMicrosPerSecond + t;
-  const std::int64_t days = floor_div(abs_us, kMicrosPerDay);
-  // 1970-01-01 was a Thursday (index 3 when Monday is 0).
-  return static_cast<int>(((days + 3) % 7 + 7) % 7);
-}
 
 SimTime Calendar::next_midnight(SimTime t) const {
   const std::int64_t abs_us = start_unix_s_ * kMicrosPerSecond + t;

@@ -5,19 +5,10 @@
 
 namespace opsim::scaling {
 
-namespace {
-
-SimTime floor_div(SimTime a, SimDuration b) {
-  SimTime q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-}  // namespace
-
 PredictiveEngine::PredictiveEngine(const PredictiveSpec& spec, Calendar calendar) : spec_(spec), calendar_(calendar) {}
 
 void PredictiveEngine::update_spec(const PredictiveSpec& spec) {
+  ++history_version_;  // min_history_points may change what a model needs
   // A new method or lead makes the pending forecasts and the error window another
   // forecaster's: the accuracy (and so the confidence) starts again; the history stays.
   const bool new_forecaster = spec.method != spec_.method || spec.lead != spec_.lead;
@@ -40,6 +31,7 @@ void PredictiveEngine::observe(SimTime t, double value) {
     points_.push_back(make_point(t, value));
   }
   while (!points_.empty() && points_.front().at <= t - kMaxAge) points_.pop_front();
+  ++history_version_;
 
   // Score the forecasts whose time has come.
   bool changed = false;
@@ -94,20 +86,20 @@ PredictiveEngine::Point PredictiveEngine::make_point(SimTime t, double value) co
   pt.sum = value;
   pt.count = 1;
   const double h = calendar_.hour_of_day(t);
-  pt.hour = std::clamp(static_cast<int>(std::floor(h)), 0, 23);
-  pt.weekday = calendar_.weekday(t);
+  pt.hour = static_cast<std::int8_t>(std::clamp(static_cast<int>(std::floor(h)), 0, 23));
+  pt.weekday = static_cast<std::int8_t>(calendar_.weekday(t));
   const double p = h - 0.5;
   const double lo = std::floor(p);
   pt.frac = p - lo;
-  pt.hour_before = (static_cast<int>(lo) + 24) % 24;
-  pt.hour_after = (pt.hour_before + 1) % 24;
+  pt.hour_before = static_cast<std::int8_t>((static_cast<int>(lo) + 24) % 24);
   return pt;
 }
 
 double PredictiveEngine::daily_at(const Model& m, const Point& p) {
   if (!m.has_hour[p.hour]) return 0;
-  const double d0 = m.has_hour[p.hour_before] ? m.daily[p.hour_before] : m.daily[p.hour];
-  const double d1 = m.has_hour[p.hour_after] ? m.daily[p.hour_after] : m.daily[p.hour];
+  const int i0 = p.hour_before, i1 = (i0 + 1) % 24;
+  const double d0 = m.has_hour[i0] ? m.daily[i0] : m.daily[p.hour];
+  const double d1 = m.has_hour[i1] ? m.daily[i1] : m.daily[p.hour];
   return (1.0 - p.frac) * d0 + p.frac * d1;
 }
 
@@ -118,6 +110,12 @@ double PredictiveEngine::seasonal(const Model& m, SimTime t) const {
 }
 
 bool PredictiveEngine::build_model(SimTime now, Model& m, std::string& note) const {
+  // A scaling evaluation observes, which may forecast, and then forecasts at the same time
+  // from the same history: the second build is the first one's model.
+  if (cached_model_valid_ && cached_version_ == history_version_ && cached_model_.now == now) {
+    m = cached_model_;
+    return true;
+  }
   const std::size_t n = points_.size();
   const std::size_t need = std::max<std::size_t>(static_cast<std::size_t>(std::max(spec_.min_history_points, 0)),
                                                  kMovingAverage);
@@ -190,6 +188,9 @@ bool PredictiveEngine::build_model(SimTime now, Model& m, std::string& note) con
     return s / static_cast<double>(kMovingAverage);
   }();
   m.level += m.trend_per_us * (static_cast<double>(now) - centre);
+  cached_model_ = m;
+  cached_version_ = history_version_;
+  cached_model_valid_ = true;
   return true;
 }
 

@@ -33,6 +33,7 @@
 // ahead), or the point at now + lead when lead >= horizon.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -105,10 +106,11 @@ class PredictiveEngine {
     int count;
     double value() const { return sum / count; }
     // The calendar's view of `at`, worked out once: a model is rebuilt from every point at
-    // every evaluation, and the calendar arithmetic was most of that work.
-    int hour, weekday;  // the hour of day's index (clamped to 0..23) and 0 = Monday
-    int hour_before, hour_after;  // the hour centres daily_at interpolates between
-    double frac;  // how far `at` lies from hour_before's centre towards hour_after's
+    // every evaluation, and the calendar arithmetic was most of that work. (32 bytes a
+    // point: 7 days of history are 10,080 of them.)
+    std::int8_t hour, weekday;  // the hour of day's index (clamped to 0..23) and 0 = Monday
+    std::int8_t hour_before;  // the hour centre daily_at interpolates from (to the next one)
+    double frac;  // how far `at` lies from hour_before's centre towards the next
   };
   struct Model {
     double daily[24];
@@ -137,6 +139,12 @@ class PredictiveEngine {
   std::deque<Pending> pending_;
   std::deque<ScoredForecast> errors_;
   double err_sum_ = 0, actual_sum_ = 0;  // recomputed when the window moves
+  // The last model built, for the history it was built from (history_version_ counts the
+  // changes of points_ and spec_).
+  std::uint64_t history_version_ = 0;
+  mutable Model cached_model_{};
+  mutable std::uint64_t cached_version_ = 0;
+  mutable bool cached_model_valid_ = false;
   bool have_last_forecast_ = false;
   SimTime last_forecast_ = 0;
 };

@@ -9,10 +9,19 @@
 namespace opsim {
 namespace {
 
-double diurnal(const PatternSpec& p, double hour) {
-  // Raised cosine: 1 at peak_hour, trough_factor twelve hours away.
-  const double phase = 2.0 * pmath::kPi * (hour - p.peak_hour) / 24.0;
-  return p.trough_factor + (1.0 - p.trough_factor) * (1.0 + pmath::cos(phase)) / 2.0;
+// Raised cosine: 1 at peak_hour, trough_factor twelve hours away. `turns` is the time from
+// the peak as a fraction of a day.
+double diurnal_at_turns(const PatternSpec& p, double turns) {
+  return p.trough_factor + (1.0 - p.trough_factor) * (1.0 + pmath::cos_turns(turns)) / 2.0;
+}
+
+double diurnal(const PatternSpec& p, double hour) { return diurnal_at_turns(p, (hour - p.peak_hour) * (1.0 / 24)); }
+
+// The same at simulated time t, from the calendar's microseconds without the division that
+// hour_of_day makes: this is evaluated for every candidate arrival.
+double diurnal(const PatternSpec& p, const Calendar& cal, SimTime t) {
+  const double from_peak_us = static_cast<double>(cal.micros_of_day(t)) - p.peak_hour * static_cast<double>(kMicrosPerHour);
+  return diurnal_at_turns(p, from_peak_us * (1.0 / static_cast<double>(kMicrosPerDay)));
 }
 
 double trace_rate(const PatternSpec& p, SimTime t) {
@@ -32,10 +41,10 @@ double trace_rate(const PatternSpec& p, SimTime t) {
 double pattern_factor(const PatternSpec& p, const Calendar& cal, SimTime t) {
   using T = PatternSpec::Type;
   // Most loads are diurnal: tested first, one well-predicted branch instead of a switch.
-  if (p.type == T::diurnal) return diurnal(p, cal.hour_of_day(t));
+  if (p.type == T::diurnal) return diurnal(p, cal, t);
   switch (p.type) {
     case T::constant: return p.factor;
-    case T::diurnal: return diurnal(p, cal.hour_of_day(t));
+    case T::diurnal: return diurnal(p, cal, t);
     case T::weekly: return p.weekly_factors[static_cast<std::size_t>(cal.weekday(t))];
     case T::ramp:
       if (t <= p.at) return p.from;
@@ -63,7 +72,7 @@ double factor_bound(const PatternSpec& p, const Calendar& cal, SimTime a, SimTim
     if (b - a >= kMicrosPerDay) return 1.0;
     // Between two peaks the curve falls then rises, so off a peak the maximum is at an end.
     const double ha = cal.hour_of_day(a);
-    const double hb = ha + to_seconds(b - a) / 3600.0;
+    const double hb = ha + to_seconds(b - a) * (1.0 / 3600);
     double next_peak = p.peak_hour;
     while (next_peak < ha) next_peak += 24.0;
     if (next_peak <= hb) return 1.0;
@@ -74,7 +83,7 @@ double factor_bound(const PatternSpec& p, const Calendar& cal, SimTime a, SimTim
       at_b = diurnal(p, hb);
       if (end.hour) *end.hour = hb, *end.factor = at_b;
     }
-    return std::max(factor_at_a ? *factor_at_a : diurnal(p, ha), at_b);
+    return std::max(factor_at_a ? *factor_at_a : diurnal(p, cal, a), at_b);
   }
   switch (p.type) {
     case T::constant: return p.factor;

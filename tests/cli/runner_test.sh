@@ -96,7 +96,10 @@ expect_exit "grade without objectives exits 2" 2 "$opsim" grade default
 # grade --seeds N: seeds s .. s+N-1 (s = --seed or the scenario's); an objective passes only
 # if it passes on every seed; the worst value and "k/N" per objective; one progress line per
 # seed on stderr unless --quiet or --format json.
-"$opsim" --help | grep -q -- "--seeds N runs it N times"; check "--help documents --seeds" $?
+# Capture first: with pipefail, `opsim --help | grep -q` fails at random when grep exits
+# on its match before opsim has finished writing (SIGPIPE).
+help_text=$("$opsim" --help)
+grep -q -- "--seeds N runs it N times" <<<"$help_text"; check "--help documents --seeds" $?
 expect_exit "grade --seeds passing exits 0" 0 "$opsim" grade "$work/pass.json" --until 1h --seeds 3 --seed 7
 grep -qE '^lat .* 3/3 +PASS' "$work/out"; check "grade --seeds counts k/N" $?
 grep -q "graded over 3 seeds (7 to 9)" "$work/out"; check "grade --seeds starts at --seed" $?

@@ -42,6 +42,17 @@ TEST_CASE("portable log, exp, cos and pow agree with the C library", "[distribut
     const double z = rng.uniform_open() * 200 - 100;
     CHECK(pmath::cos(z) == Approx(std::cos(z)).margin(1e-13));
   }
+  // cos_turns reduces without a division; it must be as close as cos, even far from 0,
+  // and exact at whole and half turns.
+  for (int i = 0; i < 20000; ++i) {
+    const double turns = rng.uniform_open() * 2000 - 1000;
+    CHECK(pmath::cos_turns(turns) == Approx(static_cast<double>(cosl(2.0L * 3.14159265358979323846264338327950288L * turns))).margin(1e-15));
+  }
+  CHECK(pmath::cos_turns(0.0) == 1.0);
+  CHECK(pmath::cos_turns(-3.0) == 1.0);
+  CHECK(pmath::cos_turns(0.5) == -1.0);
+  CHECK(pmath::cos_turns(0.25) == Approx(0.0).margin(1e-16));  // cos of pi/2 rounded: 6e-17
+  CHECK(pmath::cos_turns(-0.75) == Approx(0.0).margin(1e-16));
   CHECK(pmath::pow(2.0, 10.0) == Approx(1024.0).epsilon(1e-14));
   CHECK(pmath::log(1.0) == 0.0);
   CHECK(pmath::exp(0.0) == 1.0);
