@@ -1,8 +1,8 @@
-// The browser page's frame rate while the default scenario runs at maximum speed, the
-// simulated time it covers per wall second, the time each frame spends in opsim's own code
-// (simulation and UI, window.opsim.frameCpuMs), the same two figures with the page paused
-// (drawing only), the frame rate of a bare WebGL canvas of the same size, and the page's size
-// (wasm + js + html, gzipped).
+// The browser page's frame rate while the default scenario (lengthened to 30 days) runs at
+// maximum speed, the simulated time it covers per wall second, the time each frame spends in
+// opsim's own code (simulation and UI, window.opsim.frameCpuMs), the same two figures with
+// the page paused (drawing only), the frame rate of a bare WebGL canvas of the same size,
+// and the page's size (wasm + js + html, gzipped).
 // Usage: node bench/page_bench.mjs WEB_DIR   (prints one JSON line)
 import {readdirSync, readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -29,7 +29,13 @@ try {
   const page = await browser.newPage({viewport: {width: 1280, height: 800}});
   await page.goto(url);
   await page.waitForFunction(() => window.opsim && window.opsim.state, null, {timeout: 60000});
-  await page.evaluate(() => { window.opsim.load('default'); window.opsim.setSpeed(0); window.opsim.play(); });
+  // The default scenario, lengthened to 30 days: at maximum speed its own day is over in a
+  // few seconds, and a finished run is only drawing.
+  const scenario = JSON.parse(readFileSync(path.join(here, '../scenarios/default.json'), 'utf8'));
+  scenario.duration = '30d';
+  const loaded = await page.evaluate((text) => window.opsim.load(text), JSON.stringify(scenario));
+  if (!loaded.ok) throw new Error(`the lengthened default scenario does not load: ${loaded.error}`);
+  await page.evaluate(() => { window.opsim.setSpeed(0); window.opsim.play(); });
   await page.waitForTimeout(2000);  // warm-up: compilation and the first frames
   const t0 = await page.evaluate(() => window.opsim.state().t_s);
   const frames = [], cpu = [];  // cpu: the frame's work in opsim's code (simulation, UI), ms
@@ -39,6 +45,7 @@ try {
     cpu.push(await page.evaluate(() => window.opsim.frameCpuMs()));
   }
   const t1 = await page.evaluate(() => window.opsim.state().t_s);
+  if (await page.evaluate(() => window.opsim.state().finished)) throw new Error('the run finished while it was measured');
   // The same page paused: the frame is then only drawing, which tells how much of the frame
   // the simulation takes.
   await page.evaluate(() => window.opsim.pause());

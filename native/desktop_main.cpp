@@ -21,6 +21,7 @@
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
 #include "platform_desktop.h"
+#include "style.h"
 
 namespace {
 
@@ -162,7 +163,7 @@ int main(int argc, char** argv) {
       int fb_w = 0, fb_h = 0;
       glfwGetFramebufferSize(window, &fb_w, &fb_h);
       glViewport(0, 0, fb_w, fb_h);
-      glClearColor(0.08f, 0.09f, 0.11f, 1.0f);
+      glClearColor(opsim::ui::kBackground.x, opsim::ui::kBackground.y, opsim::ui::kBackground.z, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 

@@ -303,7 +303,8 @@ void App::draw() {
   ImGui::SetNextWindowSize(vp->WorkSize);
   const ImGuiWindowFlags host = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                 ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar |
-                                ImGuiWindowFlags_NoSavedSettings;
+                                ImGuiWindowFlags_NoSavedSettings |
+                                ImGuiWindowFlags_NoBackground;  // the frame is cleared to kBackground
   ImGui::Begin("opsim", nullptr, host);
   draw_menu(*this);
   draw_toolbar(*this);

@@ -4,6 +4,9 @@ namespace opsim::ui {
 
 const ImVec4 kRed(1, 0.45f, 0.35f, 1), kOrange(1, 0.62f, 0.3f, 1), kAmber(0.95f, 0.8f, 0.3f, 1),
     kGreen(0.3f, 0.8f, 0.5f, 1), kBlue(0.4f, 0.7f, 1, 1);
+// What the dark theme's WindowBg (0.06 grey at 94 % alpha) over the old clear colour
+// (0.08, 0.09, 0.11) gave, so the page looks as it did.
+const ImVec4 kBackground(0.0612f, 0.0618f, 0.0630f, 1);
 
 ImVec4 status_color(sre::ServiceStatus s) {
   switch (s) {

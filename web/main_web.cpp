@@ -18,6 +18,7 @@
 #include "imgui_impl_opengl3.h"
 #include "json/json.h"
 #include "platform_web.h"
+#include "style.h"
 
 namespace {
 
@@ -86,7 +87,7 @@ void frame() {
   int fb_w = 0, fb_h = 0;
   glfwGetFramebufferSize(g_window, &fb_w, &fb_h);
   glViewport(0, 0, fb_w, fb_h);
-  glClearColor(0.08f, 0.09f, 0.11f, 1.0f);
+  glClearColor(opsim::ui::kBackground.x, opsim::ui::kBackground.y, opsim::ui::kBackground.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
