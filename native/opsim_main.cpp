@@ -626,16 +626,16 @@ int cmd_sweep(const std::vector<std::string>& args) {
     return nothing_run(errors.size());
   }
 
-  const std::vector<std::size_t> todo = opsim::shard_points(plan.points, o.shard);
+  const std::vector<std::size_t> shard_indices = opsim::shard_points(plan.points, o.shard);
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
 #ifdef __EMSCRIPTEN__
   jobs = 1;  // no threads in the WebAssembly runner: the points run one after another
 #endif
-  jobs = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(jobs, todo.size())));
+  jobs = static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(jobs, shard_indices.size())));
   if (!o.quiet)
     std::fprintf(stderr, "sweep %s: %zu points (%zu combinations x %zu seeds); shard %zu/%zu runs %zu on %u thread(s)\n",
                  plan.identity.c_str(), plan.points, plan.combinations, plan.seeds.size(), o.shard.index, o.shard.count,
-                 todo.size(), jobs);
+                 shard_indices.size(), jobs);
   // Opened before the first point runs, so that an unwritable --out fails in a second,
   // not after hours.
   std::unique_ptr<AtomicFile> out;
@@ -643,21 +643,21 @@ int cmd_sweep(const std::vector<std::string>& args) {
 
   // Each point is its own Simulation on its own Scenario; the workers share only the
   // plan (read-only), the next position to take and the slots of their own positions.
-  std::vector<opsim::json::Value> rows(todo.size());
-  std::vector<char> done(todo.size(), 0);
+  std::vector<opsim::json::Value> rows(shard_indices.size());
+  std::vector<char> done(shard_indices.size(), 0);
   std::atomic<std::size_t> next{0}, completed{0};
   std::atomic<bool> failed{false};
   std::string failure;  // the first worker's error; written once, read after join
   std::atomic_flag failure_taken = ATOMIC_FLAG_INIT;
-  SweepProgress progress(todo.size(), !o.quiet);
+  SweepProgress progress(shard_indices.size(), !o.quiet);
   auto worker = [&](bool draws_progress) {
     std::size_t cached_combination = static_cast<std::size_t>(-1);
     opsim::LoadResult scenario;
     try {
       while (stop_signal() == 0 && !failed.load()) {
         const std::size_t k = next.fetch_add(1);
-        if (k >= todo.size()) break;
-        const opsim::SweepPoint point = opsim::sweep_point(plan, todo[k]);
+        if (k >= shard_indices.size()) break;
+        const opsim::SweepPoint point = opsim::sweep_point(plan, shard_indices[k]);
         if (point.combination != cached_combination) {
           scenario = opsim::sweep_scenario(plan, point.combination);
           if (!scenario.ok) throw std::runtime_error("point " + std::to_string(point.index) + " no longer loads");
@@ -692,20 +692,20 @@ int cmd_sweep(const std::vector<std::string>& args) {
   for (std::thread& t : threads) t.join();
 #endif
   if (failed.load()) throw std::runtime_error(failure);
-  const bool stopped = completed.load() < todo.size();
+  const bool stopped = completed.load() < shard_indices.size();
   progress.update(completed.load(), true);
 
   std::vector<opsim::json::Value> finished_rows;
-  for (std::size_t k = 0; k < todo.size(); ++k)
+  for (std::size_t k = 0; k < shard_indices.size(); ++k)
     if (done[k]) finished_rows.push_back(std::move(rows[k]));
   const std::string result = opsim::sweep_result_json(plan, o.shard, std::move(finished_rows), stopped, OPSIM_VERSION);
   if (out) out->commit(result);
   else std::fputs(result.c_str(), stdout);
   if (out && !o.quiet)
-    std::fprintf(stderr, "wrote %zu of %zu rows to %s\n", static_cast<std::size_t>(completed.load()), todo.size(), o.out.c_str());
+    std::fprintf(stderr, "wrote %zu of %zu rows to %s\n", static_cast<std::size_t>(completed.load()), shard_indices.size(), o.out.c_str());
   if (stopped) {
     std::fprintf(stderr, "opsim: stopped by %s after %zu of %zu points; the result is marked \"partial\": true\n",
-                 signal_name(stop_signal()), static_cast<std::size_t>(completed.load()), todo.size());
+                 signal_name(stop_signal()), static_cast<std::size_t>(completed.load()), shard_indices.size());
     return stopped_exit_code();
   }
   return kExitOk;

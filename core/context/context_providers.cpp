@@ -129,26 +129,6 @@ Resolution resolve(const ProviderSpec& p, const std::vector<int>& candidates, Co
   return r;
 }
 
-std::string to_json(const json::Value& v) {
-  switch (v.type) {
-    case json::Type::null: return "null";
-    case json::Type::boolean: return v.boolean ? "true" : "false";
-    case json::Type::number: return v.text.empty() ? json::number(v.number) : v.text;
-    case json::Type::string: return json::quote(v.text);
-    case json::Type::array: {
-      std::string s = "[";
-      for (std::size_t i = 0; i < v.items.size(); ++i) s += (i ? ", " : "") + to_json(v.items[i]);
-      return s + "]";
-    }
-    case json::Type::object: {
-      std::string s = "{";
-      for (std::size_t i = 0; i < v.members.size(); ++i)
-        s += (i ? ", " : "") + json::quote(v.members[i].first) + ": " + to_json(v.members[i].second);
-      return s + "}";
-    }
-  }
-  return "null";
-}
 
 std::string render_answer(const ProviderSpec& p, const Resolution& r, const OperationalSnapshot& ops, SimTime as_of,
                           const Calendar& calendar) {
@@ -172,7 +152,7 @@ std::string render_answer(const ProviderSpec& p, const Resolution& r, const Oper
       }
       std::string body = "{";
       for (std::size_t i = 0; i < policies.size(); ++i)
-        body += (i ? ", " : "") + json::quote(policies[i].first) + ": " + to_json(*policies[i].second);
+        body += (i ? ", " : "") + json::quote(policies[i].first) + ": " + json::write(*policies[i].second);
       body += "}";
       json::ObjectWriter w;
       w.raw("policies", body);
@@ -190,7 +170,7 @@ std::string render_answer(const ProviderSpec& p, const Resolution& r, const Oper
     case ProviderSpec::Kind::business:
     case ProviderSpec::Kind::custom:
       if (r.used.empty()) return "null";
-      return to_json(p.entries[static_cast<std::size_t>(r.used.front())].value);
+      return json::write(p.entries[static_cast<std::size_t>(r.used.front())].value);
   }
   return "null";
 }

@@ -71,8 +71,6 @@ std::string render_answer(const ProviderSpec& p, const Resolution& r, const Oper
 // Whether the provider answers `key` at all (the orchestrator consults only those).
 bool answers(const ProviderSpec& p, const std::string& key);
 
-// JSON text of a value read from the scenario (numbers as written, objects in file order).
-std::string to_json(const json::Value& v);
 
 }  // namespace context
 }  // namespace opsim

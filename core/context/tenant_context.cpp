@@ -27,7 +27,7 @@ std::string tenant_context_json(const TenantSpec& t, SimTime now, const Calendar
       .field("tenant_id", t.id)
       .field("tenant_name", t.name)
       .field("isolation_level", isolation_name(t.isolation))
-      .raw("security_policies", t.security_policies.type == json::Type::object ? context::to_json(t.security_policies) : "{}")
+      .raw("security_policies", t.security_policies.type == json::Type::object ? json::write(t.security_policies) : "{}")
       .raw("compliance_requirements", compliance)
       .raw("execution_environment", environment)
       .str();

@@ -334,6 +334,27 @@ std::string number(double v) {
   return buf;
 }
 
+std::string write(const Value& v) {
+  switch (v.type) {
+    case Type::null: return "null";
+    case Type::boolean: return v.boolean ? "true" : "false";
+    case Type::number: return v.text.empty() ? number(v.number) : v.text;
+    case Type::string: return quote(v.text);
+    case Type::array: {
+      std::string s = "[";
+      for (std::size_t i = 0; i < v.items.size(); ++i) s += (i ? ", " : "") + write(v.items[i]);
+      return s + "]";
+    }
+    case Type::object: {
+      std::string s = "{";
+      for (std::size_t i = 0; i < v.members.size(); ++i)
+        s += (i ? ", " : "") + quote(v.members[i].first) + ": " + write(v.members[i].second);
+      return s + "}";
+    }
+  }
+  return "null";
+}
+
 std::string describe(const Value& v) {
   switch (v.type) {
     case Type::null: return "null";

@@ -44,6 +44,11 @@ std::string describe(const Value& v);
 // integers exactly, other values with up to 10 significant digits.
 std::string quote(std::string_view s);
 std::string number(double v);
+// A parsed document written back on one line with ", " and ": " separators: members in
+// document order, numbers as written (a 64-bit integer stays exact, "1e3" stays distinct
+// from "1000"), strings re-escaped the one way quote does. Parsing the output and writing
+// it again gives the same bytes, which the sweep's result files and identity rely on.
+std::string write(const Value& v);
 
 // Builds one JSON object a member at a time, in the order given.
 class ObjectWriter {

@@ -103,27 +103,6 @@ bool is_plain_key(std::string_view key) {
 
 }  // namespace
 
-std::string canonical_json(const json::Value& v) {
-  switch (v.type) {
-    case json::Type::null: return "null";
-    case json::Type::boolean: return v.boolean ? "true" : "false";
-    // The literal as written keeps a 64-bit integer exact and "1e3" distinct from "1000".
-    case json::Type::number: return v.text.empty() ? json::number(v.number) : v.text;
-    case json::Type::string: return json::quote(v.text);
-    case json::Type::array: {
-      std::string s = "[";
-      for (std::size_t i = 0; i < v.items.size(); ++i) s += (i ? ", " : "") + canonical_json(v.items[i]);
-      return s + "]";
-    }
-    case json::Type::object: {
-      std::string s = "{";
-      for (std::size_t i = 0; i < v.members.size(); ++i)
-        s += (i ? ", " : "") + json::quote(v.members[i].first) + ": " + canonical_json(v.members[i].second);
-      return s + "}";
-    }
-  }
-  return "null";
-}
 
 std::uint64_t fnv1a64(std::string_view bytes) {
   std::uint64_t h = 0xcbf29ce484222325ull;
@@ -592,7 +571,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
   }
   out.identity.clear();
   {
-    const std::uint64_t h = fnv1a64(canonical_json(spec.doc) + "\n" + canonical_json(out.base));
+    const std::uint64_t h = fnv1a64(json::write(spec.doc) + "\n" + json::write(out.base));
     static const char kHex[] = "0123456789abcdef";
     for (int shift = 60; shift >= 0; shift -= 4) out.identity += kHex[(h >> shift) & 0xf];
   }
@@ -622,7 +601,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
         for (std::size_t k = 0; k < spec.parameters.size(); ++k)
           if (path_within(normal_paths[k], path))
             inside += (inside.empty() ? "" : ", ") + spec.parameters[k].path + " = " +
-                      canonical_json(spec.parameters[k].values[positions[k]]);
+                      json::write(spec.parameters[k].values[positions[k]]);
         const std::size_t cut = path.find_last_of(".[");
         if (!inside.empty() || cut == std::string::npos) return inside;
         path.resize(cut);
@@ -638,7 +617,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
                 {path, "cannot set " + json::quote(spec.parameters[failed].path) + ": " + why, at.line, at.column}, c);
       continue;
     }
-    const LoadResult r = load_scenario(canonical_json(doc));
+    const LoadResult r = load_scenario(json::write(doc));
     for (const Diagnostic& d : r.errors) {
       const std::string key = d.path + "\n" + d.message;
       const auto b = base_errors.find(key);
@@ -659,7 +638,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
         const std::string path =
             "$.parameters[" + std::to_string(owner) + "].values[" + std::to_string(positions[owner]) + "]";
         const SweepParameter& p = spec.parameters[owner];
-        const std::string message = "with " + p.path + " = " + canonical_json(p.values[positions[owner]]) +
+        const std::string message = "with " + p.path + " = " + json::write(p.values[positions[owner]]) +
                                     " the scenario is invalid: " + d.path + ": " + d.message;
         found.add(path + "\n" + key, false, {path, message, at.line, at.column}, c);
       } else {
@@ -715,7 +694,7 @@ LoadResult sweep_scenario(const SweepPlan& plan, std::size_t combination) {
     r.errors.push_back({"$", why});
     return r;
   }
-  return load_scenario(canonical_json(doc));
+  return load_scenario(json::write(doc));
 }
 
 SimTime sweep_run_end(const SweepPlan& plan, const Scenario& scenario) {
@@ -819,10 +798,10 @@ std::string write_result(const json::Value& doc) {
     if (m.first == "rows" && m.second.type == json::Type::array && !m.second.items.empty()) {
       s += "[\n";
       for (std::size_t r = 0; r < m.second.items.size(); ++r)
-        s += "    " + canonical_json(m.second.items[r]) + (r + 1 < m.second.items.size() ? ",\n" : "\n");
+        s += "    " + json::write(m.second.items[r]) + (r + 1 < m.second.items.size() ? ",\n" : "\n");
       s += "  ]";
     } else {
-      s += canonical_json(m.second);
+      s += json::write(m.second);
     }
     s += i + 1 < doc.members.size() ? ",\n" : "\n";
   }
@@ -914,7 +893,7 @@ bool merge_sweep_results(const std::vector<SweepResultFile>& files, std::string&
   // Same sweep: the identity first (the usual mistake), then every other header member.
   const json::Value& first = docs[0];
   for (std::size_t f = 1; f < files.size(); ++f) {
-    const std::string a = canonical_json(*first.find("sweep_id")), b = canonical_json(*docs[f].find("sweep_id"));
+    const std::string a = json::write(*first.find("sweep_id")), b = json::write(*docs[f].find("sweep_id"));
     if (a != b) {
       errors.push_back(files[f].name + " is from sweep " + b + ", " + files[0].name + " from sweep " + a +
                        ": a different sweep file or base scenario");
@@ -927,9 +906,9 @@ bool merge_sweep_results(const std::vector<SweepResultFile>& files, std::string&
     for (const auto& m : first.members) {
       if (m.first == "shard" || m.first == "partial" || m.first == "rows") continue;
       const json::Value* other = docs[f].find(m.first);
-      if (!other || canonical_json(*other) != canonical_json(m.second)) {
+      if (!other || json::write(*other) != json::write(m.second)) {
         errors.push_back(files[f].name + " and " + files[0].name + " differ in \"" + m.first + "\" (" +
-                         (other ? canonical_json(*other) : "missing") + " vs " + canonical_json(m.second) + ")");
+                         (other ? json::write(*other) : "missing") + " vs " + json::write(m.second) + ")");
         break;
       }
     }

@@ -58,12 +58,6 @@ std::string json_path_text(const std::vector<JsonPathStep>& steps);
 // of the path that is missing and what is there instead.
 bool apply_json_path(json::Value& doc, const std::vector<JsonPathStep>& steps, const json::Value& value, std::string& why);
 
-// A document as compact JSON with ", " and ": " separators: members in document order,
-// numbers as written, strings re-escaped the one way json::quote does. Parsing the output
-// and writing it again gives the same bytes, which the result files and the sweep's
-// identity rely on.
-std::string canonical_json(const json::Value& v);
-
 // FNV-1a, 64 bits: identifies a sweep so that shards of different sweeps are not merged
 // by mistake (an accidental mismatch, not an adversary, is what it guards against).
 std::uint64_t fnv1a64(std::string_view bytes);

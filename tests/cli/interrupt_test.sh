@@ -6,17 +6,10 @@
 set -uo pipefail
 opsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+source "$(dirname "$0")/check.sh"
 # Job control: without it a non-interactive shell starts background jobs with SIGINT
 # ignored, and opsim (like other programs) leaves an ignored SIGINT ignored.
 set -m
-
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi
-}
 
 # valid_json FILE [lines]: the file (or each of its lines) parses as JSON. Uses python3 or
 # node, whichever is installed; with neither the check is skipped.
@@ -95,5 +88,4 @@ grep -q "stopped by SIGINT after $rows of 1000 points" "$work/err"; check "sweep
 "$opsim" merge "$work/partial.json" >/dev/null 2>"$work/err"
 [ $? = 2 ] && grep -q "interrupted before finishing: $work/partial.json" "$work/err"; check "merge refuses a partial result" $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report

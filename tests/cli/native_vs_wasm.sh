@@ -7,10 +7,7 @@ set -uo pipefail
 native=$1
 wasm_js=$2
 src=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+source "$(dirname "$0")/check.sh"
 while IFS= read -r f; do
   name=${f#"$src/scenarios/"}
   name=${name%.json}
@@ -29,5 +26,4 @@ while IFS= read -r f; do
     fi
   done
 done < <(find "$src/scenarios" -name '*.json' ! -name opsim.schema.json | sort)
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+report

@@ -4,24 +4,7 @@
 set -uo pipefail
 opsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi
-}
-expect_exit() {  # expect_exit NAME CODE CMD...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ]
-  local ok=$?
-  [ $ok = 0 ] || { echo "  $name: exit $got, wanted $want"; sed 's/^/  stderr: /' "$work/err" | head -5; }
-  check "$name" $ok
-}
+source "$(dirname "$0")/check.sh"
 
 expect_exit "--help exits 0" 0 "$opsim" --help
 grep -q "opsim run SCENARIO" "$work/out"; check "--help shows run usage" $?
@@ -124,5 +107,4 @@ expect_exit "an unchanged exercise fails" 1 "$opsim" grade exercises/cooldown --
 expect_exit "its solution passes over 3 seeds" 0 "$opsim" grade exercises/solutions/cooldown --seeds 3 --quiet
 expect_exit "a solution file passes over 3 seeds" 0 "$opsim" grade "$src/scenarios/exercises/solutions/queue.json" --seeds 3 --quiet
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report

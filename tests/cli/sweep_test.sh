@@ -6,24 +6,7 @@
 set -uo pipefail
 opsim=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $1"; fi
-}
-expect_exit() {  # expect_exit NAME CODE CMD...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ]
-  local ok=$?
-  [ $ok = 0 ] || { echo "  $name: exit $got, wanted $want"; sed 's/^/  stderr: /' "$work/err" | head -5; }
-  check "$name" $ok
-}
+source "$(dirname "$0")/check.sh"
 
 "$opsim" --help >"$work/help"
 grep -q "opsim sweep SWEEP_FILE" "$work/help"; check "--help shows sweep usage" $?
@@ -142,5 +125,4 @@ expect_exit "unwritable --out exits 2" 2 "$opsim" sweep "$sweep" --out "$work/no
 expect_exit "the example sweep validates and runs one shard" 0 "$opsim" sweep "$src/examples/sweeps/flash-crowd-cooldown.json" \
   --shard 23/24 --quiet --out "$work/example.json"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+report

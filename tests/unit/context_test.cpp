@@ -31,14 +31,6 @@ ContextEngine engine(const std::string& context, const std::string& tenants = R"
   return ContextEngine(must_load(doc(context, tenants)), seed);
 }
 
-json::Value parse(const std::string& text) {
-  json::Value v;
-  json::ParseError e;
-  INFO(text);
-  REQUIRE(json::parse(text, v, e));
-  return v;
-}
-
 const std::string* entry(const ContextEngine::Inspection& in, const std::string& name) {
   for (const auto& e : in.entries)
     if (e.first == name) return &e.second;
@@ -259,7 +251,7 @@ TEST_CASE("role overrides change the policies a user receives", "[context]") {
     const auto in = e.inspect(3 * kMicrosPerHour, 0, user, kOps, "");
     const std::string* text = entry(in, "pol/policies");
     REQUIRE(text);
-    return parse(*text);
+    return test::must_parse(*text);
   };
   auto member_names = [](const json::Value& v) {
     std::vector<std::string> names;
@@ -351,7 +343,7 @@ TEST_CASE("the operational provider returns the simulation's live values", "[con
   a.latency_p95_ms = 812.25;
   a.instances = 6;
   a.cost_usd = 3;
-  json::Value v = parse(*entry(e.inspect(0, 0, -1, a, ""), "ops/operational_metrics"));
+  json::Value v = test::must_parse(*entry(e.inspect(0, 0, -1, a, ""), "ops/operational_metrics"));
   CHECK(v.find("cpu_utilization")->number == 47.5);
   CHECK(v.find("latency_p95_ms")->number == 812.25);
   CHECK(v.find("instances")->number == 6);
@@ -361,9 +353,9 @@ TEST_CASE("the operational provider returns the simulation's live values", "[con
   e.assemble(0, 0, -1, a);
   OperationalSnapshot b = a;
   b.cpu_utilization = 90;
-  v = parse(*entry(e.inspect(20 * kS, 0, -1, b, ""), "ops/operational_metrics"));
+  v = test::must_parse(*entry(e.inspect(20 * kS, 0, -1, b, ""), "ops/operational_metrics"));
   CHECK(v.find("cpu_utilization")->number == 47.5);
-  v = parse(*entry(e.inspect(30 * kS, 0, -1, b, ""), "ops/operational_metrics"));
+  v = test::must_parse(*entry(e.inspect(30 * kS, 0, -1, b, ""), "ops/operational_metrics"));
   CHECK(v.find("cpu_utilization")->number == 90);
   CHECK(v.find("as_of")->text == "2026-01-05T00:00:30Z");
 }
@@ -556,8 +548,8 @@ TEST_CASE("everything.json's context assembles", "[context]") {
   const auto in = e.inspect(t, 0, 0, ops, "Summarise.");  // acme's user_123: data_scientist
   CHECK(in.consulted_in_order == std::vector<std::string>{"policy", "ops", "business"});
   REQUIRE(entry(in, "business/market_conditions"));
-  CHECK(parse(*entry(in, "business/market_conditions")).find("market_sentiment"));
-  const json::Value pol = parse(*entry(in, "policy/policies"));
+  CHECK(test::must_parse(*entry(in, "business/market_conditions")).find("market_sentiment"));
+  const json::Value pol = test::must_parse(*entry(in, "policy/policies"));
   CHECK(pol.find("policies")->find("ai_governance"));
   CHECK_FALSE(pol.find("policies")->find("personal"));  // user scope: narrower than project
   CHECK(in.denied.size() == 2);  // the user and session scope policies

@@ -31,14 +31,6 @@ const char* const kSweep = R"({"schema": "opsim-sweep/1", "scenario": "tiny.json
                 {"path": "$.services[0].instances.max", "values": [3, 4]}],
  "seeds": [5, 9], "until": "5m", "metrics": ["availability_percent", "tenant.t.requests_total"]})";
 
-json::Value parse(const std::string& text) {
-  json::Value v;
-  json::ParseError e;
-  INFO(text);
-  REQUIRE(json::parse(text, v, e));
-  return v;
-}
-
 std::string diagnostics_text(const std::vector<Diagnostic>& ds) {
   std::string s;
   for (const auto& d : ds) s += format_diagnostic(d, "sweep.json", "error") + "\n";
@@ -115,16 +107,16 @@ TEST_CASE("sweep paths: parsing, the loader's form, and errors", "[sweep]") {
 }
 
 TEST_CASE("sweep paths: a value is replaced in place, a missing path is refused with where it stops", "[sweep]") {
-  json::Value doc = parse(kTiny);
+  json::Value doc = test::must_parse(kTiny);
   std::vector<JsonPathStep> steps;
   std::string why;
   REQUIRE(parse_json_path("scaling.policies[0].cooldown", steps, why));
-  REQUIRE(apply_json_path(doc, steps, parse("\"7m\""), why));
+  REQUIRE(apply_json_path(doc, steps, test::must_parse("\"7m\""), why));
   REQUIRE(parse_json_path("services[0].instances.max", steps, why));
-  REQUIRE(apply_json_path(doc, steps, parse("9"), why));
-  const Scenario sc = test::must_load(canonical_json(doc));
+  REQUIRE(apply_json_path(doc, steps, test::must_parse("9"), why));
+  const Scenario sc = test::must_load(json::write(doc));
   CHECK(sc.services[0].instances_max == 9);
-  CHECK(canonical_json(doc).find("\"cooldown\": \"7m\"") != std::string::npos);
+  CHECK(json::write(doc).find("\"cooldown\": \"7m\"") != std::string::npos);
 
   struct Case {
     const char* path;
@@ -138,17 +130,17 @@ TEST_CASE("sweep paths: a value is replaced in place, a missing path is refused 
     INFO(c.path);
     REQUIRE(parse_json_path(c.path, steps, why));
     json::Value copy = doc;
-    CHECK_FALSE(apply_json_path(copy, steps, parse("1"), why));
+    CHECK_FALSE(apply_json_path(copy, steps, test::must_parse("1"), why));
     CHECK(why.find(c.message) != std::string::npos);
-    CHECK(canonical_json(copy) == canonical_json(doc));  // nothing changed
+    CHECK(json::write(copy) == json::write(doc));  // nothing changed
   }
 }
 
 TEST_CASE("sweep canonical JSON: independent of layout, stable when read back", "[sweep]") {
-  const std::string a = canonical_json(parse("{\"a\" :[1,2.50, 1e3 ,\"x\\u0001\\/\"],\n\"b\":{ }, \"c\": null}"));
+  const std::string a = json::write(test::must_parse("{\"a\" :[1,2.50, 1e3 ,\"x\\u0001\\/\"],\n\"b\":{ }, \"c\": null}"));
   CHECK(a == "{\"a\": [1, 2.50, 1e3, \"x\\u0001/\"], \"b\": {}, \"c\": null}");
-  CHECK(canonical_json(parse(a)) == a);
-  CHECK(canonical_json(parse("18446744073709551615")) == "18446744073709551615");  // no rounding through a double
+  CHECK(json::write(test::must_parse(a)) == a);
+  CHECK(json::write(test::must_parse("18446744073709551615")) == "18446744073709551615");  // no rounding through a double
 }
 
 TEST_CASE("sweep grid: points in a fixed order, first parameter slowest, seed fastest", "[sweep]") {
@@ -316,7 +308,7 @@ TEST_CASE("sweep validation: every point's scenario is loaded before anything ru
 TEST_CASE("sweep results: rows by index, shards merge into the whole sweep's bytes", "[sweep]") {
   const SweepPlan plan = must_plan(kSweep);
   const std::string whole = run_shard(plan, SweepShard{0, 1});
-  const json::Value doc = parse(whole);
+  const json::Value doc = test::must_parse(whole);
   REQUIRE(doc.find("rows")->items.size() == 12);
   CHECK(whole.find("\"points_total\": 12,\n  \"shard\": {\"index\": 0, \"count\": 1},\n  \"partial\": false,") !=
         std::string::npos);

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "json/json.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
 
@@ -29,6 +30,16 @@ inline Scenario must_load(const std::string& text) {
   INFO(errors);
   REQUIRE(r.ok);
   return r.scenario;
+}
+
+// Parses a JSON document that must be well formed; fails the test otherwise.
+inline json::Value must_parse(const std::string& text) {
+  json::Value v;
+  json::ParseError e;
+  const bool ok = json::parse(text, v, e);
+  INFO(text << "\n" << e.message);
+  REQUIRE(ok);
+  return v;
 }
 
 // A metric's value over the run so far, by name; fails the test for an unknown name.
