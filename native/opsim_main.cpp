@@ -39,6 +39,7 @@
 
 #include "builtin.h"
 #include "json/json.h"
+#include "report/event_json.h"
 #include "report/grade.h"
 #include "report/report.h"
 #include "report/sweep.h"
@@ -287,7 +288,7 @@ class OutputFiles : public opsim::SimObserver {
     std::fputs(opsim::timeseries_csv_row(t, row).c_str(), series_);
   }
   void on_log(const opsim::LogEvent& e) override {
-    std::fputs(e.json.c_str(), events_);
+    std::fputs(opsim::event_json(e).c_str(), events_);
     std::fputc('\n', events_);
   }
   void commit(const std::string& summary) {
@@ -362,16 +363,6 @@ bool run_with_progress(opsim::Simulation& sim, opsim::SimTime until, bool show) 
   return true;
 }
 
-// summary.json of a run stopped early: two members added after "duration_s" (the
-// simulated time reached), every existing member left as it is.
-std::string mark_interrupted(const std::string& summary, opsim::SimTime requested_end) {
-  const std::string added = "  \"interrupted\": true,\n  \"requested_duration_s\": " +
-                            opsim::json::number(opsim::to_seconds(requested_end)) + ",\n";
-  const std::size_t at = summary.find("\n  \"metrics\": ");
-  if (at == std::string::npos) return summary.substr(0, 2) + added + summary.substr(2);  // after "{\n"
-  return summary.substr(0, at + 1) + added + summary.substr(at + 1);
-}
-
 // [SECTION] run, grade, validate, list
 
 // `opsim grade`: runs the scenario with seeds s .. s+N-1 and grades its objectives across
@@ -421,8 +412,7 @@ int cmd_run(const std::vector<std::string>& args) {
     sim.add_observer(files.get());
   }
   const bool finished = run_with_progress(sim, until, !o.quiet && ::isatty(2));
-  std::string summary = opsim::summary_json(sim);
-  if (!finished) summary = mark_interrupted(summary, until);
+  const std::string summary = opsim::summary_json(sim, finished ? -1 : until);
   if (files) files->commit(summary);
   if (o.format == "json") std::fputs(summary.c_str(), stdout);
   else std::fputs(opsim::summary_table(sim).c_str(), stdout);

@@ -157,7 +157,7 @@ class App {
   // The time range all plots show (their x axes are linked).
   PlotView plot_view;
   // Event kinds the event log hides.
-  std::set<std::string> hidden_event_kinds;
+  std::set<EventKind> hidden_event_kinds;
   // The context inspector's choices: tenant, user (-1: none) and the base prompt.
   int inspect_tenant = 0, inspect_user = -1;
   std::string base_prompt = "Summarise this quarter's risks for the leadership team.";

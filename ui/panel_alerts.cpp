@@ -9,6 +9,7 @@
 #include "app.h"
 #include "imgui.h"
 #include "panels.h"
+#include "report/event_json.h"
 
 namespace opsim::ui {
 namespace {
@@ -128,13 +129,22 @@ void draw_alerts(App& app) {
   const auto& events = sim.recent_events();
   int shown = 0;
   for (auto it = events.rbegin(); it != events.rend() && shown < 200; ++it) {
-    const std::string& k = it->kind;
-    if (k.rfind("alert_", 0) != 0 && k != "notification" && k != "scale_out" && k != "scale_in" && k != "scale_up" &&
-        k != "scale_down" && k != "rule_changed" && k != "policy_changed")
-      continue;
+    switch (it->kind) {
+      case EventKind::alert_pending:
+      case EventKind::alert_firing:
+      case EventKind::alert_resolved:
+      case EventKind::notification:
+      case EventKind::scale_out:
+      case EventKind::scale_in:
+      case EventKind::scale_up:
+      case EventKind::scale_down:
+      case EventKind::rule_changed:
+      case EventKind::policy_changed: break;
+      default: continue;
+    }
     ImGui::TextDisabled("%s", cal.iso8601(it->t).c_str());
     ImGui::SameLine();
-    ImGui::TextWrapped("%s", it->json.c_str());
+    ImGui::TextWrapped("%s", event_json(*it).c_str());
     ++shown;
   }
   ImGui::EndChild();

@@ -5,19 +5,20 @@
 #include "app.h"
 #include "imgui.h"
 #include "panels.h"
+#include "report/event_json.h"
 
 namespace opsim::ui {
 
 void draw_events(App& app) {
   const auto& events = app.sim().recent_events();
-  std::set<std::string>& hidden = app.hidden_event_kinds;
-  std::set<std::string> kinds;
+  std::set<EventKind>& hidden = app.hidden_event_kinds;
+  std::set<EventKind> kinds;
   for (const LogEvent& e : events) kinds.insert(e.kind);
   ImGui::TextDisabled("kinds:");
-  for (const std::string& k : kinds) {
+  for (const EventKind k : kinds) {
     ImGui::SameLine();
     bool shown = hidden.count(k) == 0;
-    if (ImGui::Checkbox(k.c_str(), &shown)) {
+    if (ImGui::Checkbox(event_kind_name(k), &shown)) {
       if (shown) hidden.erase(k);
       else hidden.insert(k);
     }
@@ -29,7 +30,7 @@ void draw_events(App& app) {
     if (hidden.count(e.kind)) continue;
     ImGui::TextDisabled("%s", cal.iso8601(e.t).c_str());
     ImGui::SameLine();
-    ImGui::TextUnformatted(e.json.c_str());
+    ImGui::TextUnformatted(event_json(e).c_str());
   }
   if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 5) ImGui::SetScrollHereY(1.0f);
   ImGui::EndChild();

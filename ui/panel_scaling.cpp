@@ -28,10 +28,10 @@ std::string pool_name(const Simulation& sim, int pool) {
   return pv.owner_tenant < 0 ? service : service + " (" + sc.tenants[static_cast<std::size_t>(pv.owner_tenant)].id + ")";
 }
 
-ImVec4 kind_color(const std::string& kind) {
-  if (kind == "scale_out") return ImVec4(0.35f, 0.75f, 0.95f, 1);
-  if (kind == "scale_in") return ImVec4(0.9f, 0.65f, 0.2f, 1);
-  if (kind == "scale_up") return ImVec4(0.3f, 0.8f, 0.55f, 1);
+ImVec4 kind_color(EventKind kind) {
+  if (kind == EventKind::scale_out) return ImVec4(0.35f, 0.75f, 0.95f, 1);
+  if (kind == EventKind::scale_in) return ImVec4(0.9f, 0.65f, 0.2f, 1);
+  if (kind == EventKind::scale_up) return ImVec4(0.3f, 0.8f, 0.55f, 1);
   return ImVec4(0.85f, 0.55f, 0.7f, 1);  // scale_down
 }
 
@@ -257,9 +257,9 @@ void draw_decisions(const Simulation& sim) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(pool_name(sim, r.pool).c_str());
       ImGui::TableNextColumn();
-      ImGui::TextColored(kind_color(r.kind), "%s", r.kind.c_str());
+      ImGui::TextColored(kind_color(r.kind), "%s", event_kind_name(r.kind));
       ImGui::TableNextColumn();
-      if (r.kind == "scale_up" || r.kind == "scale_down") ImGui::Text("x%g -> x%g", r.from, r.to);
+      if (r.kind == EventKind::scale_up || r.kind == EventKind::scale_down) ImGui::Text("x%g -> x%g", r.from, r.to);
       else ImGui::Text("%g -> %g", r.from, r.to);
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.policy.c_str());

@@ -95,16 +95,6 @@ PanelState& state() {
   return s;
 }
 
-double number_field(const json::Value& v, const char* key) {
-  const json::Value* f = v.find(key);
-  return f && f->type == json::Type::number ? f->number : 0;
-}
-
-std::string text_field(const json::Value& v, const char* key) {
-  const json::Value* f = v.find(key);
-  return f && f->type == json::Type::string ? f->text : std::string();
-}
-
 void derive(const Simulation& sim, Derived& d) {
   const Scenario& sc = sim.scenario();
   const SeriesStore& series = sim.series();
@@ -174,21 +164,18 @@ void derive(const Simulation& sim, Derived& d) {
   d.transitions.clear();
   const auto& events = sim.recent_events();
   for (auto it = events.rbegin(); it != events.rend(); ++it) {
-    if (it->kind != "alert_firing" && it->kind != "alert_resolved") continue;
-    if (it->json.find("\"slo\":\"") == std::string::npos) continue;
-    json::Value v;
-    json::ParseError error;
-    if (!json::parse(it->json, v, error)) continue;
+    if (it->kind != EventKind::alert_firing && it->kind != EventKind::alert_resolved) continue;
+    if (!it->has("slo")) continue;
     Transition t;
     t.t = it->t;
-    t.firing = it->kind == "alert_firing";
-    t.slo = text_field(v, "slo");
-    t.severity = text_field(v, "severity");
+    t.firing = it->kind == EventKind::alert_firing;
+    t.slo = std::string(it->text("slo"));
+    t.severity = std::string(it->text("severity"));
     char factor[32];
-    std::snprintf(factor, sizeof factor, "%gx ", number_field(v, "factor"));
-    t.rule = factor + text_field(v, "long") + "/" + text_field(v, "short");
-    t.long_burn = number_field(v, "long_burn_rate");
-    t.short_burn = number_field(v, "short_burn_rate");
+    std::snprintf(factor, sizeof factor, "%gx ", it->number("factor"));
+    t.rule = factor + std::string(it->text("long")) + "/" + std::string(it->text("short"));
+    t.long_burn = it->number("long_burn_rate");
+    t.short_burn = it->number("short_burn_rate");
     d.transitions.push_back(std::move(t));
   }
 }

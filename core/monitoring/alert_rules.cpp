@@ -19,19 +19,25 @@ const char* alert_state_name(AlertState s) {
   return "inactive";
 }
 
-std::string AlertTransition::json_fields() const {
-  json::ObjectWriter w;
-  w.field("rule", rule)
-      .field("state", alert_state_name(state))
-      .field("severity", severity)
-      .field("metric", metric)
-      .field("value", value)  // json::number writes null for NaN
-      .field("threshold", threshold)
-      .field("op", op_text(op));
-  if (!tenant.empty()) w.field("tenant", tenant);
-  if (!service.empty()) w.field("service", service);
-  w.field("reason", reason());
-  return w.str();
+EventKind alert_event_kind(AlertState s) {
+  return s == AlertState::pending ? EventKind::alert_pending
+         : s == AlertState::firing ? EventKind::alert_firing
+                                   : EventKind::alert_resolved;
+}
+
+EventFields AlertTransition::fields() const {
+  EventFields f;
+  f.add("rule", rule)
+      .add("state", alert_state_name(state))
+      .add("severity", severity)
+      .add("metric", metric)
+      .add("value", value)
+      .add("threshold", threshold)
+      .add("op", op_text(op));
+  if (!tenant.empty()) f.add("tenant", tenant);
+  if (!service.empty()) f.add("service", service);
+  f.add("reason", reason());
+  return f;
 }
 
 std::string AlertTransition::reason() const {

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/log_event.h"
 #include "engine/sim_time.h"
 #include "scenario/scenario.h"
 
@@ -42,6 +43,8 @@ namespace opsim {
 
 enum class AlertState { inactive, pending, firing, resolved };
 const char* alert_state_name(AlertState s);  // "inactive", "pending", "firing", "resolved"
+// alert_pending, alert_firing or alert_resolved (an inactive transition is not logged).
+EventKind alert_event_kind(AlertState s);
 
 struct AlertTransition {
   int rule_index = -1;  // index into the evaluator's rules
@@ -54,9 +57,9 @@ struct AlertTransition {
   SimTime time = 0;  // evaluation time
   SimTime active_since = 0;  // when the condition started to hold (pending or firing start)
 
-  // {"rule","state","severity","metric","value","threshold","op"} plus "tenant" / "service"
-  // when the rule is scoped, and "reason"; value is null when there was no data.
-  std::string json_fields() const;
+  // rule, state, severity, metric, value, threshold, op, plus tenant / service when the
+  // rule is scoped, and reason; value is NaN (null in JSON) when there was no data.
+  EventFields fields() const;
   std::string reason() const;  // one sentence: why the rule moved to `state`
 };
 

@@ -24,23 +24,19 @@ int Notification::firing_count() const {
 
 int Notification::resolved_count() const { return static_cast<int>(alerts.size()) - firing_count(); }
 
-std::string Notification::json_fields() const {
-  std::string ids = "[";
-  for (std::size_t i = 0; i < alerts.size(); ++i) {
-    if (i) ids += ",";
-    ids += json::quote(alerts[i].rule);
-  }
-  ids += "]";
-  return json::ObjectWriter()
-      .field("channel", channel)
-      .field("group", group_key)
-      .field("status", firing ? "firing" : "resolved")
-      .field("reason", notification_reason_name(reason))
-      .field("flushed_s", to_seconds(flushed_at))
-      .field("firing", firing_count())
-      .field("resolved", resolved_count())
-      .raw("alerts", ids)
-      .str();
+EventFields Notification::fields() const {
+  std::vector<std::string> ids;
+  for (const NotifiedAlert& a : alerts) ids.push_back(a.rule);
+  EventFields f;
+  f.add("channel", channel)
+      .add("group", group_key)
+      .add("status", firing ? "firing" : "resolved")
+      .add("reason", notification_reason_name(reason))
+      .add("flushed_s", to_seconds(flushed_at))
+      .add("firing", firing_count())
+      .add("resolved", resolved_count())
+      .add("alerts", std::move(ids));
+  return f;
 }
 
 bool matches(const Matchers& m, const std::string& rule, const std::string& severity, const std::string& tenant,

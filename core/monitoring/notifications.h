@@ -55,6 +55,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/log_event.h"
 #include "engine/sim_time.h"
 #include "monitoring/alert_rules.h"
 #include "scenario/scenario.h"
@@ -85,9 +86,9 @@ struct Notification {
 
   int firing_count() const;
   int resolved_count() const;
-  // {"channel","group","status":"firing"|"resolved","reason":"first"|"update"|"repeat",
-  //  "flushed_s","firing":n,"resolved":n,"alerts":["rule-id", ...]}
-  std::string json_fields() const;
+  // channel, group, status (firing | resolved), reason (first | update | repeat),
+  // flushed_s, firing and resolved (counts), alerts (rule ids)
+  EventFields fields() const;
 };
 const char* notification_reason_name(Notification::Reason r);
 

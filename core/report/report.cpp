@@ -6,6 +6,7 @@
 
 #include "json/json.h"
 #include "report/analysis.h"
+#include "report/event_json.h"
 #include "report/sre_dashboard.h"
 
 namespace opsim {
@@ -94,7 +95,7 @@ std::string deployments_json(const Simulation& sim) {
   for (std::size_t d = 0; d < sim.deployment_count(); ++d) {
     const Simulation::DeploymentView v = sim.deployment_view(d);
     std::string analyses = "[";
-    for (std::size_t k = 0; k < v.analyses.size(); ++k) analyses += (k ? "," : "") + sre::canary_analysis_json(v.analyses[k]);
+    for (std::size_t k = 0; k < v.analyses.size(); ++k) analyses += (k ? "," : "") + fields_json(sre::canary_analysis_fields(v.analyses[k]).take());
     analyses += "]";
     auto time_or_null = [](SimTime t) { return t < 0 ? std::string("null") : json::number(to_seconds(t)); };
     s += (d ? ",\n    " : "\n    ") + json::ObjectWriter()
@@ -122,7 +123,7 @@ std::string postmortems_json(const Simulation& sim) {
   return s + "\n  ]";
 }
 
-std::string summary_json(const Simulation& sim) {
+std::string summary_json(const Simulation& sim, SimTime requested_end) {
   const std::vector<double> values = sim.summary_values();
   const std::string metrics = metrics_json(sim, values, true);
   std::string objectives = "[";
@@ -145,6 +146,10 @@ std::string summary_json(const Simulation& sim) {
   s += "  \"scenario\": " + json::quote(sim.scenario().name) + ",\n";
   s += "  \"seed\": " + std::to_string(sim.seed()) + ",\n";
   s += "  \"duration_s\": " + json::number(to_seconds(sim.now())) + ",\n";
+  if (requested_end >= 0) {
+    s += "  \"interrupted\": true,\n";
+    s += "  \"requested_duration_s\": " + json::number(to_seconds(requested_end)) + ",\n";
+  }
   s += "  \"metrics\": " + metrics + ",\n";
   s += "  \"slos\": " + slos_json(sim) + ",\n";
   // Incidents with their timelines, and the postmortem drafts (an incidents section turns

@@ -20,7 +20,9 @@ std::vector<ObjectiveResult> evaluate_objectives(const Simulation& sim, const st
 // {"scenario", "seed", "duration_s", "metrics", "slos", "incidents", "postmortems", "chaos",
 //  "deployments", "sre", "scaling", "performance", "objectives"}: the SRE dashboard (report/sre_dashboard.h),
 //  the scaling report and the performance analysis of the run.
-std::string summary_json(const Simulation& sim);
+// A run stopped before its end gives `requested_end` (the simulated time it was to reach):
+// "interrupted": true and "requested_duration_s" follow "duration_s".
+std::string summary_json(const Simulation& sim, SimTime requested_end = -1);
 // The "slos" list of summary.json: each SLO's figures over its window at the end.
 std::string slos_json(const Simulation& sim);
 // The "incidents" and "postmortems" lists of summary.json ([] without an incidents section).

@@ -4,15 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/log_event.h"
 #include "engine/sim_time.h"
 
 namespace opsim {
 
-struct LogEvent {
-  SimTime t = 0;
-  std::string kind;  // "queue_full_started", "fault_started", "scale_out", ...
-  std::string json;  // the whole events.jsonl line, without the newline
-};
 
 class SimObserver {
  public:

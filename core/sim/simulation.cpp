@@ -123,12 +123,11 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   setup_chaos();
   for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
   events_.push(scenario_.monitoring.scrape_interval, kScrape, 0);
-  log("sim_started", json::ObjectWriter()
-                         .field("scenario", scenario_.name)
-                         .field("seed", seed_)
-                         .field("start", scenario_.calendar.iso8601(0))
-                         .field("duration_s", to_seconds(scenario_.duration))
-                         .str());
+  log(EventKind::sim_started, EventFields()
+                         .add("scenario", scenario_.name)
+                         .add("seed", seed_)
+                         .add("start", scenario_.calendar.iso8601(0))
+                         .add("duration_s", to_seconds(scenario_.duration)));
 }
 
 void Simulation::build_pools() {
@@ -198,17 +197,17 @@ void Simulation::build_pools() {
   for (std::size_t i = 0; i < pools_.size(); ++i) {
     const Pool& p = pools_[i];
     if (p.owner_tenant < 0 && p.flows.size() == 1) continue;
-    json::ObjectWriter w;
-    w.field("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
+    EventFields w;
+    w.add("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
     if (p.owner_tenant >= 0) {
       const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)];
-      w.field("tenant", t.id).field("isolation", isolation_name(t.isolation)).field("instances", p.live_instances);
-      w.field("reason", "the tenant's isolation gives it instances of its own");
+      w.add("tenant", t.id).add("isolation", isolation_name(t.isolation)).add("instances", p.live_instances);
+      w.add("reason", "the tenant's isolation gives it instances of its own");
     } else {
-      w.field("fair_queueing_flows", static_cast<int>(p.flows.size()));
-      w.field("reason", "namespace tenants share the instances, each with its own queue served round robin");
+      w.add("fair_queueing_flows", static_cast<int>(p.flows.size()));
+      w.add("reason", "namespace tenants share the instances, each with its own queue served round robin");
     }
-    log("pool_created", w.str());
+    log(EventKind::pool_created, std::move(w));
   }
 }
 
@@ -233,14 +232,14 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
   if (fault_active_[index] == start) return;
   fault_active_[index] = start;
   const FaultSpec f = scenario_.faults[index];  // a copy: a chaos experiment may add faults meanwhile
-  json::ObjectWriter w;
+  EventFields w;
   switch (f.type) {
     case FaultType::provider_outage:
       context_.set_outage(f.provider_index, start);
-      w.field("type", "provider_outage").field("provider", f.provider);
+      w.add("type", "provider_outage").add("provider", f.provider);
       break;
     case FaultType::instance_crash: {
-      w.field("type", "instance_crash").field("service", f.service);
+      w.add("type", "instance_crash").add("service", f.service);
       if (start) {
         // The service's ready instances, pool by pool; a fraction is rounded to the nearest
         // whole instance.
@@ -258,7 +257,7 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
           crash_instance(victim.first, victim.second);
         }
         crashed_by_fault_[index] = n;
-        w.field("instances_crashed", n);
+        w.add("instances_crashed", n);
       } else {
         // The crashed instances restart and serve again after the service's startup.
         int left = crashed_by_fault_[index];
@@ -266,7 +265,7 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
           if (pools_[pi].service == f.service_index)
             for (; left > 0 && pools_[pi].live_instances < scenario_.services[static_cast<std::size_t>(f.service_index)].instances_initial; --left)
               start_instance(static_cast<int>(pi));
-        w.field("instances_restarted", crashed_by_fault_[index] - left);
+        w.add("instances_restarted", crashed_by_fault_[index] - left);
       }
       break;
     }
@@ -281,15 +280,15 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
         if (f.type == FaultType::errors) fault_error_percent_[a] = std::max(0.0, fault_error_percent_[a] + sign * f.error_percent);
         else fault_added_us_[a] = std::max<SimDuration>(0, fault_added_us_[a] + (start ? f.add : -f.add));
       }
-      w.field("type", f.type == FaultType::errors ? "errors" : "latency");
-      if (f.agent_index >= 0) w.field("agent", f.agent);
-      else w.field("service", f.service);
-      if (f.type == FaultType::errors) w.field("error_percent", f.error_percent);
-      else w.field("add_s", to_seconds(f.add));
+      w.add("type", f.type == FaultType::errors ? "errors" : "latency");
+      if (f.agent_index >= 0) w.add("agent", f.agent);
+      else w.add("service", f.service);
+      if (f.type == FaultType::errors) w.add("error_percent", f.error_percent);
+      else w.add("add_s", to_seconds(f.add));
       break;
     }
     case FaultType::traffic_spike:
-      w.field("type", "traffic_spike").field("tenant", f.tenant).field("multiplier", f.multiplier);
+      w.add("type", "traffic_spike").add("tenant", f.tenant).add("multiplier", f.multiplier);
       // The spike is a load pattern; one ended early (a chaos rollback) is cut short there.
       if (!start && f.tenant_index >= 0)
         for (LoadSpec& load : scenario_.tenants[static_cast<std::size_t>(f.tenant_index)].load)
@@ -306,19 +305,19 @@ void Simulation::on_fault(std::uint32_t index, bool start) {
           set_capacity_percent(static_cast<int>(pi), usable_percent);
           slots = slots_for(pools_[pi], pools_[pi].size);
         }
-      w.field("type", "capacity_loss").field("service", f.service).field("slots_per_instance", slots);
+      w.add("type", "capacity_loss").add("service", f.service).add("slots_per_instance", slots);
       break;
     }
     case FaultType::data_loss:
     case FaultType::security:
       // Nothing breaks in the request path; incident classification reads the flag.
-      w.field("type", f.type == FaultType::data_loss ? "data_loss" : "security");
-      if (!f.service.empty()) w.field("service", f.service);
-      if (!f.tenant.empty()) w.field("tenant", f.tenant);
+      w.add("type", f.type == FaultType::data_loss ? "data_loss" : "security");
+      if (!f.service.empty()) w.add("service", f.service);
+      if (!f.tenant.empty()) w.add("tenant", f.tenant);
       break;
   }
-  if (start && f.duration >= 0) w.field("duration_s", to_seconds(f.duration));
-  log(start ? "fault_started" : "fault_ended", w.str());
+  if (start && f.duration >= 0) w.add("duration_s", to_seconds(f.duration));
+  log(start ? EventKind::fault_started : EventKind::fault_ended, std::move(w));
   if (incidents_) {
     FaultSpec tied = f;  // an agent's fault is its service's
     if (tied.service.empty() && tied.agent_index >= 0)
@@ -512,13 +511,12 @@ void Simulation::assemble_context(std::uint32_t id) {
   if (context_.has_new_denials())
     for (const ContextDenial& d : context_.take_new_denials()) {
       const TenantSpec& t = scenario_.tenants[static_cast<std::size_t>(d.tenant)];
-      log("context_denied", json::ObjectWriter()
-                                .field("tenant", t.id)
-                                .field("user", d.user >= 0 ? t.users[static_cast<std::size_t>(d.user)].id : std::string("(none)"))
-                                .field("provider", d.provider)
-                                .field("key", d.key)
-                                .field("reason", d.reason)
-                                .str());
+      log(EventKind::context_denied, EventFields()
+                                .add("tenant", t.id)
+                                .add("user", d.user >= 0 ? t.users[static_cast<std::size_t>(d.user)].id : std::string("(none)"))
+                                .add("provider", d.provider)
+                                .add("key", d.key)
+                                .add("reason", d.reason));
     }
   r.no_context = !out.any_context;
   if (out.latency > 0) {
@@ -551,13 +549,13 @@ void Simulation::dispatch(std::uint32_t id) {
     if (!p.queue_full_episode) {
       p.queue_full_episode = true;
       p.refused_in_episode = 0;
-      json::ObjectWriter w;
-      w.field("service", spec.id);
-      if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-      w.field("capacity", spec.queue_capacity)
-          .field("busy_slots", p.busy_slots)
-          .field("reason", "every slot is busy and the queue is at capacity; new requests fail");
-      log("queue_full_started", w.str());
+      EventFields w;
+      w.add("service", spec.id);
+      if (p.owner_tenant >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+      w.add("capacity", spec.queue_capacity)
+          .add("busy_slots", p.busy_slots)
+          .add("reason", "every slot is busy and the queue is at capacity; new requests fail");
+      log(EventKind::queue_full_started, std::move(w));
     }
     ++p.refused_in_episode;
     fail(id, Failure::queue_full);
@@ -733,11 +731,11 @@ void Simulation::pull_from_queue(int pool) {
     // The episode ends once the queue has real room again (below 90 %), so that a queue
     // hovering at its capacity does not log an event per request.
     p.queue_full_episode = false;
-    json::ObjectWriter w;
-    w.field("service", spec.id);
-    if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-    w.field("requests_refused", p.refused_in_episode).field("queue_length", static_cast<std::int64_t>(p.queued));
-    log("queue_full_ended", w.str());
+    EventFields w;
+    w.add("service", spec.id);
+    if (p.owner_tenant >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+    w.add("requests_refused", p.refused_in_episode).add("queue_length", static_cast<std::int64_t>(p.queued));
+    log(EventKind::queue_full_ended, std::move(w));
   }
 }
 
@@ -785,7 +783,7 @@ void Simulation::evaluate_alerts() {
   for (const AlertTransition& t : transitions) {
     if (t.state == AlertState::inactive) continue;  // a pending alert whose condition went away
     if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
-    log(std::string("alert_") + alert_state_name(t.state), t.json_fields());
+    log(alert_event_kind(t.state), t.fields());
     notifier_.on_transition(t);
     if (incidents_) on_alert_for_incidents(sre::alert_info(t));
   }
@@ -796,10 +794,10 @@ void Simulation::update_alert_rule(std::size_t rule, const RuleSpec& spec) {
   alerts_.update_rule(rule, spec);
   scenario_.monitoring.rules[rule] = spec;
   rule_column_[rule] = registry_.find(rule_metric_name(spec));
-  json::ObjectWriter w;
-  w.field("rule", spec.id).field("metric", rule_metric_name(spec)).field("op", op_text(spec.op)).field("value", spec.value);
-  w.field("for_s", to_seconds(spec.for_)).field("min_samples", spec.min_samples).field("severity", spec.severity);
-  log("rule_changed", w.str());
+  EventFields w;
+  w.add("rule", spec.id).add("metric", rule_metric_name(spec)).add("op", op_text(spec.op)).add("value", spec.value);
+  w.add("for_s", to_seconds(spec.for_)).add("min_samples", spec.min_samples).add("severity", spec.severity);
+  log(EventKind::rule_changed, std::move(w));
 }
 
 void Simulation::setup_slos() {
@@ -838,7 +836,7 @@ void Simulation::evaluate_slos() {
     slo_alerts_[k].evaluate(now_, tracker, transitions);
     for (const sre::BurnRateTransition& t : transitions) {
       if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
-      log(std::string("alert_") + alert_state_name(t.state), t.json_fields());
+      log(alert_event_kind(t.state), t.fields());
       if (incidents_) on_alert_for_incidents(sre::alert_info(t, slo.service));
       // Routed like any alert; burn-rate rules are numbered after the monitoring rules.
       AlertTransition a;
@@ -936,7 +934,7 @@ void Simulation::on_alert_for_incidents(const sre::AlertInfo& a) {
 void Simulation::on_incident_transitions(const std::vector<sre::IncidentTransition>& ts) {
   for (const sre::IncidentTransition& t : ts) {
     const sre::Incident& inc = incidents_->incidents()[t.incident];
-    log(t.log_kind(), t.json_fields(inc));
+    log(t.event_kind(), t.fields(inc));
     if (t.kind == sre::IncidentTransition::Kind::opened) suspect_deployments(inc);
   }
   ScopeStats& g = registry_.global();
@@ -952,7 +950,7 @@ void Simulation::on_notify() {
   if (notify_at_ == now_) notify_at_ = -1;
   std::vector<Notification> due;
   notifier_.advance(now_, due);
-  for (const Notification& n : due) log("notification", n.json_fields());
+  for (const Notification& n : due) log(EventKind::notification, n.fields());
   const SimTime next = notifier_.next_due();
   if (next != Notifier::kNever && next <= end_time() && (notify_at_ < 0 || next < notify_at_)) {
     notify_at_ = next;
@@ -1106,9 +1104,9 @@ void Simulation::update_scaling(std::size_t section, const ScalingSpec& changed)
     else if (spec.predictive.enabled)
       sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
   }
-  json::ObjectWriter w;
-  w.field("service", spec.service).field("max_events_per_hour", spec.max_events_per_hour);
-  w.field("cost_optimization", spec.cost_optimization).field("predictive", spec.predictive.enabled);
+  EventFields w;
+  w.add("service", spec.service).add("max_events_per_hour", spec.max_events_per_hour);
+  w.add("cost_optimization", spec.cost_optimization).add("predictive", spec.predictive.enabled);
   std::string policies;
   for (const ScalingPolicySpec& pol : spec.policies) {
     policies += (policies.empty() ? "" : "; ") + pol.id + ": ";
@@ -1119,8 +1117,8 @@ void Simulation::update_scaling(std::size_t section, const ScalingSpec& changed)
                   ", cooldown " + format_duration(pol.cooldown) + ", periods " + std::to_string(pol.evaluation_periods) +
                   ", increment " + std::to_string(pol.scale_increment);
   }
-  w.field("policies", policies);
-  log("policy_changed", w.str());
+  w.add("policies", policies);
+  log(EventKind::policy_changed, std::move(w));
 }
 
 Simulation::ScalerView Simulation::scaler_view(std::size_t i) const {
@@ -1133,13 +1131,13 @@ Simulation::ScalerView Simulation::scaler_view(std::size_t i) const {
   return v;
 }
 
-void Simulation::record_scaling(int pool, const std::string& kind, double from, double to, const std::string& policy,
+void Simulation::record_scaling(int pool, EventKind kind, double from, double to, const std::string& policy,
                                 const std::string& reason) {
   PoolScalingStats& st = pool_stats_[static_cast<std::size_t>(pool)];
-  if (kind == "scale_out") ++st.scale_out;
-  if (kind == "scale_in") ++st.scale_in;
-  if (kind == "scale_up") ++st.scale_up;
-  if (kind == "scale_down") ++st.scale_down;
+  st.scale_out += kind == EventKind::scale_out;
+  st.scale_in += kind == EventKind::scale_in;
+  st.scale_up += kind == EventKind::scale_up;
+  st.scale_down += kind == EventKind::scale_down;
   if (policy == "predictive") ++st.predictive;
   st.last_at = now_;
   auto it = std::find_if(st.by_policy.begin(), st.by_policy.end(), [&](const auto& e) { return e.first == policy; });
@@ -1148,7 +1146,7 @@ void Simulation::record_scaling(int pool, const std::string& kind, double from, 
   scaling_records_.push_back({now_, pool, kind, from, to, policy, reason});
   if (incidents_)
     incidents_->on_event(now_, scenario_.services[static_cast<std::size_t>(pools_[static_cast<std::size_t>(pool)].service)].id,
-                         kind, reason);
+                         event_kind_name(kind), reason);
   if (scaling_records_.size() > kScalingRecords) scaling_records_.pop_front();
 }
 
@@ -1186,12 +1184,12 @@ void Simulation::resize_pool(int pool, int target, const std::string& policy, co
     }
   }
   advance_rolling(pool);
-  json::ObjectWriter w;
-  w.field("service", spec.id);
-  if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-  w.field("from", from).field("to", target).field("policy", policy).field("reason", reason);
-  const char* kind = target > from ? "scale_out" : "scale_in";
-  log(kind, w.str());
+  EventFields w;
+  w.add("service", spec.id);
+  if (p.owner_tenant >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+  w.add("from", from).add("to", target).add("policy", policy).add("reason", reason);
+  const EventKind kind = target > from ? EventKind::scale_out : EventKind::scale_in;
+  log(kind, std::move(w));
   record_scaling(pool, kind, from, target, policy, reason);
 }
 
@@ -1200,14 +1198,14 @@ void Simulation::resize_instances(int pool, int to, const std::string& policy, c
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
   const double from_factor = p.size_factors[static_cast<std::size_t>(p.size)];
   const double to_factor = p.size_factors[static_cast<std::size_t>(to)];
-  const char* kind = to > p.size ? "scale_up" : "scale_down";
+  const EventKind kind = to > p.size ? EventKind::scale_up : EventKind::scale_down;
   p.size = to;
-  json::ObjectWriter w;
-  w.field("service", spec.id);
-  if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-  w.field("from_size", from_factor).field("to_size", to_factor);
-  w.field("slots_per_instance", slots_for(p, to)).field("policy", policy).field("reason", reason);
-  log(kind, w.str());
+  EventFields w;
+  w.add("service", spec.id);
+  if (p.owner_tenant >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+  w.add("from_size", from_factor).add("to_size", to_factor);
+  w.add("slots_per_instance", slots_for(p, to)).add("policy", policy).add("reason", reason);
+  log(kind, std::move(w));
   record_scaling(pool, kind, from_factor, to_factor, policy, reason);
   if (!p.rolling) {
     p.rolling = true;
@@ -1215,11 +1213,11 @@ void Simulation::resize_instances(int pool, int to, const std::string& policy, c
     p.rolling_max_unavailable = 0;
     p.rolling_replaced = 0;
     p.rolling_since = now_;
-    json::ObjectWriter r;
-    r.field("service", spec.id);
-    if (p.owner_tenant >= 0) r.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-    r.field("to_size", to_factor).field("instances", serving_instances(p)).field("max_surge", 1);
-    log("rolling_restart_started", r.str());
+    EventFields r;
+    r.add("service", spec.id);
+    if (p.owner_tenant >= 0) r.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+    r.add("to_size", to_factor).add("instances", serving_instances(p)).add("max_surge", 1);
+    log(EventKind::rolling_restart_started, std::move(r));
   }
   advance_rolling(pool);
 }
@@ -1545,25 +1543,24 @@ void Simulation::log_refusals() {
                                                q.max_cpu_cores, q.max_requests_per_minute};
       static const char* const kUnits[kQuotaLimitCount] = {" agents at once", " MB", " cores", " requests per minute"};
       std::string why;
-      json::ObjectWriter by;
+      EventFields by;
       for (int i = 0; i < kQuotaLimitCount; ++i) {
         if (w.rejected_by[i] == 0) continue;
-        by.field(quota_limit_name(i), w.rejected_by[i]);
+        by.add(quota_limit_name(i), w.rejected_by[i]);
         why += (why.empty() ? "" : "; ") + std::string(quota_limit_name(i)) + " at its limit of " +
                scaling::format_number(limits[i]) + kUnits[i];
       }
-      log("admission_refused_started",
-          json::ObjectWriter()
-              .field("tenant", tenant.id)
-              .field("refused", w.rejected)
-              .raw("by_limit", by.str())
-              .field("reason", "tenant " + tenant.id + "'s own quota refuses its requests at admission: " + why +
-                                   " (not a failure of the service)")
-              .str());
+      log(EventKind::admission_refused_started,
+          EventFields()
+              .add("tenant", tenant.id)
+              .add("refused", w.rejected)
+              .add("by_limit", std::move(by))
+              .add("reason", "tenant " + tenant.id + "'s own quota refuses its requests at admission: " + why +
+                                   " (not a failure of the service)"));
     }
     if (w.rejected == 0 && episode > 0) {
-      log("admission_refused_ended",
-          json::ObjectWriter().field("tenant", tenant.id).field("refused", episode).str());
+      log(EventKind::admission_refused_ended,
+          EventFields().add("tenant", tenant.id).add("refused", episode));
       episode = 0;
     }
     episode += w.rejected;
@@ -1660,14 +1657,11 @@ std::vector<Simulation::InstanceView> Simulation::pool_instances(int pool) const
   return out;
 }
 
-void Simulation::log(const std::string& kind, const std::string& fields) {
+void Simulation::log(EventKind kind, EventFields fields) {
   LogEvent e;
   e.t = now_;
   e.kind = kind;
-  // {"t_s":..,"kind":..,<fields>}
-  std::string head = json::ObjectWriter().field("t_s", to_seconds(now_)).field("kind", kind).str();
-  head.pop_back();
-  e.json = fields.size() > 2 ? head + "," + fields.substr(1) : head + "}";
+  e.fields = fields.take();
   for (SimObserver* o : observers_) o->on_log(e);
   recent_events_.push_back(std::move(e));
   if (recent_events_.size() > kRecentEvents) recent_events_.pop_front();

@@ -132,7 +132,7 @@ class Simulation {
   struct ScalingRecord {
     SimTime at = 0;
     int pool = 0;
-    std::string kind;  // scale_out, scale_in, scale_up, scale_down
+    EventKind kind = EventKind::scale_out;  // scale_out, scale_in, scale_up, scale_down
     double from = 0, to = 0;  // instance counts, or size factors for scale_up / scale_down
     std::string policy, reason;
   };
@@ -223,7 +223,7 @@ class Simulation {
   friend struct InvariantTestAccess;  // tests break the state on purpose to see each check fire
   std::unique_ptr<InvariantChecker> invariants_;
 
-  enum EventKind : std::uint32_t {
+  enum ScheduledKind : std::uint32_t {
     kArrival, kContextDone, kWorkDone, kQueueTimeout, kScrape, kFaultStart, kFaultEnd, kInstanceReady, kNotify, kScalingEval,
     kDeployStart, kDeployTimer, kDeployRollback, kChaosStep
   };
@@ -362,7 +362,7 @@ class Simulation {
   void accrue_fleet(int pool, SimDuration dt, WindowCounters& w) const;
   void accrue_tenant(int tenant, SimDuration dt, WindowCounters& w) const;
   int pick_instance(const Pool& p) const;
-  void log(const std::string& kind, const std::string& json_fields);
+  void log(EventKind kind, EventFields fields);
   void handle(const Event& e);
   std::size_t run_batch(SimTime t, std::size_t max_events);
   std::size_t (Simulation::*run_batch_)(SimTime, std::size_t) = &Simulation::run_batch;
@@ -435,7 +435,7 @@ class Simulation {
   std::vector<std::string> scaler_notes_;  // per scaler: the last evaluation's note
   std::deque<ScalingRecord> scaling_records_;
   std::vector<PoolScalingStats> pool_stats_;  // per pool
-  void record_scaling(int pool, const std::string& kind, double from, double to, const std::string& policy,
+  void record_scaling(int pool, EventKind kind, double from, double to, const std::string& policy,
                       const std::string& reason);
   void setup_scaling();
   static int serving_instances(const Pool& p);

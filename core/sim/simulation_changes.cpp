@@ -73,13 +73,12 @@ void Simulation::start_rollout(int d) {
   int& active = active_rollout_[static_cast<std::size_t>(service)];
   if (active >= 0) {
     ro.phase = Rollout::Phase::waiting;
-    log("deployment_waiting",
-        json::ObjectWriter()
-            .field("id", spec.id)
-            .field("service", spec.service)
-            .field("behind", scenario_.deployments[static_cast<std::size_t>(active)].id)
-            .field("reason", "one rollout per service at a time; it starts when the one in progress ends")
-            .str());
+    log(EventKind::deployment_waiting,
+        EventFields()
+            .add("id", spec.id)
+            .add("service", spec.service)
+            .add("behind", scenario_.deployments[static_cast<std::size_t>(active)].id)
+            .add("reason", "one rollout per service at a time; it starts when the one in progress ends"));
     return;
   }
   active = d;
@@ -94,11 +93,11 @@ void Simulation::start_rollout(int d) {
       instances += serving_instances(pools_[pi]);
     }
   ro.previous_version = pools_[static_cast<std::size_t>(pools.front())].version;
-  json::ObjectWriter w;
-  w.field("id", spec.id).field("service", spec.service).field("strategy", sre::deployment_strategy_name(spec.strategy));
-  w.field("version", d + 1).field("error_percent", spec.version_error_percent);
-  w.field("latency_factor", spec.version_latency_factor).field("instances", instances);
-  log("deployment_started", w.str());
+  EventFields w;
+  w.add("id", spec.id).add("service", spec.service).add("strategy", sre::deployment_strategy_name(spec.strategy));
+  w.add("version", d + 1).add("error_percent", spec.version_error_percent);
+  w.add("latency_factor", spec.version_latency_factor).add("instances", instances);
+  log(EventKind::deployment_started, std::move(w));
   if (incidents_)
     ro.fault_record = incidents_->on_change(now_, spec.service,
                                             "deployment " + spec.id + " of " + spec.service + " (" +
@@ -123,12 +122,11 @@ void Simulation::start_rollout(int d) {
       ro.step = 0;
       ro.weight_percent = spec.canary_steps.front();
       for (int pi : pools) canary_of_pool_[static_cast<std::size_t>(pi)] = d;
-      log("deployment_step", json::ObjectWriter()
-                                 .field("id", spec.id)
-                                 .field("step", 1)
-                                 .field("steps", static_cast<int>(spec.canary_steps.size()))
-                                 .field("weight_percent", ro.weight_percent)
-                                 .str());
+      log(EventKind::deployment_step, EventFields()
+                                 .add("id", spec.id)
+                                 .add("step", 1)
+                                 .add("steps", static_cast<int>(spec.canary_steps.size()))
+                                 .add("weight_percent", ro.weight_percent));
       ro.timer_at = now_ + spec.canary_step_duration;
       if (ro.timer_at <= end_time()) events_.push(ro.timer_at, kDeployTimer, static_cast<std::uint32_t>(d));
       break;
@@ -184,15 +182,14 @@ void Simulation::switch_blue_green(int d) {
   ro.phase = Rollout::Phase::baking;
   ro.weight_percent = 100;
   ro.canary.clear();  // the baseline keeps the old fleet's figures from the warm-up
-  log("deployment_switched", json::ObjectWriter()
-                                 .field("id", spec.id)
-                                 .field("service", spec.service)
-                                 .field("new_instances", switched)
-                                 .field("standby_instances", standby)
-                                 .field("took_s", to_seconds(now_ - ro.started_at))
-                                 .field("reason", "every instance of the new fleet is ready: traffic switches at once; "
-                                                  "the old fleet stands by for the analysis")
-                                 .str());
+  log(EventKind::deployment_switched, EventFields()
+                                 .add("id", spec.id)
+                                 .add("service", spec.service)
+                                 .add("new_instances", switched)
+                                 .add("standby_instances", standby)
+                                 .add("took_s", to_seconds(now_ - ro.started_at))
+                                 .add("reason", "every instance of the new fleet is ready: traffic switches at once; "
+                                                  "the old fleet stands by for the analysis"));
   ro.timer_at = now_ + spec.canary_step_duration;
   if (ro.timer_at <= end_time()) events_.push(ro.timer_at, kDeployTimer, static_cast<std::uint32_t>(d));
 }
@@ -207,9 +204,7 @@ void Simulation::on_deploy_timer(int d) {
   a.step = ro.phase == Rollout::Phase::canary ? ro.step : -1;
   a.weight_percent = ro.weight_percent;
   ro.analyses.push_back(a);
-  std::string fields = sre::canary_analysis_json(a);
-  fields = "{\"id\":" + json::quote(spec.id) + "," + fields.substr(1);
-  log("canary_analysis", fields);
+  log(EventKind::canary_analysis, EventFields().add("id", spec.id).append(sre::canary_analysis_fields(a)));
   if (!a.enough_data && ro.extensions < kMaxStepExtensions) {
     ++ro.extensions;
     ro.timer_at = now_ + spec.canary_step_duration;
@@ -257,12 +252,11 @@ void Simulation::on_deploy_timer(int d) {
   }
   ++ro.step;
   ro.weight_percent = spec.canary_steps[static_cast<std::size_t>(ro.step)];
-  log("deployment_step", json::ObjectWriter()
-                             .field("id", spec.id)
-                             .field("step", ro.step + 1)
-                             .field("steps", static_cast<int>(spec.canary_steps.size()))
-                             .field("weight_percent", ro.weight_percent)
-                             .str());
+  log(EventKind::deployment_step, EventFields()
+                             .add("id", spec.id)
+                             .add("step", ro.step + 1)
+                             .add("steps", static_cast<int>(spec.canary_steps.size()))
+                             .add("weight_percent", ro.weight_percent));
   ro.timer_at = now_ + spec.canary_step_duration;
   if (ro.timer_at <= end_time()) events_.push(ro.timer_at, kDeployTimer, static_cast<std::uint32_t>(d));
 }
@@ -276,13 +270,12 @@ void Simulation::finish_rollout(int d, Rollout::Phase phase, const std::string& 
   ro.timer_at = -1;
   ro.canary.release();
   ro.baseline.release();
-  log("deployment_finished", json::ObjectWriter()
-                                 .field("id", spec.id)
-                                 .field("service", spec.service)
-                                 .field("strategy", sre::deployment_strategy_name(spec.strategy))
-                                 .field("took_s", to_seconds(now_ - ro.started_at))
-                                 .field("outcome", outcome)
-                                 .str());
+  log(EventKind::deployment_finished, EventFields()
+                                 .add("id", spec.id)
+                                 .add("service", spec.service)
+                                 .add("strategy", sre::deployment_strategy_name(spec.strategy))
+                                 .add("took_s", to_seconds(now_ - ro.started_at))
+                                 .add("outcome", outcome));
   if (incidents_) incidents_->on_event(now_, spec.service, "deployment_finished", "deployment " + spec.id + ": " + outcome);
   active_rollout_[static_cast<std::size_t>(spec.service_index)] = -1;
   // The next deployment that waited for this service.
@@ -298,12 +291,12 @@ void Simulation::on_rolling_finished(int pool) {
   const int d = active_rollout_[static_cast<std::size_t>(p.service)];
   if (d < 0) {
     // A vertical resize.
-    json::ObjectWriter w;
-    w.field("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
-    if (p.owner_tenant >= 0) w.field("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
-    w.field("size", p.size_factors[static_cast<std::size_t>(p.size)]).field("instances_replaced", p.rolling_replaced);
-    w.field("took_s", to_seconds(now_ - p.rolling_since));
-    log("rolling_restart_finished", w.str());
+    EventFields w;
+    w.add("service", scenario_.services[static_cast<std::size_t>(p.service)].id);
+    if (p.owner_tenant >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(p.owner_tenant)].id);
+    w.add("size", p.size_factors[static_cast<std::size_t>(p.size)]).add("instances_replaced", p.rolling_replaced);
+    w.add("took_s", to_seconds(now_ - p.rolling_since));
+    log(EventKind::rolling_restart_finished, std::move(w));
     return;
   }
   for (const Pool& q : pools_)
@@ -313,12 +306,11 @@ void Simulation::on_rolling_finished(int pool) {
   if (ro.undoing) {
     ro.undoing = false;
     active_rollout_[static_cast<std::size_t>(p.service)] = -1;
-    log("deployment_rollback_finished", json::ObjectWriter()
-                                            .field("id", spec.id)
-                                            .field("service", spec.service)
-                                            .field("version", ro.previous_version)
-                                            .field("took_s", to_seconds(now_ - ro.finished_at))
-                                            .str());
+    log(EventKind::deployment_rollback_finished, EventFields()
+                                            .add("id", spec.id)
+                                            .add("service", spec.service)
+                                            .add("version", ro.previous_version)
+                                            .add("took_s", to_seconds(now_ - ro.finished_at)));
     for (std::size_t k = 0; k < rollouts_.size(); ++k)
       if (rollouts_[k].phase == Rollout::Phase::waiting && scenario_.deployments[k].service_index == p.service) {
         start_rollout(static_cast<int>(k));
@@ -389,13 +381,12 @@ void Simulation::rollback_deployment(std::size_t index, const std::string& reaso
   ro.baseline.release();
   ro.outcome = reason;
   ro.weight_percent = 0;
-  log("deployment_rolled_back", json::ObjectWriter()
-                                    .field("id", spec.id)
-                                    .field("service", spec.service)
-                                    .field("from_phase", from_phase)
-                                    .field("to_version", ro.previous_version)
-                                    .field("reason", reason)
-                                    .str());
+  log(EventKind::deployment_rolled_back, EventFields()
+                                    .add("id", spec.id)
+                                    .add("service", spec.service)
+                                    .add("from_phase", from_phase)
+                                    .add("to_version", ro.previous_version)
+                                    .add("reason", reason));
   if (incidents_) {
     incidents_->on_event(now_, spec.service, "rollback", "deployment " + spec.id + " rolled back: " + reason);
     if (ro.fault_record >= 0) incidents_->end_change(now_, ro.fault_record);
@@ -609,12 +600,11 @@ void Simulation::on_chaos_step(std::uint32_t i) {
       r.verdict = sre::ChaosVerdict::skipped;
       r.reason = !unsafe.empty() ? "safety: " + join(unsafe, "; ") : "steady state not met: " + join(unsteady, "; ");
       r.ended_at = now_;
-      log("chaos_finished", json::ObjectWriter()
-                                .field("id", c.spec.id)
-                                .field("passed", false)
-                                .field("verdict", "skipped")
-                                .field("reason", r.reason)
-                                .str());
+      log(EventKind::chaos_finished, EventFields()
+                                .add("id", c.spec.id)
+                                .add("passed", false)
+                                .add("verdict", "skipped")
+                                .add("reason", r.reason));
       return;
     }
     for (const Pool& p : pools_) {
@@ -623,13 +613,12 @@ void Simulation::on_chaos_step(std::uint32_t i) {
     }
     r.verdict = sre::ChaosVerdict::running;
     r.method_started_at = now_;
-    log("chaos_started", json::ObjectWriter()
-                             .field("id", c.spec.id)
-                             .field("title", c.spec.title)
-                             .field("hypothesis", c.spec.hypothesis_title)
-                             .field("blast_radius_percent", r.blast_radius_percent)
-                             .field("steps", static_cast<int>(c.spec.method.size()))
-                             .str());
+    log(EventKind::chaos_started, EventFields()
+                             .add("id", c.spec.id)
+                             .add("title", c.spec.title)
+                             .add("hypothesis", c.spec.hypothesis_title)
+                             .add("blast_radius_percent", r.blast_radius_percent)
+                             .add("steps", static_cast<int>(c.spec.method.size())));
     if (incidents_) incidents_->on_event(now_, "", "chaos_started", "chaos experiment " + c.spec.id + " started");
     c.step = 0;
   } else if (++c.step >= static_cast<int>(c.spec.method.size())) {
@@ -642,13 +631,12 @@ void Simulation::on_chaos_step(std::uint32_t i) {
   f.duration = step.second;
   c.faults.push_back(add_fault(f));
   ++r.steps_run;
-  log("chaos_step", json::ObjectWriter()
-                        .field("id", c.spec.id)
-                        .field("step", c.step + 1)
-                        .field("steps", static_cast<int>(c.spec.method.size()))
-                        .field("fault", sre::describe_fault(f))
-                        .field("duration_s", to_seconds(step.second))
-                        .str());
+  log(EventKind::chaos_step, EventFields()
+                        .add("id", c.spec.id)
+                        .add("step", c.step + 1)
+                        .add("steps", static_cast<int>(c.spec.method.size()))
+                        .add("fault", sre::describe_fault(f))
+                        .add("duration_s", to_seconds(step.second)));
   if (now_ + step.second <= end_time()) events_.push(now_ + step.second, kChaosStep, i);
 }
 
@@ -665,11 +653,10 @@ void Simulation::end_chaos(std::size_t i, bool aborted, const std::string& why) 
   sre::ChaosResult& r = c.result;
   if (aborted) {
     r.verdict = sre::ChaosVerdict::aborted;
-    log("chaos_aborted", json::ObjectWriter()
-                             .field("id", c.spec.id)
-                             .field("step", c.step + 1)
-                             .field("reason", why)
-                             .str());
+    log(EventKind::chaos_aborted, EventFields()
+                             .add("id", c.spec.id)
+                             .add("step", c.step + 1)
+                             .add("reason", why));
   }
   for (const std::string& what : c.spec.rollbacks) {
     std::string done;
@@ -694,7 +681,7 @@ void Simulation::end_chaos(std::size_t i, bool aborted, const std::string& why) 
       done = "instances: started " + std::to_string(started);
     }
     r.rollbacks_done.push_back(done);
-    log("chaos_rollback", json::ObjectWriter().field("id", c.spec.id).field("restore", what).field("done", done).str());
+    log(EventKind::chaos_rollback, EventFields().add("id", c.spec.id).add("restore", what).add("done", done));
   }
   for (const ProbeSpec& p : c.spec.probes) r.after.push_back(sre::read_probe(p, probe_value(p)));
   if (aborted) r.reason = "aborted at step " + std::to_string(c.step + 1) + ": " + why;
@@ -706,13 +693,12 @@ void Simulation::end_chaos(std::size_t i, bool aborted, const std::string& why) 
     st.chaos_passed = r.verdict == sre::ChaosVerdict::passed ? 1 : 0;
     st.chaos_resilience_score = r.resilience_score;
   }
-  log("chaos_finished", json::ObjectWriter()
-                            .field("id", c.spec.id)
-                            .field("passed", r.verdict == sre::ChaosVerdict::passed)
-                            .field("verdict", sre::chaos_verdict_name(r.verdict))
-                            .field("resilience_score", r.resilience_score)
-                            .field("reason", r.reason)
-                            .str());
+  log(EventKind::chaos_finished, EventFields()
+                            .add("id", c.spec.id)
+                            .add("passed", r.verdict == sre::ChaosVerdict::passed)
+                            .add("verdict", sre::chaos_verdict_name(r.verdict))
+                            .add("resilience_score", r.resilience_score)
+                            .add("reason", r.reason));
   if (incidents_)
     incidents_->on_event(now_, "", "chaos_finished",
                          "chaos experiment " + c.spec.id + " " + sre::chaos_verdict_name(r.verdict));

@@ -56,20 +56,22 @@ CanaryAnalysis analyze_canary(const DeploymentSpec& d, const VersionWindow& cana
   return a;
 }
 
-std::string canary_analysis_json(const CanaryAnalysis& a) {
+EventFields canary_analysis_fields(const CanaryAnalysis& a) {
   auto side = [](std::uint64_t n, double err, double p95) {
-    return json::ObjectWriter().field("requests", n).field("error_rate_percent", err).field("latency_p95_ms", p95).str();
+    EventFields f;
+    f.add("requests", n).add("error_rate_percent", err).add("latency_p95_ms", p95);
+    return f;
   };
-  return json::ObjectWriter()
-      .field("at_s", to_seconds(a.at))
-      .field("step", a.step)
-      .field("weight_percent", a.weight_percent)
-      .raw("canary", side(a.canary_requests, a.canary_error_percent, a.canary_p95_ms))
-      .raw("baseline", side(a.baseline_requests, a.baseline_error_percent, a.baseline_p95_ms))
-      .field("enough_data", a.enough_data)
-      .field("passed", a.passed)
-      .field("reason", a.reason)
-      .str();
+  EventFields f;
+  f.add("at_s", to_seconds(a.at))
+      .add("step", a.step)
+      .add("weight_percent", a.weight_percent)
+      .add("canary", side(a.canary_requests, a.canary_error_percent, a.canary_p95_ms))
+      .add("baseline", side(a.baseline_requests, a.baseline_error_percent, a.baseline_p95_ms))
+      .add("enough_data", a.enough_data)
+      .add("passed", a.passed)
+      .add("reason", a.reason);
+  return f;
 }
 
 }  // namespace opsim::sre

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/log_event.h"
 #include "engine/sim_time.h"
 #include "metrics/histogram.h"
 #include "scenario/scenario.h"
@@ -53,7 +54,9 @@ const char* deployment_strategy_name(DeploymentSpec::Strategy s);
 
 CanaryAnalysis analyze_canary(const DeploymentSpec& d, const VersionWindow& canary, const VersionWindow& baseline);
 
-// {"at_s","step","weight_percent","canary":{...},"baseline":{...},"passed","reason"}
-std::string canary_analysis_json(const CanaryAnalysis& a);
+// at_s, step, weight_percent, canary and baseline ({requests, error_rate_percent,
+// latency_p95_ms}), enough_data, passed, reason: the canary_analysis event's fields and
+// each entry of summary.json's deployments[].analyses.
+EventFields canary_analysis_fields(const CanaryAnalysis& a);
 
 }  // namespace opsim::sre

@@ -218,30 +218,30 @@ AlertInfo alert_info(const BurnRateTransition& t, const std::string& slo_service
   return a;
 }
 
-const char* IncidentTransition::log_kind() const {
+EventKind IncidentTransition::event_kind() const {
   switch (kind) {
-    case Kind::opened: return "incident_opened";
-    case Kind::severity_changed: return "incident_severity_changed";
-    case Kind::resolved: return "incident_resolved";
-    case Kind::postmortem: return "postmortem";
+    case Kind::opened: return EventKind::incident_opened;
+    case Kind::severity_changed: return EventKind::incident_severity_changed;
+    case Kind::resolved: return EventKind::incident_resolved;
+    case Kind::postmortem: return EventKind::postmortem;
   }
-  return "incident_opened";
+  return EventKind::incident_opened;
 }
 
-std::string IncidentTransition::json_fields(const Incident& inc) const {
-  json::ObjectWriter w;
-  w.field("id", id).field("severity", severity_name(severity));
+EventFields IncidentTransition::fields(const Incident& inc) const {
+  EventFields f;
+  f.add("id", id).add("severity", severity_name(severity));
   switch (kind) {
     case Kind::opened:
-      w.field("service", inc.service).field("title", inc.title);
+      f.add("service", inc.service).add("title", inc.title);
       break;
-    case Kind::severity_changed: w.field("previous", severity_name(previous)); break;
+    case Kind::severity_changed: f.add("previous", severity_name(previous)); break;
     case Kind::resolved:
-      w.field("minutes_to_resolve", static_cast<double>(inc.time_to_resolve()) / kMicrosPerMinute);
+      f.add("minutes_to_resolve", static_cast<double>(inc.time_to_resolve()) / kMicrosPerMinute);
       break;
     case Kind::postmortem: break;
   }
-  return w.str();
+  return f;
 }
 
 // [SECTION] IncidentManager

@@ -267,10 +267,10 @@ struct IncidentTransition {
   std::string id;
   Severity severity = Severity::sev4, previous = Severity::sev4;
 
-  const char* log_kind() const;
-  // {"id","severity"} plus "previous" (severity_changed), "service", "title" (opened),
-  // "minutes_to_resolve" (resolved), "action_items" (postmortem).
-  std::string json_fields(const Incident& inc) const;
+  EventKind event_kind() const;
+  // id, severity, plus previous (severity_changed), service and title (opened),
+  // minutes_to_resolve (resolved).
+  EventFields fields(const Incident& inc) const;
 };
 
 // [SECTION] IncidentManager

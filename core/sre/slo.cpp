@@ -134,20 +134,20 @@ bool SloTracker::compliant(SimTime now) const { return error_ratio(now, spec_.wi
 
 // [SECTION] BurnRateAlerts
 
-std::string BurnRateTransition::json_fields() const {
-  json::ObjectWriter w;
-  w.field("rule", rule)
-      .field("slo", slo_id)
-      .field("state", alert_state_name(state))
-      .field("severity", severity)
-      .field("metric", "slo." + slo_id + ".burn_rate")
-      .field("long", format_duration(long_window))
-      .field("short", format_duration(short_window))
-      .field("factor", factor)
-      .field("long_burn_rate", long_burn_rate)
-      .field("short_burn_rate", short_burn_rate)
-      .field("reason", reason);
-  return w.str();
+EventFields BurnRateTransition::fields() const {
+  EventFields f;
+  f.add("rule", rule)
+      .add("slo", slo_id)
+      .add("state", alert_state_name(state))
+      .add("severity", severity)
+      .add("metric", "slo." + slo_id + ".burn_rate")
+      .add("long", format_duration(long_window))
+      .add("short", format_duration(short_window))
+      .add("factor", factor)
+      .add("long_burn_rate", long_burn_rate)
+      .add("short_burn_rate", short_burn_rate)
+      .add("reason", reason);
+  return f;
 }
 
 BurnRateAlerts::BurnRateAlerts(std::vector<BurnRateAlertSpec> rules)

@@ -124,9 +124,9 @@ struct BurnRateTransition {
   double long_burn_rate = 0, short_burn_rate = 0;  // at this evaluation
   std::string reason;  // one sentence with the numbers
 
-  // {"rule","slo","state","severity","metric":"slo.<id>.burn_rate","long","short","factor",
-  //  "long_burn_rate","short_burn_rate","reason"}
-  std::string json_fields() const;
+  // rule, slo, state, severity, metric (slo.<id>.burn_rate), long, short, factor,
+  // long_burn_rate, short_burn_rate, reason
+  EventFields fields() const;
 };
 
 class BurnRateAlerts {

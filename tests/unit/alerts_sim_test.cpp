@@ -13,7 +13,7 @@ namespace {
 struct Log : SimObserver {
   std::vector<LogEvent> events;
   void on_log(const LogEvent& e) override { events.push_back(e); }
-  std::vector<const LogEvent*> of(const std::string& kind) const {
+  std::vector<const LogEvent*> of(EventKind kind) const {
     std::vector<const LogEvent*> out;
     for (const LogEvent& e : events)
       if (e.kind == kind) out.push_back(&e);
@@ -42,7 +42,7 @@ TEST_CASE("a rule fires after its `for`, resolves after the breach, and pages th
   Log log;
   sim.add_observer(&log);
   sim.run();
-  const auto pending = log.of("alert_pending"), firing = log.of("alert_firing"), resolved = log.of("alert_resolved");
+  const auto pending = log.of(EventKind::alert_pending), firing = log.of(EventKind::alert_firing), resolved = log.of(EventKind::alert_resolved);
   REQUIRE(firing.size() == 1);  // the 1-minute spike is shorter than `for`: it never fires
   REQUIRE(resolved.size() == 1);
   CHECK(pending.size() == 2);
@@ -50,12 +50,12 @@ TEST_CASE("a rule fires after its `for`, resolves after the breach, and pages th
   CHECK(pending[0]->t == kMicrosPerHour + 15 * kMicrosPerSecond);
   CHECK(firing[0]->t == pending[0]->t + 2 * kMicrosPerMinute);
   CHECK(resolved[0]->t == kMicrosPerHour + 20 * kMicrosPerMinute + 15 * kMicrosPerSecond);
-  CHECK(firing[0]->json.find("\"rule\":\"busy\"") != std::string::npos);
+  CHECK(firing[0]->text("rule") == "busy");
   // The page goes out after group_wait (30 s) plus the channel's delay (30 s).
-  const auto sent = log.of("notification");
+  const auto sent = log.of(EventKind::notification);
   REQUIRE(sent.size() >= 2);  // firing, then resolved
   CHECK(sent[0]->t == firing[0]->t + 60 * kMicrosPerSecond);
-  CHECK(sent[0]->json.find("\"channel\":\"pager\"") != std::string::npos);
+  CHECK(sent[0]->text("channel") == "pager");
   const auto v = sim.summary_values();
   CHECK(v[static_cast<std::size_t>(sim.metrics().find("alerts_fired"))] == 1);
 }

@@ -29,8 +29,8 @@ TEST_CASE("a bad release: a canary stops it in one step, a rolling update lets i
     // whose response rolls it back 10 minutes later.
     const Simulation::DeploymentView rv = r.deployment_view(0);
     CHECK(rv.phase == "rolled_back");
-    const LogEvent* opened = rf.first("incident_opened");
-    const LogEvent* rolled = rf.first("deployment_rolled_back");
+    const LogEvent* opened = rf.first(EventKind::incident_opened);
+    const LogEvent* rolled = rf.first(EventKind::deployment_rolled_back);
     REQUIRE(opened != nullptr);
     REQUIRE(rolled != nullptr);
     CHECK(opened->t - 10 * kMicrosPerHour < 30 * kMicrosPerMinute);

@@ -116,8 +116,8 @@ TEST_CASE("a chaos experiment whose hypothesis holds passes with a resilience sc
   CHECK(r.ended_at == kMicrosPerHour + 10 * kMicrosPerMinute);
   CHECK(test::metric(sim, "chaos.kill-one.passed") == 1);
   CHECK(test::metric(sim, "chaos.kill-one.resilience_score") == 100);
-  REQUIRE(rec.first("chaos_started") != nullptr);
-  CHECK(rec.first("chaos_started")->t == kMicrosPerHour);
+  REQUIRE(rec.first(EventKind::chaos_started) != nullptr);
+  CHECK(rec.first(EventKind::chaos_started)->t == kMicrosPerHour);
   // The summary lists it.
   const std::string summary = summary_json(sim);
   CHECK(summary.find("\"id\":\"kill-one\"") != std::string::npos);
@@ -138,7 +138,7 @@ TEST_CASE("a failed steady state or a blast radius over the limit skips the expe
     CHECK(r.verdict == sre::ChaosVerdict::skipped);
     CHECK(r.reason.find("steady state not met: latency_p95_ms 100") == 0);
     CHECK(r.steps_run == 0);
-    CHECK(rec.first("fault_started") == nullptr);
+    CHECK(rec.first(EventKind::fault_started) == nullptr);
     CHECK(test::metric(sim, "chaos.x.passed") == 0);
   }
   SECTION("blast radius") {
@@ -152,7 +152,7 @@ TEST_CASE("a failed steady state or a blast radius over the limit skips the expe
     const sre::ChaosResult& r = *sim.chaos_view(0).result;
     CHECK(r.verdict == sre::ChaosVerdict::skipped);
     CHECK(r.reason == "safety: blast radius 75 % is over the limit of 60 %");
-    CHECK(rec.first("fault_started") == nullptr);
+    CHECK(rec.first(EventKind::fault_started) == nullptr);
   }
 }
 
@@ -178,9 +178,9 @@ TEST_CASE("a safety breach mid-way aborts the experiment; the faults rollback en
     test::EventRecorder rec;
     sim.add_observer(&rec);
     sim.run();
-    const LogEvent* opened = rec.first("incident_opened");
-    const LogEvent* aborted = rec.first("chaos_aborted");
-    const LogEvent* ended = rec.first("fault_ended");
+    const LogEvent* opened = rec.first(EventKind::incident_opened);
+    const LogEvent* aborted = rec.first(EventKind::chaos_aborted);
+    const LogEvent* ended = rec.first(EventKind::fault_ended);
     REQUIRE(opened != nullptr);
     REQUIRE(aborted != nullptr);
     REQUIRE(ended != nullptr);
@@ -201,9 +201,9 @@ TEST_CASE("a safety breach mid-way aborts the experiment; the faults rollback en
     test::EventRecorder rec;
     sim.add_observer(&rec);
     sim.run();
-    REQUIRE(rec.first("chaos_aborted") != nullptr);
-    REQUIRE(rec.first("fault_ended") != nullptr);
-    CHECK(rec.first("fault_ended")->t == kMicrosPerHour + 30 * kMicrosPerMinute);
+    REQUIRE(rec.first(EventKind::chaos_aborted) != nullptr);
+    REQUIRE(rec.first(EventKind::fault_ended) != nullptr);
+    CHECK(rec.first(EventKind::fault_ended)->t == kMicrosPerHour + 30 * kMicrosPerMinute);
     CHECK(sim.chaos_view(0).result->rollbacks_done.empty());
   }
 }

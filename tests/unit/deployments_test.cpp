@@ -51,7 +51,7 @@ TEST_CASE("a rolling update replaces max_surge instances at a time and keeps eve
   CHECK(dv.new_instances == 2);  // one ready, one starting
   sim.run();
   // Four replacements of one 60 s start-up each.
-  const LogEvent* done = rec.first("deployment_finished");
+  const LogEvent* done = rec.first(EventKind::deployment_finished);
   REQUIRE(done != nullptr);
   CHECK(done->t == kMicrosPerHour + 240 * kMicrosPerSecond);
   dv = sim.deployment_view(0);
@@ -79,7 +79,7 @@ TEST_CASE("a rolling update with max_unavailable takes instances down before the
   CHECK(pv.starting_instances == 2);
   CHECK(pv.instances - pv.draining_instances == 4);  // never above the size: max_surge 0
   sim.run();
-  const LogEvent* done = rec.first("deployment_finished");
+  const LogEvent* done = rec.first(EventKind::deployment_finished);
   REQUIRE(done != nullptr);
   CHECK(done->t == kMicrosPerHour + 120 * kMicrosPerSecond);  // two rounds of two
   CHECK(test::metric(sim, "requests_failed") == 0);
@@ -111,8 +111,8 @@ TEST_CASE("a bad canary is rolled back by its first analysis; a good one is prom
     const double failed = test::metric(sim, "requests_failed");
     CHECK(failed == Approx(a.canary_error_percent / 100.0 * static_cast<double>(a.canary_requests)).margin(2));
     CHECK(dv.new_instances == 0);  // the router's model: the fleet never changed
-    REQUIRE(rec.first("deployment_rolled_back") != nullptr);
-    CHECK(rec.first("deployment_rolled_back")->json.find("canary analysis failed at step 1") != std::string::npos);
+    REQUIRE(rec.first(EventKind::deployment_rolled_back) != nullptr);
+    CHECK(rec.first(EventKind::deployment_rolled_back)->text("reason").find("canary analysis failed at step 1") != std::string::npos);
   }
   SECTION("slow: a latency gate") {
     const Scenario sc = test::must_load(scenario(
@@ -145,7 +145,7 @@ TEST_CASE("a bad canary is rolled back by its first analysis; a good one is prom
     CHECK(static_cast<double>(half.canary_requests) / static_cast<double>(half.canary_requests + half.baseline_requests) ==
           Approx(0.5).margin(0.03));
     CHECK(dv.new_instances == 4);
-    CHECK(rec.count("deployment_step") == 4);
+    CHECK(rec.count(EventKind::deployment_step) == 4);
   }
   SECTION("without traffic the step is extended, then fails") {
     Scenario sc = test::must_load(scenario(
@@ -178,7 +178,7 @@ TEST_CASE("blue-green starts a second fleet, switches when all of it is ready an
   CHECK(test::metric(sim, "requests_failed") == 0);  // the new fleet has served nothing
   // Switched at the end of the 60 s start-up; the old fleet stands by.
   sim.run_until(kMicrosPerHour + 5 * kMicrosPerMinute);
-  const LogEvent* sw = rec.first("deployment_switched");
+  const LogEvent* sw = rec.first(EventKind::deployment_switched);
   REQUIRE(sw != nullptr);
   CHECK(sw->t == kMicrosPerHour + 60 * kMicrosPerSecond);
   pv = sim.pool_view(0);
@@ -211,13 +211,13 @@ TEST_CASE("an incident's response rolls back the rolling release that preceded i
   test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run();
-  const LogEvent* opened = rec.first("incident_opened");
-  const LogEvent* rolled = rec.first("deployment_rolled_back");
+  const LogEvent* opened = rec.first(EventKind::incident_opened);
+  const LogEvent* rolled = rec.first(EventKind::deployment_rolled_back);
   REQUIRE(opened != nullptr);
   REQUIRE(rolled != nullptr);
   CHECK(rolled->t == opened->t + Simulation::kRollbackDecisionDelay);
-  CHECK(rolled->json.find("incident INC-0001") != std::string::npos);
-  REQUIRE(rec.first("deployment_rollback_finished") != nullptr);
+  CHECK(rolled->text("reason").find("incident INC-0001") != std::string::npos);
+  REQUIRE(rec.first(EventKind::deployment_rollback_finished) != nullptr);
   const sre::IncidentManager* im = sim.incidents();
   REQUIRE(im != nullptr);
   REQUIRE(im->incidents().size() == 1);
@@ -243,7 +243,7 @@ TEST_CASE("a second deployment of a service waits for the first", "[deployments]
   test::EventRecorder rec;
   sim.add_observer(&rec);
   sim.run();
-  REQUIRE(rec.first("deployment_waiting") != nullptr);
+  REQUIRE(rec.first(EventKind::deployment_waiting) != nullptr);
   CHECK(sim.deployment_view(0).finished_at == kMicrosPerHour + 240 * kMicrosPerSecond);
   CHECK(sim.deployment_view(1).started_at == sim.deployment_view(0).finished_at);
   CHECK(sim.deployment_view(1).new_instances == 4);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "builtin.h"
+#include "report/event_json.h"
 #include "report/report.h"
 #include "sim/simulation.h"
 #include "test_support.h"
@@ -16,7 +17,7 @@ namespace {
 struct Capture : SimObserver {
   std::string text;
   void on_sample(SimTime t, const std::vector<double>& row) override { text += timeseries_csv_row(t, row); }
-  void on_log(const LogEvent& e) override { text += e.json + "\n"; }
+  void on_log(const LogEvent& e) override { text += event_json(e) + "\n"; }
 };
 
 std::string run_all(const Scenario& sc, std::uint64_t seed, SimTime until) {

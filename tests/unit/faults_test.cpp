@@ -53,8 +53,8 @@ TEST_CASE("an errors fault adds its error rate to the agents it hits while it la
   CHECK(mean_between(sim, "error_rate_percent", 2 * h, 3 * h) == Approx(0.5).margin(0.25));
   int started = 0, ended = 0;
   for (const LogEvent& e : sim.recent_events()) {
-    started += e.kind == "fault_started" && e.json.find("\"type\":\"errors\",\"agent\":\"b\",\"error_percent\":20") != std::string::npos;
-    ended += e.kind == "fault_ended";
+    started += e.kind == EventKind::fault_started && e.text("type") == "errors" && e.text("agent") == "b" && e.number("error_percent") == 20;
+    ended += e.kind == EventKind::fault_ended;
   }
   CHECK(started == 1);
   CHECK(ended == 1);

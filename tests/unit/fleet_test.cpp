@@ -56,8 +56,8 @@ TEST_CASE("new instances cost from their start and serve only after the startup 
   CHECK(get("cost_usd") < (2.0 * 10 + 5.0 * 2 + 3.0 * 108) / 60 + 0.01);
   bool out = false, in = false;
   for (const LogEvent& e : sim.recent_events()) {
-    out = out || (e.kind == "scale_out" && e.json.find("\"from\":2,\"to\":5") != std::string::npos);
-    in = in || (e.kind == "scale_in" && e.json.find("\"from\":5,\"to\":3") != std::string::npos);
+    out = out || (e.kind == EventKind::scale_out && e.number("from") == 2 && e.number("to") == 5);
+    in = in || (e.kind == EventKind::scale_in && e.number("from") == 5 && e.number("to") == 3);
   }
   CHECK(out);
   CHECK(in);

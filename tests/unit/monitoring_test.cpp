@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "report/event_json.h"
+
 #include "monitoring/alert_rules.h"
 #include "monitoring/notifications.h"
 
@@ -153,7 +155,7 @@ TEST_CASE("no data (NaN) counts as the condition not holding", "[monitoring]") {
   CHECK(out[2].state == AlertState::resolved);  // 45 s, no data
   CHECK(out[2].time == sec(45));
   CHECK(std::isnan(out[2].value));
-  CHECK(out[2].json_fields().find("\"value\":null") != std::string::npos);
+  CHECK(fields_json(out[2].fields().take()).find("\"value\":null") != std::string::npos);
   CHECK(out[3].state == AlertState::pending);
 }
 
@@ -230,12 +232,12 @@ TEST_CASE("transitions name the rule, severity, value, threshold, op and scope",
   std::vector<AlertTransition> out;
   ev.evaluate(sec(15), {1250.5, 7}, out);
   REQUIRE(out.size() == 2);
-  CHECK(out[0].json_fields() ==
+  CHECK(fields_json(out[0].fields().take()) ==
         "{\"rule\":\"acme-latency\",\"state\":\"firing\",\"severity\":\"ticket\",\"metric\":\"latency_avg_ms\","
         "\"value\":1250.5,\"threshold\":1000,\"op\":\">=\",\"tenant\":\"acme\",\"service\":\"agents-eu\","
         "\"reason\":\"latency_avg_ms for tenant acme is 1250.5, >= 1000, and the rule waits for nothing: it fires at "
         "ticket severity\"}");
-  CHECK(out[1].json_fields() ==
+  CHECK(fields_json(out[1].fields().take()) ==
         "{\"rule\":\"global\",\"state\":\"firing\",\"severity\":\"page\",\"metric\":\"error_rate_percent\","
         "\"value\":7,\"threshold\":5,\"op\":\">\",\"reason\":\"error_rate_percent is 7, > 5, and the rule waits for "
         "nothing: it fires at page severity\"}");
@@ -279,7 +281,7 @@ TEST_CASE("group_wait delays the first notification and batches the group's aler
   CHECK(out[0].firing);
   CHECK(out[0].group_key == "{service=\"api\",tenant=\"acme\"}");
   CHECK(rules_of(out[0]) == std::vector<std::string>{"err:firing", "slow:firing"});
-  CHECK(out[0].json_fields() ==
+  CHECK(fields_json(out[0].fields().take()) ==
         "{\"channel\":\"pager\",\"group\":\"{service=\\\"api\\\",tenant=\\\"acme\\\"}\",\"status\":\"firing\","
         "\"reason\":\"first\",\"flushed_s\":30,\"firing\":2,\"resolved\":0,\"alerts\":[\"err\",\"slow\"]}");
   // Nothing more while nothing changes (until the repeat interval).
@@ -318,7 +320,7 @@ TEST_CASE("repeat_interval re-sends an unchanged firing group", "[monitoring]") 
   CHECK(out[1].time == sec(30) + 4 * kMicrosPerHour);  // a flush tick falls exactly there
   CHECK(out[1].reason == Notification::Reason::repeat);
   CHECK(out[2].time == sec(30) + 8 * kMicrosPerHour);
-  CHECK(out[2].json_fields().find("\"reason\":\"repeat\"") != std::string::npos);
+  CHECK(fields_json(out[2].fields().take()).find("\"reason\":\"repeat\"") != std::string::npos);
 }
 
 TEST_CASE("a repeat waits for the next group_interval tick after repeat_interval", "[monitoring]") {
@@ -357,7 +359,7 @@ TEST_CASE("a changed group is re-notified at the next group_interval tick", "[mo
   REQUIRE(out.size() == 4);
   CHECK(out[3].time == minutes(15) + sec(30));
   CHECK_FALSE(out[3].firing);
-  CHECK(out[3].json_fields().find("\"status\":\"resolved\"") != std::string::npos);
+  CHECK(fields_json(out[3].fields().take()).find("\"status\":\"resolved\"") != std::string::npos);
   CHECK(n.group_count() == 0);  // the empty group is gone
 }
 
@@ -484,10 +486,10 @@ TEST_CASE("rule evaluation feeds routing end to end, deterministically", "[monit
       ev.evaluate(t, {err, lat}, tr);
       for (const auto& x : tr) {
         n.on_transition(x);
-        log += x.json_fields() + "\n";
+        log += fields_json(x.fields().take()) + "\n";
       }
       n.advance(t, no);
-      for (const auto& x : no) log += std::to_string(x.time) + " " + x.json_fields() + "\n";
+      for (const auto& x : no) log += std::to_string(x.time) + " " + fields_json(x.fields().take()) + "\n";
     }
     CHECK(ev.fired_total() == 2);
     CHECK(n.notifications_total() == 4);  // each channel: firing, then resolved

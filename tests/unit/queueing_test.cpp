@@ -83,7 +83,7 @@ TEST_CASE("a full queue fails requests with reason queue_full and logs the episo
   // 0.5 s later on average, so it holds 3 for about 4.5 s of every 5.
   CHECK(metric(sim, v, "queue_depth") == Approx(2.9).margin(0.05));
   bool logged = false;
-  for (const LogEvent& e : sim.recent_events()) logged = logged || e.kind == "queue_full_started";
+  for (const LogEvent& e : sim.recent_events()) logged = logged || e.kind == EventKind::queue_full_started;
   CHECK(logged);
 }
 

@@ -55,13 +55,13 @@ class Recorder : public SimObserver {
     samples.push_back(s);
   }
   void on_log(const LogEvent& e) override {
-    if (e.kind != "scale_out" && e.kind != "scale_in") return;
+    if (e.kind != EventKind::scale_out && e.kind != EventKind::scale_in) return;
     ScaleEvent s;
     s.t = e.t;
-    s.out = e.kind == "scale_out";
-    s.policy = field(e.json, "\"policy\":\"");
-    s.from = std::atoi(field(e.json, "\"from\":").c_str());
-    s.to = std::atoi(field(e.json, "\"to\":").c_str());
+    s.out = e.kind == EventKind::scale_out;
+    s.policy = std::string(e.text("policy"));
+    s.from = static_cast<int>(e.number("from"));
+    s.to = static_cast<int>(e.number("to"));
     events.push_back(s);
   }
 
@@ -69,13 +69,6 @@ class Recorder : public SimObserver {
   std::vector<ScaleEvent> events;
 
  private:
-  static std::string field(const std::string& json, const std::string& key) {
-    const auto at = json.find(key);
-    if (at == std::string::npos) return "";
-    const auto begin = at + key.size();
-    const auto end = json.find_first_of("\",}", begin);
-    return json.substr(begin, end - begin);
-  }
   int timeouts_, queue_max_, instances_;
 };
 

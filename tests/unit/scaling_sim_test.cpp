@@ -23,10 +23,9 @@ std::string scenario(const std::string& scaling) {
     "scaling": )" + scaling + "}";
 }
 
-int scale_events(const Simulation& sim, const char* kind, const char* policy) {
+int scale_events(const Simulation& sim, EventKind kind, const char* policy) {
   int n = 0;
-  for (const LogEvent& e : sim.recent_events())
-    n += e.kind == kind && e.json.find(std::string("\"policy\":\"") + policy + "\"") != std::string::npos;
+  for (const LogEvent& e : sim.recent_events()) n += e.kind == kind && e.text("policy") == policy;
   return n;
 }
 
@@ -41,7 +40,7 @@ TEST_CASE("target tracking settles where utilisation meets its target", "[scalin
   // the 10 % tolerance); 10 would be 50 % and scale back to 9.
   CHECK(sim.pool_view(0).instances >= 8);
   CHECK(sim.pool_view(0).instances <= 10);
-  CHECK(scale_events(sim, "scale_out", "hpa") >= 2);
+  CHECK(scale_events(sim, EventKind::scale_out, "hpa") >= 2);
   const auto v = sim.summary_values();
   CHECK(v[static_cast<std::size_t>(sim.metrics().find("scaling_events"))] >= 2);
   CHECK(v[static_cast<std::size_t>(sim.metrics().find("instances_max"))] <= 30);
@@ -60,7 +59,7 @@ TEST_CASE("a threshold policy scales out by its increment after its evaluation p
   CHECK(sim.pool_view(0).instances == 4);  // cooldown of 3 minutes
   sim.run();
   CHECK(sim.pool_view(0).instances >= 8);  // enough for 20 busy slots under 75 %
-  CHECK(scale_events(sim, "scale_out", "cpu") >= 3);
+  CHECK(scale_events(sim, EventKind::scale_out, "cpu") >= 3);
   const auto v = sim.summary_values();
   CHECK(v[static_cast<std::size_t>(sim.metrics().find("scaling_events"))] <= 20);  // 10 per hour at most
 }
@@ -76,22 +75,22 @@ TEST_CASE("a live policy change takes effect from that moment", "[scaling]") {
   Simulation sim(sc, sc.seed);
   sim.run_until(30 * kMicrosPerMinute);
   CHECK(sim.pool_view(0).instances == 8);
-  CHECK(scale_events(sim, "scale_out", "cpu") == 0);
+  CHECK(scale_events(sim, EventKind::scale_out, "cpu") == 0);
   ScalingSpec changed = sim.scenario().scaling[0];
   changed.policies[0].threshold_up = 50;
   sim.update_scaling(0, changed);
   CHECK(sim.scenario().scaling[0].policies[0].threshold_up == 50);
   bool logged = false;
   for (const LogEvent& e : sim.recent_events())
-    logged = logged || (e.kind == "policy_changed" && e.json.find("cpu: up 50, down 10") != std::string::npos);
+    logged = logged || (e.kind == EventKind::policy_changed && e.text("policies").find("cpu: up 50, down 10") != std::string::npos);
   CHECK(logged);
   // Two breaches of the new threshold (at 31 and 32 minutes), then +1.
   sim.run_until(32 * kMicrosPerMinute);
   CHECK(sim.pool_view(0).instances == 9);
-  CHECK(scale_events(sim, "scale_out", "cpu") == 1);
+  CHECK(scale_events(sim, EventKind::scale_out, "cpu") == 1);
   const auto& records = sim.scaling_records();
   REQUIRE(records.size() == 1);
-  CHECK(records[0].kind == "scale_out");
+  CHECK(records[0].kind == EventKind::scale_out);
   CHECK(records[0].from == 8);
   CHECK(records[0].to == 9);
   CHECK(records[0].policy == "cpu");
@@ -130,7 +129,7 @@ TEST_CASE("the forecast error is a metric and forecasts are scored against what 
   // It acted ahead of the afternoon peak: predictive scale-outs happen before 14:00.
   int before_peak = 0;
   for (const Simulation::ScalingRecord& r : sim.scaling_records())
-    if (r.policy == "predictive" && r.kind == "scale_out") {
+    if (r.policy == "predictive" && r.kind == EventKind::scale_out) {
       const SimDuration in_day = r.at % kMicrosPerDay;
       before_peak += in_day < 14 * kMicrosPerHour && in_day > 6 * kMicrosPerHour;
     }

@@ -26,25 +26,17 @@ struct SloAlert {
 class SloAlertRecorder : public SimObserver {
  public:
   void on_log(const LogEvent& e) override {
-    if (e.kind != "alert_firing" && e.kind != "alert_resolved") return;
-    if (e.json.find("\"slo\":\"") == std::string::npos) return;  // a monitoring rule's alert
+    if (e.kind != EventKind::alert_firing && e.kind != EventKind::alert_resolved) return;
+    if (!e.has("slo")) return;  // a monitoring rule's alert
     SloAlert a;
     a.t = e.t;
-    a.firing = e.kind == "alert_firing";
-    a.slo = field(e.json, "\"slo\":\"");
-    a.severity = field(e.json, "\"severity\":\"");
-    a.factor = std::stod(field(e.json, "\"factor\":"));
+    a.firing = e.kind == EventKind::alert_firing;
+    a.slo = std::string(e.text("slo"));
+    a.severity = std::string(e.text("severity"));
+    a.factor = e.number("factor");
     alerts.push_back(a);
   }
   std::vector<SloAlert> alerts;
-
- private:
-  static std::string field(const std::string& json, const std::string& key) {
-    const auto at = json.find(key);
-    if (at == std::string::npos) return "";
-    const auto begin = at + key.size();
-    return json.substr(begin, json.find_first_of("\",}", begin) - begin);
-  }
 };
 
 struct Run {

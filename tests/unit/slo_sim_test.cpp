@@ -41,8 +41,7 @@ TEST_CASE("a hard outage fires the 14.4x 1h/5m page within 0.0144 h and burns th
   // is needed, so the first scrape at or after 2h + 51.84 s: 2h + 60 s.
   const LogEvent* page = nullptr;
   for (const LogEvent& e : sim.recent_events())
-    if (!page && e.kind == "alert_firing" && e.json.find("\"slo\":\"avail\"") != std::string::npos &&
-        e.json.find("\"factor\":14.4") != std::string::npos)
+    if (!page && e.kind == EventKind::alert_firing && e.text("slo") == "avail" && e.number("factor") == 14.4)
       page = &e;
   REQUIRE(page != nullptr);
   CHECK(page->t == 2 * kMicrosPerHour + 60 * kMicrosPerSecond);
@@ -86,9 +85,9 @@ TEST_CASE("a slow burn at 0.2 % never pages but burns the budget at rate 2", "[s
   sim.run();
   int pages = 0, tickets = 0;
   for (const LogEvent& e : sim.recent_events()) {
-    if (e.kind != "alert_firing") continue;
-    pages += e.json.find("\"severity\":\"page\"") != std::string::npos;
-    tickets += e.json.find("\"severity\":\"ticket\"") != std::string::npos;
+    if (e.kind != EventKind::alert_firing) continue;
+    pages += e.text("severity") == "page";
+    tickets += e.text("severity") == "ticket";
   }
   CHECK(pages == 0);
   CHECK(tickets >= 1);
@@ -140,8 +139,8 @@ TEST_CASE("the outage opens one sev1 incident, resolved after its signal and ale
   CHECK(pm.failed_requests > 30000);  // 20 requests/s for 30 minutes
   int opened = 0, resolved = 0;
   for (const LogEvent& e : sim.recent_events()) {
-    opened += e.kind == "incident_opened";
-    resolved += e.kind == "incident_resolved" && e.json.find("\"id\":\"INC-0001\"") != std::string::npos;
+    opened += e.kind == EventKind::incident_opened;
+    resolved += e.kind == EventKind::incident_resolved && e.text("id") == "INC-0001";
   }
   CHECK(opened == 1);
   CHECK(resolved == 1);

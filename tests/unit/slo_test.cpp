@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "report/event_json.h"
+
 #include "sre/slo.h"
 
 using namespace opsim;
@@ -99,7 +101,7 @@ TEST_CASE("SLO: a total outage fires 14.4x at 60 s, 6x at 135 s, 1x at 270 s", "
   CHECK(page.reason ==
         "SLO availability burns its error budget at 16.67x over 1h and 200x over 5m, both above 14.4x, so its 30d "
         "budget would be spent in 43.2 hours at this rate.");
-  CHECK(page.json_fields().find("\"metric\":\"slo.availability.burn_rate\"") != std::string::npos);
+  CHECK(fields_json(page.fields().take()).find("\"metric\":\"slo.availability.burn_rate\"") != std::string::npos);
   CHECK(run.log[2].severity == "ticket");
 }
 
@@ -309,7 +311,7 @@ TEST_CASE("SLO: burn-rate alerts de-duplicate, resolve when the condition stops,
   CHECK(r[0].long_burn_rate == Approx(1000.0 * 6000 / 36000));
   CHECK(r[0].reason ==
         "SLO availability burns its error budget at 166.67x over 1h and 0x over 5m, no longer both above 14.4x.");
-  CHECK(r[0].json_fields().find("\"state\":\"resolved\"") != std::string::npos);
+  CHECK(fields_json(r[0].fields().take()).find("\"state\":\"resolved\"") != std::string::npos);
   CHECK_FALSE(run.alerts.firing(0));
   CHECK(run.alerts.fired_at(0) == -1);
 

@@ -56,12 +56,12 @@ struct EventRecorder : SimObserver {
   std::vector<LogEvent> events;
   void on_log(const LogEvent& e) override { events.push_back(e); }
   void on_sample(SimTime, const std::vector<double>&) override {}
-  const LogEvent* first(const std::string& kind) const {
+  const LogEvent* first(EventKind kind) const {
     for (const LogEvent& e : events)
       if (e.kind == kind) return &e;
     return nullptr;
   }
-  int count(const std::string& kind) const {
+  int count(EventKind kind) const {
     int n = 0;
     for (const LogEvent& e : events) n += e.kind == kind;
     return n;
