@@ -21,7 +21,8 @@ namespace opsim {
 struct Event {
   SimTime t = 0;
   std::uint64_t seq = 0;
-  std::uint32_t kind = 0;  // meaning is the owner's (the simulation's event kinds)
+  std::uint16_t component = 0;  // the component that scheduled it, and handles it
+  std::uint16_t kind = 0;  // meaning is the component's (its own event kinds)
   std::uint32_t target = 0;  // e.g. a request slot or a stream index
 };
 
@@ -53,7 +54,7 @@ class EventHeap {
 
  private:
   static constexpr std::size_t kPadding = 4;
-  static constexpr Event kSentinel{std::numeric_limits<SimTime>::max(), std::numeric_limits<std::uint64_t>::max(), 0, 0};
+  static constexpr Event kSentinel{std::numeric_limits<SimTime>::max(), std::numeric_limits<std::uint64_t>::max(), 0, 0, 0};
   std::vector<Event> heap_;  // [0, size_): the heap; [size_, size_ + kPadding): kSentinel
   std::size_t size_ = 0;
 };
@@ -61,7 +62,7 @@ class EventHeap {
 class EventQueue {
  public:
   EventQueue();
-  void push(SimTime t, std::uint32_t kind, std::uint32_t target);
+  void push(SimTime t, std::uint16_t component, std::uint16_t kind, std::uint32_t target);
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   const Event& top() const { return ring_leads() ? node(ring_first_) : far_.top(); }
@@ -101,8 +102,8 @@ class EventQueue {
 
 inline EventQueue::EventQueue() : head_(kRingBuckets, kNil), occupied_(kRingBuckets / 64, 0) {}
 
-inline void EventQueue::push(SimTime t, std::uint32_t kind, std::uint32_t target) {
-  const Event e{t, next_seq_++, kind, target};
+inline void EventQueue::push(SimTime t, std::uint16_t component, std::uint16_t kind, std::uint32_t target) {
+  const Event e{t, next_seq_++, component, kind, target};
   ++size_;
   const std::int64_t b = bucket_of(t);
   if (t < 0 || b < base_ || b >= base_ + kRingBuckets) {

@@ -20,7 +20,7 @@ TEST_CASE("events pop in time order, ties in scheduling order", "[engine]") {
   std::vector<std::pair<SimTime, std::uint32_t>> pushed;
   for (std::uint32_t i = 0; i < 5000; ++i) {
     const SimTime t = static_cast<SimTime>(rng.below(200));  // many ties
-    q.push(t, 0, i);
+    q.push(t, 0, 0, i);
     pushed.emplace_back(t, i);
   }
   std::stable_sort(pushed.begin(), pushed.end(),
@@ -40,7 +40,7 @@ TEST_CASE("interleaved pushes and pops keep the order", "[engine]") {
   SimTime last = 0;
   std::uint64_t last_seq = 0;
   for (int round = 0; round < 2000; ++round) {
-    for (int k = 0; k < 3; ++k) q.push(last + static_cast<SimTime>(rng.below(50)), 0, 0);
+    for (int k = 0; k < 3; ++k) q.push(last + static_cast<SimTime>(rng.below(50)), 0, 0, 0);
     const Event e = q.pop();
     REQUIRE((e.t > last || (e.t == last && e.seq > last_seq) || round == 0));
     last = e.t;
@@ -56,7 +56,7 @@ TEST_CASE("the order holds across the sign of time and up to its largest values"
                            std::int64_t{1} << 62, 5, 0};
   std::vector<std::pair<SimTime, std::uint32_t>> pushed;
   for (std::uint32_t i = 0; i < 9; ++i) {
-    q.push(times[i], 0, i);
+    q.push(times[i], 0, 0, i);
     pushed.emplace_back(times[i], i);
   }
   std::stable_sort(pushed.begin(), pushed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -69,7 +69,7 @@ TEST_CASE("the order holds across the sign of time and up to its largest values"
   CHECK(q.empty());
   // Refilled after emptying, every size from 1 to 40.
   for (std::uint32_t n = 1; n <= 40; ++n) {
-    for (std::uint32_t i = 0; i < n; ++i) q.push(static_cast<SimTime>((i * 7) % 5), 0, i);
+    for (std::uint32_t i = 0; i < n; ++i) q.push(static_cast<SimTime>((i * 7) % 5), 0, 0, i);
     SimTime last = std::numeric_limits<SimTime>::min();
     for (std::uint32_t i = 0; i < n; ++i) {
       const Event e = q.pop();
@@ -98,7 +98,7 @@ TEST_CASE("the calendar ring and the heap behind it pop exactly in (time, sequen
       else if (pick < 95) delay = static_cast<SimTime>(rng.below(30 * kMicrosPerSecond));
       else if (pick < 99) delay = static_cast<SimTime>(rng.below(2 * kMicrosPerHour));
       else delay = -static_cast<SimTime>(rng.below(kMicrosPerMinute));  // before the clock
-      q.push(now + delay, 0, static_cast<std::uint32_t>(seq));
+      q.push(now + delay, 0, 0, static_cast<std::uint32_t>(seq));
       expected.emplace(now + delay, seq++);
     }
     if (expected.empty() || rng.below(2) == 0) continue;

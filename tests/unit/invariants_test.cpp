@@ -13,21 +13,22 @@ namespace opsim {
 struct InvariantTestAccess {
   static ScopeStats& tenant(Simulation& s, int t) { return s.registry_.tenant(t); }
   static ScopeStats& slo(Simulation& s, int k) { return s.registry_.slo(k); }
-  static void set_now(Simulation& s, SimTime t) { s.now_ = t; }
+  static void set_now(Simulation& s, SimTime t) { s.engine_.now_ = t; }
   static void forget_first_admission(Simulation& s) {
-    for (std::size_t id = 0; id < s.requests_.size(); ++id) {
+    RequestPath& p = s.requests_;
+    for (std::size_t id = 0; id < p.requests_.size(); ++id) {
       bool free = false;
-      for (std::uint32_t f : s.free_requests_) free = free || f == id;
-      if (!free && s.requests_[id].admitted) {
-        s.requests_[id].admitted = false;
+      for (std::uint32_t f : p.free_requests_) free = free || f == id;
+      if (!free && p.requests_[id].admitted) {
+        p.requests_[id].admitted = false;
         return;
       }
     }
     FAIL("no admitted request in flight");
   }
-  static void miscount_ready(Simulation& s) { s.pools_[0].ready_instances += 1; }
+  static void miscount_ready(Simulation& s) { s.fleet_.pools_[0].ready_instances += 1; }
   static void lower_max(Simulation& s) { s.scenario_.services[0].instances_max = 0; }
-  static void push_event_in_past(Simulation& s) { s.events_.push(s.now_ - kMicrosPerSecond, 0, 0); }
+  static void push_event_in_past(Simulation& s) { s.engine_.queue_.push(s.engine_.now_ - kMicrosPerSecond, 0, 0, 0); }
 };
 
 }  // namespace opsim

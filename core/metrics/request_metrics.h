@@ -1,0 +1,39 @@
+// Request outcomes into the registry: each ended request counts in its tenant's, service's
+// and agent's windows (successes with their latency, failures by reason).
+#pragma once
+#include "metrics/registry.h"
+#include "sim/outcome.h"
+
+namespace opsim {
+
+class RequestMetrics : public OutcomeObserver {
+ public:
+  explicit RequestMetrics(MetricRegistry& registry) : registry_(registry) {}
+
+  void on_outcome(const RequestOutcome& o) override {
+    for (ScopeStats* st : {&registry_.tenant(o.tenant), &registry_.service(o.service), &registry_.agent(o.agent)}) {
+      WindowCounters& w = st->window;
+      if (!o.failed()) {
+        w.succeeded++;
+        w.latency_sum_us += o.latency_us;
+        st->window_latency.record(o.latency_us);
+        continue;
+      }
+      w.failed++;
+      switch (o.failure) {
+        case Failure::none: break;
+        case Failure::queue_full: w.failed_queue_full++; break;
+        case Failure::timeout: w.failed_timeout++; break;
+        case Failure::agent_error: w.failed_agent_error++; break;
+        case Failure::execution_limit: w.failed_execution_limit++; break;
+        case Failure::context: w.failed_context++; break;
+        case Failure::instance_crash: w.failed_instance_crash++; break;
+      }
+    }
+  }
+
+ private:
+  MetricRegistry& registry_;
+};
+
+}  // namespace opsim

@@ -1,0 +1,245 @@
+#include "scaling/scaling_loop.h"
+
+#include <algorithm>
+
+#include "scaling/decision.h"
+
+namespace opsim {
+
+ScalingLoop::ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, RequestPath& requests, const Rollouts& rollouts,
+                         IncidentSignals& incidents, MetricRegistry& registry, EventLog& log, const std::vector<double>& row)
+    : engine_(engine),
+      id_(engine.add(this)),
+      scenario_(scenario),
+      fleet_(fleet),
+      requests_(requests),
+      rollouts_(rollouts),
+      incidents_(incidents),
+      registry_(registry),
+      log_(log),
+      row_(row) {
+  pool_stats_.resize(fleet_.pool_count());
+  eval_since_.assign(fleet_.pool_count(), 0);
+  for (std::size_t section = 0; section < scenario_.scaling.size(); ++section) {
+    const ScalingSpec& spec = scenario_.scaling[section];
+    const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(spec.service_index)];
+    for (std::size_t pi = 0; pi < fleet_.pool_count(); ++pi) {
+      const int pool = static_cast<int>(pi);
+      if (fleet_.service_of(pool) != spec.service_index) continue;
+      PoolScaler sc;
+      sc.pool = pool;
+      fleet_.set_scaled(pool);
+      requests_.set_scaled(pool);
+      sc.spec = &spec;
+      sc.threshold = std::make_unique<scaling::ThresholdScaler>(spec, service.instances_min, service.instances_max);
+      const int sizes = static_cast<int>(fleet_.size_factors(pool).size());
+      if (sizes > 1)
+        sc.vertical =
+            std::make_unique<scaling::ThresholdScaler>(spec, 0, sizes - 1, ScalingPolicySpec::Direction::vertical);
+      for (const ScalingPolicySpec& p : spec.policies)
+        if (p.kind == ScalingPolicySpec::Kind::target_tracking)
+          sc.hpa.push_back(std::make_unique<scaling::HpaController>(p, service.instances_min, service.instances_max));
+      if (spec.predictive.enabled)
+        sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
+      scalers_.push_back(std::move(sc));
+    }
+  }
+}
+
+void ScalingLoop::start() {
+  for (std::size_t i = 0; i < scalers_.size(); ++i)
+    engine_.schedule(scalers_[i].spec->evaluation_interval, id_, kEvaluate, static_cast<std::uint32_t>(i));
+}
+
+void ScalingLoop::on_event(std::uint16_t kind, std::uint32_t target) {
+  if (kind == kEvaluate) evaluate(target);
+}
+
+void ScalingLoop::evaluate(std::uint32_t index) {
+  PoolScaler& sc = scalers_[index];
+  const int pool = sc.pool;
+  const int service_index = fleet_.service_of(pool);
+  const SimTime now = engine_.now();
+  // The pool's own figures since the last evaluation.
+  const PoolEvalWindow fw = fleet_.take_eval_window(pool);
+  const RequestPath::EvalWindow rw = requests_.take_eval_window(pool);
+  const double elapsed_s = to_seconds(now - eval_since_[static_cast<std::size_t>(pool)]);
+  scaling::MetricValues values;
+  if (fw.ready_slot_us > 0) values.cpu_utilization = 100.0 * fw.busy_slot_us / fw.ready_slot_us;
+  if (fw.memory_ready_mb_us > 0) values.memory_utilization = 100.0 * fw.memory_used_mb_us / fw.memory_ready_mb_us;
+  if (elapsed_s > 0) {
+    values.request_rate = static_cast<double>(rw.arrivals) / elapsed_s;
+    values.queue_depth = rw.queue_len_us / (elapsed_s * kMicrosPerSecond);
+  }
+  for (const ScalingPolicySpec& policy : sc.spec->policies)
+    if (!policy.metric.empty()) {
+      const int col = registry_.find(policy.metric);
+      if (col >= 0 && !row_.empty()) values.custom.emplace_back(policy.metric, row_[static_cast<std::size_t>(col)]);
+    }
+  eval_since_[static_cast<std::size_t>(pool)] = now;
+
+  const int current = fleet_.serving_instances(pool);
+  const int ready = fleet_.ready_instances(pool);
+  const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(service_index)];
+  std::vector<scaling::ScalingDecision> extra;
+  int floor = 0;  // what a confident forecast needs: no scale-in below it
+  // Target tracking (the Kubernetes HPA): its recommendation joins the consolidation.
+  for (auto& hpa : sc.hpa) {
+    const ScalingPolicySpec& policy = hpa->spec();
+    std::optional<double> metric = values.value_for(policy);
+    if (!metric) continue;
+    const scaling::HpaDecision d = hpa->recommend(now, current, ready, *metric);
+    if (d.changed()) extra.push_back({now, current, d.desired, policy.id, d.reason});
+  }
+  // Predictive: it learns the load in busy slots' worth of utilisation, which does not fall
+  // when the fleet grows, and proposes a size ahead of the forecast peak.
+  if (sc.predictive && sc.spec->predictive.enabled && values.cpu_utilization) {
+    sc.predictive->observe(now, *values.cpu_utilization * ready);
+    const scaling::Forecast f = sc.predictive->forecast(now);
+    if (auto d = scaling::predictive_decision(now, f, sc.spec->predictive, current, service.instances_max, 1.0))
+      extra.push_back(*d);
+    floor = std::min(service.instances_max, scaling::predictive_need(f, sc.spec->predictive, 1.0));
+    // The service's figure is its least accurate pool's.
+    double worst = 0;
+    for (const PoolScaler& other : scalers_)
+      if (other.predictive && fleet_.service_of(other.pool) == service_index)
+        worst = std::max(worst, other.predictive->error_percent());
+    registry_.service(service_index).forecast_error_percent = worst;
+  }
+  const scaling::ThresholdScaler::Outcome out = sc.threshold->evaluate(now, current, values, extra, floor);
+  sc.note = out.note;
+  if (out.decision && out.decision->to != current) {
+    resize(pool, out.decision->to, out.decision->policy_id, out.decision->reason);
+    registry_.service(service_index).window.scaling_events++;
+    sc.note = out.decision->reason;
+  }
+  // Vertical: one size change at a time; the next waits for the rolling restart to end.
+  if (sc.vertical && !fleet_.rolling(pool) && rollouts_.active_on(service_index) < 0) {
+    const scaling::ThresholdScaler::Outcome v = sc.vertical->evaluate(now, fleet_.size(pool), values);
+    if (v.decision && v.decision->to != fleet_.size(pool)) {
+      resize_instances(pool, v.decision->to, v.decision->policy_id, v.decision->reason);
+      registry_.service(service_index).window.scaling_events++;
+      sc.note += (sc.note.empty() ? "" : " ") + v.decision->reason;
+    }
+  }
+  const SimTime next = now + sc.spec->evaluation_interval;
+  if (next <= engine_.end()) engine_.schedule(next, id_, kEvaluate, index);
+}
+
+void ScalingLoop::resize(int pool, int target, const std::string& policy, const std::string& reason) {
+  const auto [from, to] = fleet_.resize(pool, target);
+  if (from == to) return;
+  EventFields w;
+  w.add("service", scenario_.services[static_cast<std::size_t>(fleet_.service_of(pool))].id);
+  const int owner = fleet_.owner_of(pool);
+  if (owner >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(owner)].id);
+  w.add("from", from).add("to", to).add("policy", policy).add("reason", reason);
+  const EventKind kind = to > from ? EventKind::scale_out : EventKind::scale_in;
+  log_.log(kind, std::move(w));
+  record(pool, kind, from, to, policy, reason);
+}
+
+void ScalingLoop::resize_instances(int pool, int to, const std::string& policy, const std::string& reason) {
+  const std::vector<double>& factors = fleet_.size_factors(pool);
+  const double from_factor = factors[static_cast<std::size_t>(fleet_.size(pool))];
+  const double to_factor = factors[static_cast<std::size_t>(to)];
+  const EventKind kind = to > fleet_.size(pool) ? EventKind::scale_up : EventKind::scale_down;
+  fleet_.set_instance_size(pool, to);
+  EventFields w;
+  w.add("service", scenario_.services[static_cast<std::size_t>(fleet_.service_of(pool))].id);
+  const int owner = fleet_.owner_of(pool);
+  if (owner >= 0) w.add("pool_tenant", scenario_.tenants[static_cast<std::size_t>(owner)].id);
+  w.add("from_size", from_factor).add("to_size", to_factor);
+  w.add("slots_per_instance", fleet_.slots_for(pool, to)).add("policy", policy).add("reason", reason);
+  log_.log(kind, std::move(w));
+  record(pool, kind, from_factor, to_factor, policy, reason);
+  fleet_.roll_to_size(pool);
+}
+
+void ScalingLoop::record(int pool, EventKind kind, double from, double to, const std::string& policy,
+                         const std::string& reason) {
+  PoolStats& st = pool_stats_[static_cast<std::size_t>(pool)];
+  st.scale_out += kind == EventKind::scale_out;
+  st.scale_in += kind == EventKind::scale_in;
+  st.scale_up += kind == EventKind::scale_up;
+  st.scale_down += kind == EventKind::scale_down;
+  if (policy == "predictive") ++st.predictive;
+  st.last_at = engine_.now();
+  auto it = std::find_if(st.by_policy.begin(), st.by_policy.end(), [&](const auto& e) { return e.first == policy; });
+  if (it == st.by_policy.end()) st.by_policy.emplace_back(policy, 1);
+  else ++it->second;
+  records_.push_back({engine_.now(), pool, kind, from, to, policy, reason});
+  incidents_.on_event(scenario_.services[static_cast<std::size_t>(fleet_.service_of(pool))].id, event_kind_name(kind), reason);
+  if (records_.size() > kRecords) records_.pop_front();
+}
+
+std::vector<bool> ScalingLoop::cooldown_blocked() const {
+  std::vector<bool> out(scenario_.services.size(), false);
+  for (const PoolScaler& sc : scalers_)
+    if (sc.note.find("cooldown") != std::string::npos) out[static_cast<std::size_t>(fleet_.service_of(sc.pool))] = true;
+  return out;
+}
+
+void ScalingLoop::update(std::size_t section, const ScalingSpec& changed) {
+  ScalingSpec& spec = scenario_.scaling[section];
+  spec.evaluation_interval = changed.evaluation_interval;
+  spec.max_events_per_hour = changed.max_events_per_hour;
+  spec.cost_optimization = changed.cost_optimization;
+  for (const ScalingPolicySpec& c : changed.policies)
+    for (ScalingPolicySpec& mine : spec.policies) {
+      if (mine.id != c.id || mine.kind != c.kind) continue;
+      const ScalingTrigger trigger = mine.trigger;
+      const ScalingPolicySpec::Direction direction = mine.direction;
+      const std::vector<double> sizes = mine.size_factors;
+      const std::vector<ScheduleStep> schedule = mine.schedule;
+      const std::string metric = mine.metric;
+      mine = c;
+      mine.trigger = trigger;
+      mine.direction = direction;
+      mine.size_factors = sizes;
+      mine.schedule = schedule;
+      mine.metric = metric;
+    }
+  const std::string predictive_metric = spec.predictive.metric;
+  spec.predictive = changed.predictive;
+  spec.predictive.metric = predictive_metric;
+  for (PoolScaler& sc : scalers_) {
+    if (sc.spec != &spec) continue;
+    sc.threshold->update(spec);
+    if (sc.vertical) sc.vertical->update(spec);
+    for (auto& hpa : sc.hpa)
+      for (const ScalingPolicySpec& pol : spec.policies)
+        if (pol.id == hpa->spec().id) hpa->update_spec(pol);
+    if (sc.predictive)
+      sc.predictive->update_spec(spec.predictive);
+    else if (spec.predictive.enabled)
+      sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
+  }
+  EventFields w;
+  w.add("service", spec.service).add("max_events_per_hour", spec.max_events_per_hour);
+  w.add("cost_optimization", spec.cost_optimization).add("predictive", spec.predictive.enabled);
+  std::string policies;
+  for (const ScalingPolicySpec& pol : spec.policies) {
+    policies += (policies.empty() ? "" : "; ") + pol.id + ": ";
+    if (pol.kind == ScalingPolicySpec::Kind::target_tracking)
+      policies += "target " + scaling::format_number(pol.target) + ", tolerance " + scaling::format_number(pol.tolerance);
+    else
+      policies += "up " + scaling::format_number(pol.threshold_up) + ", down " + scaling::format_number(pol.threshold_down) +
+                  ", cooldown " + format_duration(pol.cooldown) + ", periods " + std::to_string(pol.evaluation_periods) +
+                  ", increment " + std::to_string(pol.scale_increment);
+  }
+  w.add("policies", policies);
+  log_.log(EventKind::policy_changed, std::move(w));
+}
+
+ScalingLoop::ScalerView ScalingLoop::scaler_view(std::size_t i) const {
+  const PoolScaler& sc = scalers_[i];
+  ScalerView v;
+  v.pool = sc.pool;
+  v.section = static_cast<std::size_t>(sc.spec - scenario_.scaling.data());
+  v.predictive = sc.predictive.get();
+  v.last_note = sc.note;
+  return v;
+}
+
+}  // namespace opsim

@@ -1,0 +1,29 @@
+// How a request's end reaches the subsystems that count it: the request path hands each
+// outcome to one list of observers (metrics, incident signals, canary windows, latency
+// SLOs), in the order they were added.
+#pragma once
+#include <cstdint>
+
+#include "engine/sim_time.h"
+
+namespace opsim {
+
+// Why a request failed. Every reason has a counter (requests_failed_<reason>).
+enum class Failure : std::uint8_t { none, queue_full, timeout, agent_error, execution_limit, context, instance_crash };
+
+struct RequestOutcome {
+  int tenant = 0, agent = 0, service = 0, pool = 0;
+  int user = -1;     // -1: the tenant has no users
+  int version = -1;  // the release that served it; -1 when it never reached an instance
+  Failure failure = Failure::none;
+  std::int64_t latency_us = 0;  // arrival to completion, for a success
+  bool failed() const { return failure != Failure::none; }
+};
+
+class OutcomeObserver {
+ public:
+  virtual ~OutcomeObserver() = default;
+  virtual void on_outcome(const RequestOutcome& o) = 0;
+};
+
+}  // namespace opsim

@@ -1,0 +1,170 @@
+// The request path: every request from its arrival to its outcome, read top to bottom in
+// request_path.cpp:
+//
+//   on_arrival -> admit -> assemble_context -> dispatch (queue) -> start_work (instance)
+//              -> on_work_done -> outcome (observers) -> finish
+//
+// Arrivals are a non-homogeneous Poisson process per (tenant, agent) load, by thinning.
+// Admission checks the tenant's quota and rate limit (tenancy/resource_monitor.h); context
+// assembly adds its latency (context/context_engine.h); a request waits in its pool's queue
+// while no slot is free (one FIFO flow per namespace tenant, served round robin), and fails
+// when the queue is full or its wait passes the service's timeout; the release that serves
+// it (sre/rollouts.h) and any fault on its agent shape its work and its error rate.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "context/context_engine.h"
+#include "engine/engine.h"
+#include "engine/random.h"
+#include "engine/ring_queue.h"
+#include "fleet/fleet.h"
+#include "metrics/registry.h"
+#include "scenario/scenario.h"
+#include "sim/event_log.h"
+#include "sim/load_model.h"
+#include "sim/outcome.h"
+#include "sre/rollouts.h"
+#include "tenancy/resource_monitor.h"
+
+namespace opsim {
+
+class RequestPath : public Component, public FleetListener {
+ public:
+  // `operational` is what the operational context provider reports (the last scrape's figures).
+  RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed, Fleet& fleet, ContextEngine& context,
+              const OperationalSnapshot& operational, Rollouts& releases, MetricRegistry& registry, EventLog& log);
+  // Schedules each load's first arrival.
+  void start();
+  void on_event(std::uint16_t kind, std::uint32_t target) override;
+  void add_outcome_observer(OutcomeObserver* o) { observers_.push_back(o); }
+
+  // The fleet's news: free slots let the queue move; a crashing instance fails its work.
+  void on_capacity(int pool) override { pull_from_queue(pool); }
+  void on_instance_crashing(int pool, int instance) override;
+
+  // Faults acting on requests: added to an agent's error percentage and work time (they
+  // add up; never below zero); a traffic spike as a spike pattern of the tenant's loads,
+  // and cut short at `now` when it ends early.
+  void add_agent_error_percent(int agent, double delta);
+  void add_agent_latency(int agent, SimDuration delta);
+  void add_spike(int tenant, const PatternSpec& spike);
+  void end_spike_early(int tenant, SimTime at, double multiplier);
+
+  // A tenant's quota use right now (the admission check's view).
+  const ResourceMonitor& monitor(int tenant) const { return monitors_[static_cast<std::size_t>(tenant)]; }
+  std::size_t queue_length(int pool) const { return queues_[static_cast<std::size_t>(pool)].queued; }
+
+  // Scrape-time work: gauges brought up to now, admission refusal episodes logged, the new
+  // windows' queue maxima seeded from the queues now.
+  void integrate_all();
+  void log_refusals();
+  void reseed_window_maxima();
+  // What has accrued since each queue's and tenant's last integration, without changing anything.
+  void accrue_pending(std::vector<WindowCounters>& per_service, std::vector<WindowCounters>& per_tenant) const;
+  // A scaling evaluation's window of one pool since the last call: arrivals and the
+  // queue-length integral.
+  struct EvalWindow {
+    std::uint64_t arrivals = 0;
+    double queue_len_us = 0;
+  };
+  EvalWindow take_eval_window(int pool);
+  void set_scaled(int pool) { queues_[static_cast<std::size_t>(pool)].scaled = true; }
+
+  // Checks conservation (arrived = succeeded + failed + rejected + in flight in every
+  // scope, the scopes agreeing), each tenant's reservation against its requests in
+  // flight, and the queues. Fills, per pool, the busy slots and memory its requests in
+  // service hold, for the fleet's check. Throws InvariantViolation.
+  void check_invariants(SimTime now, std::vector<int>& busy_by_pool, std::vector<double>& memory_by_pool) const;
+
+ private:
+  friend struct InvariantTestAccess;  // tests break a reservation on purpose
+  enum Kind : std::uint16_t { kArrival, kContextDone, kWorkDone, kQueueTimeout };
+
+  // A request in flight, 40 bytes: the indices fit the loader's limits (2,000 tenants, 1,000
+  // agents, 200 services, 10,000 users per tenant); pools and instances may be more.
+  struct Request {
+    SimTime arrival = 0;
+    SimTime enqueued = 0;
+    std::int32_t pool = 0, instance = -1;
+    std::int16_t tenant = 0, agent = 0, service = 0, flow = 0, user = -1;
+    std::int16_t version = -1;  // the version that served it, -1 before it reached an instance
+    bool admitted : 1;  // holds a reservation in its tenant's ResourceMonitor
+    bool cut_off : 1;  // its work outlasts the tenant's max_execution_time
+    bool no_context : 1;  // every context provider consulted failed
+    bool crashed : 1;  // its instance crashed: already failed, its work event is stale
+    bool in_service : 1;  // working on an instance
+    Request() : admitted(false), cut_off(false), no_context(false), crashed(false), in_service(false) {}
+  };
+  struct ArrivalStream {
+    int tenant = 0, agent = 0;
+    const LoadSpec* load = nullptr;
+    Rng rng{1};
+    LoadRateMemo memo;  // the rate's factors at the last candidate time (thinning's next bound starts there)
+  };
+  // A pool's waiting requests: one FIFO per flow (flow 0: shared tenants; one per namespace
+  // tenant), served round robin so that one namespace tenant cannot starve another.
+  struct PoolQueue {
+    std::vector<RingQueue<std::uint32_t>> flows;
+    std::size_t queued = 0;
+    std::size_t next_flow = 0;
+    bool timeout_pending = false;
+    bool full_episode = false;
+    std::uint64_t refused_in_episode = 0;
+    SimTime integrated_until = 0;
+    // Since the pool's last scaling evaluation (kept only when a scaling section evaluates it).
+    double eval_queue_len_us = 0;
+    std::uint64_t eval_arrivals = 0;
+    bool scaled = false;
+  };
+
+  // [the route of one request]
+  void schedule_next_arrival(std::uint32_t stream, SimTime from);
+  void on_arrival(std::uint32_t stream);
+  bool admit(std::uint32_t request);
+  void assemble_context(std::uint32_t request);
+  void on_context_done(std::uint32_t request);
+  void dispatch(std::uint32_t request);
+  void start_work(std::uint32_t request, int instance);
+  void on_work_done(std::uint32_t request);
+  void outcome(std::uint32_t request, Failure why);
+  void finish(std::uint32_t request);
+  // [queues]
+  void pull_from_queue(int pool);
+  std::uint32_t pop_next_queued(PoolQueue& q);
+  void arm_queue_timeout(int pool);
+  void on_queue_timeout(int pool);
+  void integrate_queue(int pool);
+  void integrate_tenant(int tenant);
+  int pick_user(int tenant);
+  ExecutionDemand demand_of(const Request& r) const {
+    return {scenario_.agents[static_cast<std::size_t>(r.agent)].memory_estimate_mb};
+  }
+
+  Engine& engine_;
+  std::uint16_t id_;
+  Scenario& scenario_;
+  Fleet& fleet_;
+  ContextEngine& context_;
+  const OperationalSnapshot& operational_;
+  Rollouts& releases_;
+  MetricRegistry& registry_;
+  EventLog& log_;
+  std::vector<OutcomeObserver*> observers_;
+
+  std::vector<Request> requests_;
+  std::vector<std::uint32_t> free_requests_;
+  std::vector<ArrivalStream> streams_;
+  std::vector<Rng> work_rng_, error_rng_;  // per agent
+  std::vector<Rng> user_rng_;  // per tenant
+  std::vector<double> user_weight_total_;  // per tenant: its users' weights summed
+  std::vector<ResourceMonitor> monitors_;  // per tenant
+  std::vector<SimTime> tenant_integrated_until_;
+  std::vector<std::uint64_t> refused_in_episode_;  // per tenant: admissions refused in the current episode
+  std::vector<PoolQueue> queues_;  // per pool
+  std::int64_t queued_total_ = 0;
+  std::vector<double> fault_error_percent_;  // per agent: added by `errors` faults now
+  std::vector<SimDuration> fault_added_us_;  // per agent: work time added by `latency` faults now
+};
+
+}  // namespace opsim
