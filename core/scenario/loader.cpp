@@ -2,16 +2,18 @@
 // This file holds the entry point (load_scenario), the order in which the sections are
 // read, the top-level fields, the checks that span sections and the limits, and the
 // memory estimate. The sections themselves are read in loader_fleet.cpp,
-// loader_operations.cpp and loader_sre.cpp; the Loader class and its reading helpers are
-// declared in loader_internal.h.
+// loader_operations.cpp and loader_sre.cpp; the Loader class is declared in
+// loader_internal.h, and its typed reading helpers are json::Reader's (json/reader.h).
 //
 // [SECTION] The document and its top-level fields
+// [SECTION] Helpers that need the scenario read so far
 // [SECTION] cross-section checks and limits
 // [SECTION] Entry point
 #include "scenario/loader.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <set>
 
@@ -21,18 +23,6 @@
 #include "sre/canary.h"
 
 namespace opsim {
-
-std::string format_diagnostic(const Diagnostic& d, std::string_view source, std::string_view severity) {
-  std::string s(source);
-  if (d.line > 0) s += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
-  s += ": ";
-  s += severity;
-  s += ": ";
-  s += d.path;
-  s += ": ";
-  s += d.message;
-  return s;
-}
 
 namespace detail {
 
@@ -58,7 +48,7 @@ void Loader::run(const Value& root) {
   chaos(root);
   objectives(root);
   exercise(root);
-  if (r_.errors.empty()) limits(root);
+  if (error_count() == 0) limits(root);
 }
 
 void Loader::top(const Value& root) {
@@ -91,6 +81,76 @@ void Loader::top(const Value& root) {
   read_duration(root, p, "duration", s_.duration, kMicrosPerSecond, ScenarioLimits::kMaxDuration, true);
 }
 
+// [SECTION] Helpers that need the scenario read so far
+
+bool Loader::read_time(const Value& obj, const std::string& path, std::string_view key, SimTime& out,
+                       bool required) {
+  const std::string what = "a time: an offset from start such as \"2d3h\", or an ISO 8601 UTC time";
+  const Value* v = member(obj, path, key, required, what);
+  if (!v) return false;
+  SimDuration d = 0;
+  std::int64_t unix_s = 0;
+  if (v->type == Type::string && parse_duration(v->text, d)) {
+    out = d;
+  } else if (v->type == Type::string && parse_iso8601_utc(v->text, unix_s)) {
+    if (unix_s < s_.calendar.start_unix_s()) {
+      expected(*v, join(path, key), "a time not before the scenario's start (" + s_.calendar.iso8601(0) + ")");
+      return false;
+    }
+    out = (unix_s - s_.calendar.start_unix_s()) * kMicrosPerSecond;
+  } else {
+    expected(*v, join(path, key), what);
+    return false;
+  }
+  if (out > ScenarioLimits::kMaxDuration) {
+    expected(*v, join(path, key), "a time within " + format_duration(ScenarioLimits::kMaxDuration) + " of start");
+    return false;
+  }
+  return true;
+}
+
+void Loader::check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name) {
+  MetricRef ref;
+  std::string why;
+  const Value* v = obj.find(key);
+  if (!parse_metric_name(name, ref, why)) {
+    error(v, join(path, key), "expected a metric name of SCENARIO_FORMAT.md (such as \"latency_p95_ms\" or "
+                              "\"tenant.<id>.error_rate_percent\"), found " + json::quote(name) + ": " + why);
+    return;
+  }
+  const std::vector<std::string>* ids = nullptr;
+  const char* what = "";
+  std::vector<std::string> tmp;
+  switch (ref.scope) {
+    case kGlobal: break;
+    case kTenant: ids = &tenant_ids_; what = "tenant"; break;
+    case kService: ids = &service_ids_; what = "service"; break;
+    case kAgent: ids = &agent_ids_; what = "agent"; break;
+    case kSlo:
+      for (const auto& slo : s_.slos) tmp.push_back(slo.id);
+      ids = &tmp;
+      what = "SLO";
+      break;
+    case kChaos:
+      for (const auto& c : s_.chaos) tmp.push_back(c.id);
+      ids = &tmp;
+      what = "chaos experiment";
+      break;
+  }
+  if (ids && std::find(ids->begin(), ids->end(), ref.scope_id) == ids->end()) {
+    error(v, join(path, key), std::string("metric ") + json::quote(name) + " names " + what + " \"" + ref.scope_id +
+                                  "\", which the scenario does not define");
+    return;
+  }
+  if (!ref.info->simulated)
+    warn(v, join(path, key), std::string("metric \"") + ref.info->name +
+                                 "\" belongs to a subsystem this version does not simulate yet; it is not measured");
+}
+
+void Loader::not_simulated_yet(const Value* v, const std::string& path, const std::string& what) {
+  warn(v, path, what + " is validated but not simulated by this version of opsim yet");
+}
+
 // [SECTION] cross-section checks and limits
 
 namespace {
@@ -114,8 +174,8 @@ void Loader::limits(const Value& root) {
   for (const ServiceSpec& sv : s_.services) slots += static_cast<double>(sv.instances_max) * sv.concurrency;
   if (slots > ScenarioLimits::kMaxTotalSlots)
     error(root.find("services"), "$.services",
-          "instances.max x concurrency summed over services is " + num_text(slots) +
-              ", over the limit kMaxTotalSlots = " + num_text(ScenarioLimits::kMaxTotalSlots));
+          "instances.max x concurrency summed over services is " + json::number(slots) +
+              ", over the limit kMaxTotalSlots = " + json::number(ScenarioLimits::kMaxTotalSlots));
   // traffic_spike faults (the scenario's and the chaos experiments') multiply their
   // tenant's loads while they last, so they count at their peak like a spike pattern: all
   // of them, since they may overlap, but only the largest of one experiment, whose steps
@@ -152,8 +212,8 @@ void Loader::limits(const Value& root) {
     }
   if (expected_requests > ScenarioLimits::kMaxExpectedRequests)
     error(root.find("tenants"), "$.tenants",
-          "the loads' peak rates over the duration come to " + num_text(expected_requests) +
-              " requests, over the limit kMaxExpectedRequests = " + num_text(ScenarioLimits::kMaxExpectedRequests));
+          "the loads' peak rates over the duration come to " + json::number(expected_requests) +
+              " requests, over the limit kMaxExpectedRequests = " + json::number(ScenarioLimits::kMaxExpectedRequests));
   // Each SLO keeps one bucket per scrape interval over its window (or the longest
   // burn-rate window, if longer).
   SimDuration longest_alert = 0;
@@ -164,23 +224,23 @@ void Loader::limits(const Value& root) {
                              static_cast<double>(s_.monitoring.scrape_interval)) + 1;
   if (slo_buckets > ScenarioLimits::kMaxSloBuckets)
     error(root.find("slos"), "$.slos",
-          "the SLOs' windows / scrape_interval come to " + num_text(slo_buckets) +
-              " buckets, over the limit kMaxSloBuckets = " + num_text(ScenarioLimits::kMaxSloBuckets));
+          "the SLOs' windows / scrape_interval come to " + json::number(slo_buckets) +
+              " buckets, over the limit kMaxSloBuckets = " + json::number(ScenarioLimits::kMaxSloBuckets));
   const double rows = static_cast<double>(s_.monitoring.retention) / static_cast<double>(s_.monitoring.scrape_interval);
   const double values = rows * static_cast<double>(timeseries_column_count(s_));
   if (values > ScenarioLimits::kMaxRetainedValues)
     error(root.find("monitoring"), "$.monitoring.retention",
           "retention / scrape_interval x " + std::to_string(timeseries_column_count(s_)) + " time-series columns is " +
-              num_text(values) + " values, over the limit kMaxRetainedValues = " +
-              num_text(ScenarioLimits::kMaxRetainedValues));
+              json::number(values) + " values, over the limit kMaxRetainedValues = " +
+              json::number(ScenarioLimits::kMaxRetainedValues));
   // Checked last and only when every part is within its own limit: it names the whole.
-  if (!r_.errors.empty()) return;
+  if (error_count() != 0) return;
   const double mb = estimated_memory_bytes(s_) / (1024.0 * 1024.0);
   if (mb > ScenarioLimits::kMaxEstimatedMemoryMb)
     error(&root, "$",
-          "the simulation would need about " + num_text(std::ceil(mb)) +
+          "the simulation would need about " + json::number(std::ceil(mb)) +
               " MB (scopes, samples, SLO buckets, users x services, requests in flight), over the limit "
-              "kMaxEstimatedMemoryMb = " + num_text(ScenarioLimits::kMaxEstimatedMemoryMb));
+              "kMaxEstimatedMemoryMb = " + json::number(ScenarioLimits::kMaxEstimatedMemoryMb));
 }
 
 }  // namespace detail

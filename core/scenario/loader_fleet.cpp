@@ -145,7 +145,7 @@ void Loader::pattern(const Value& v, const std::string& p, PatternSpec& pat) {
         for (std::size_t i = 0; i < 7; ++i) {
           const Value& x = f->items[i];
           if (x.type != Type::number || x.number < 0 || x.number > 1e6)
-            expected(x, index(join(p, "factors"), i), "a number " + range_text(0, 1e6));
+            expected(x, index(join(p, "factors"), i), "a number " + json::range_text(0, 1e6));
           else
             pat.weekly_factors[i] = x.number;
         }

@@ -40,7 +40,7 @@ void Loader::context(const Value& root) {
       return;
     }
     for (const auto& m : mv.members) {
-      if (m.first.rfind("x-", 0) == 0) continue;
+      if (json::is_extension_key(m.first)) continue;
       if (m.second.type != Type::object) {
         expected(m.second, join(mp, m.first), "a policy object (its settings)");
         continue;
@@ -91,7 +91,7 @@ void Loader::context(const Value& root) {
             if (r->type != Type::object) expected(*r, rp, "an object mapping role names to policy overrides");
             else
               for (const auto& m : r->members) {
-                if (m.first.rfind("x-", 0) == 0) continue;
+                if (json::is_extension_key(m.first)) continue;
                 ContextEntrySpec rproto = proto;
                 rproto.layer = ContextEntrySpec::Layer::role;
                 rproto.role = m.first;
@@ -103,7 +103,7 @@ void Loader::context(const Value& root) {
             const std::string sp = join(dp, "scopes");
             if (object(*sc, sp, scope_names))
               for (const auto& m : sc->members) {
-                if (m.first.rfind("x-", 0) == 0) continue;
+                if (json::is_extension_key(m.first)) continue;
                 ContextEntrySpec sproto = proto;
                 sproto.layer = ContextEntrySpec::Layer::scope;
                 sproto.meta.scope = static_cast<ContextScope>(
@@ -122,7 +122,7 @@ void Loader::context(const Value& root) {
           // The short form of SCENARIO_FORMAT.md, {"market_conditions": {...}}: each member
           // is an entry of that key with default metadata; "entries" gives full metadata.
           for (const auto& m : d->members) {
-            if (m.first == "entries" || m.first.rfind("x-", 0) == 0) continue;
+            if (m.first == "entries" || json::is_extension_key(m.first)) continue;
             ContextEntrySpec e;
             e.key = m.first;
             e.value = m.second;
@@ -301,7 +301,7 @@ void Loader::vertical_sizes(const Value& pv, const std::string& pp, ScalingPolic
       return;
     }
     if (!sp.size_factors.empty() && !(f.number > sp.size_factors.back())) {
-      expected(f, fp, "a factor above the previous one (" + num_text(sp.size_factors.back()) + "): factors ascend");
+      expected(f, fp, "a factor above the previous one (" + json::number(sp.size_factors.back()) + "): factors ascend");
       return;
     }
     sp.size_factors.push_back(f.number);
@@ -370,7 +370,7 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
         read_number(pv, pp, "threshold_down", sp.threshold_down, 0, 1e12, true);
         if (sp.threshold_down >= sp.threshold_up && pv.find("threshold_down"))
           expected(*pv.find("threshold_down"), join(pp, "threshold_down"),
-                   "a number below threshold_up (" + num_text(sp.threshold_up) + ")");
+                   "a number below threshold_up (" + json::number(sp.threshold_up) + ")");
       }
       read_duration(pv, pp, "cooldown", sp.cooldown, 0, kMicrosPerDay);
       read_int(pv, pp, "evaluation_periods", sp.evaluation_periods, 1, 1000);

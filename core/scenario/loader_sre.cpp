@@ -1,7 +1,5 @@
 // The scenario loader's SRE sections: SLOs, burn-rate alerting, incidents, faults,
 // deployments, chaos experiments, objectives and the exercise.
-#include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -112,13 +110,7 @@ bool Loader::fault_body(const Value& v, const std::string& p, FaultSpec& f, bool
     case FaultType::security: allowed.insert(allowed.end(), {"service", "tenant"}); break;
   }
   // Unknown-field check with the type-specific list.
-  for (const auto& m : v.members) {
-    if (m.first.rfind("x-", 0) == 0 || std::find(allowed.begin(), allowed.end(), m.first) != allowed.end()) continue;
-    std::string list;
-    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    error(&m.second, join(p, m.first), "unknown field \"" + m.first + "\" for a fault of type \"" + v.find("type")->text +
-                                           "\" (expected one of: " + list + ")");
-  }
+  unknown_fields(v, p, allowed, " for a fault of type \"" + v.find("type")->text + "\"");
   if (needs_time) {
     read_time(v, p, "at", f.at, true);
     read_duration(v, p, "duration", f.duration, kMicrosPerSecond, ScenarioLimits::kMaxDuration);
