@@ -227,10 +227,11 @@ void Loader::limits(const Value& root) {
           "the SLOs' windows / scrape_interval come to " + json::number(slo_buckets) +
               " buckets, over the limit kMaxSloBuckets = " + json::number(ScenarioLimits::kMaxSloBuckets));
   const double rows = static_cast<double>(s_.monitoring.retention) / static_cast<double>(s_.monitoring.scrape_interval);
-  const double values = rows * static_cast<double>(timeseries_column_count(s_));
+  const std::size_t columns = MetricRegistry::column_count(s_);
+  const double values = rows * static_cast<double>(columns);
   if (values > ScenarioLimits::kMaxRetainedValues)
     error(root.find("monitoring"), "$.monitoring.retention",
-          "retention / scrape_interval x " + std::to_string(timeseries_column_count(s_)) + " time-series columns is " +
+          "retention / scrape_interval x " + std::to_string(columns) + " time-series columns is " +
               json::number(values) + " values, over the limit kMaxRetainedValues = " +
               json::number(ScenarioLimits::kMaxRetainedValues));
   // Checked last and only when every part is within its own limit: it names the whole.
@@ -251,7 +252,7 @@ double estimated_memory_bytes(const Scenario& s) {
   double bytes = scopes * sizeof(ScopeStats);
   // Retained samples, and the row being built.
   const double rows = static_cast<double>(s.monitoring.retention) / static_cast<double>(s.monitoring.scrape_interval);
-  bytes += (rows + 2) * static_cast<double>(timeseries_column_count(s)) * sizeof(double);
+  bytes += (rows + 2) * static_cast<double>(MetricRegistry::column_count(s)) * sizeof(double);
   // SLO buckets: one per scrape interval over the longest window, about 24 bytes each.
   SimDuration longest_alert = 0;
   for (const BurnRateAlertSpec& b : s.alerting.burn_rate) longest_alert = std::max(longest_alert, b.long_window);
@@ -282,20 +283,6 @@ double estimated_memory_bytes(const Scenario& s) {
     bytes += 48.0 * instances + 96.0 * (instances * sv.concurrency + static_cast<double>(sv.queue_capacity) * pools[v]);
   }
   return bytes;
-}
-
-std::size_t timeseries_column_count(const Scenario& s) {
-  std::size_t global = 0, tenant = 0, service = 0, slo = 0, agent = 0;
-  for (const MetricInfo& m : metric_catalog()) {
-    if (!m.simulated) continue;
-    global += (m.scopes & kGlobal) ? 1 : 0;
-    tenant += (m.scopes & kTenant) ? 1 : 0;
-    service += (m.scopes & kService) ? 1 : 0;
-    slo += (m.scopes & kSlo) ? 1 : 0;
-    agent += (m.scopes & kAgent) ? 1 : 0;
-  }
-  return global + tenant * s.tenants.size() + service * s.services.size() + slo * s.slos.size() +
-         agent * s.agents.size();
 }
 
 // [SECTION] Entry point

@@ -55,8 +55,4 @@ struct LoadResult {
 
 LoadResult load_scenario(std::string_view text);
 
-// Columns the time series of this scenario will have (the registry's count), used for the
-// memory limit; exposed for tests.
-std::size_t timeseries_column_count(const Scenario& s);
-
 }  // namespace opsim
