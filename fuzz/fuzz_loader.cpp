@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "metrics/registry.h"
 #include "scenario/loader.h"
 
 namespace {
@@ -43,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const opsim::Diagnostic& d : r.errors) check_diagnostic(d, text);
   for (const opsim::Diagnostic& d : r.warnings) check_diagnostic(d, text);
   // The memory limit's own arithmetic runs on every scenario that loads.
-  if (r.ok && opsim::timeseries_column_count(r.scenario) == 0)
+  if (r.ok && opsim::MetricRegistry::column_count(r.scenario) == 0)
     contract_broken("a scenario with no time-series column", nullptr);
   return 0;
 }

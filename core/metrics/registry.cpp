@@ -1,6 +1,8 @@
 #include "metrics/registry.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
 
 #include "performance/performance.h"
 #include "scenario/scenario.h"
@@ -67,6 +69,42 @@ void ScopeStats::close_window() {
   window_latency.drain_into(total_latency);
 }
 
+namespace {
+
+// The one layout of the columns: the global scope, then every tenant, service, agent, SLO
+// and chaos experiment in scenario order, each with the simulated metrics its scope has,
+// in catalogue order. Calls visit(scope, index, metric) once per column (index -1 for the
+// global scope). The constructor and column_count both walk it, so they cannot disagree.
+template <typename Visit>
+void for_each_column(const Scenario& s, Visit&& visit) {
+  const std::pair<ScopeBit, std::size_t> scopes[] = {{kGlobal, 1},
+                                                     {kTenant, s.tenants.size()},
+                                                     {kService, s.services.size()},
+                                                     {kAgent, s.agents.size()},
+                                                     {kSlo, s.slos.size()},
+                                                     {kChaos, s.chaos.size()}};
+  for (const auto& [scope, count] : scopes)
+    for (std::size_t i = 0; i < count; ++i)
+      for (const MetricInfo& m : metric_catalog())
+        if (m.simulated && (m.scopes & scope)) visit(scope, scope == kGlobal ? -1 : static_cast<int>(i), m);
+}
+
+// "tenant.acme." for tenant 0 of id "acme"; "" for the global scope.
+std::string scope_prefix(const Scenario& s, ScopeBit scope, int index) {
+  const std::size_t i = static_cast<std::size_t>(index);
+  switch (scope) {
+    case kTenant: return "tenant." + s.tenants[i].id + ".";
+    case kService: return "service." + s.services[i].id + ".";
+    case kAgent: return "agent." + s.agents[i].id + ".";
+    case kSlo: return "slo." + s.slos[i].id + ".";
+    case kChaos: return "chaos." + s.chaos[i].id + ".";
+    case kGlobal: break;
+  }
+  return "";
+}
+
+}  // namespace
+
 MetricRegistry::MetricRegistry(const Scenario& s)
     : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()), agents_(s.agents.size()),
       chaos_(s.chaos.size()) {
@@ -74,28 +112,16 @@ MetricRegistry::MetricRegistry(const Scenario& s)
     tenants_[t].quota = &s.tenants[t].quota;
     tenants_[t].billing = &s.tenants[t].billing;
   }
-  for (const MetricInfo& m : metric_catalog())
-    if (m.simulated && (m.scopes & kGlobal)) columns_.push_back({kGlobal, -1, m.id, m.name});
-  for (std::size_t t = 0; t < s.tenants.size(); ++t)
-    for (const MetricInfo& m : metric_catalog())
-      if (m.simulated && (m.scopes & kTenant))
-        columns_.push_back({kTenant, static_cast<int>(t), m.id, "tenant." + s.tenants[t].id + "." + m.name});
-  for (std::size_t v = 0; v < s.services.size(); ++v)
-    for (const MetricInfo& m : metric_catalog())
-      if (m.simulated && (m.scopes & kService))
-        columns_.push_back({kService, static_cast<int>(v), m.id, "service." + s.services[v].id + "." + m.name});
-  for (std::size_t a = 0; a < s.agents.size(); ++a)
-    for (const MetricInfo& m : metric_catalog())
-      if (m.simulated && (m.scopes & kAgent))
-        columns_.push_back({kAgent, static_cast<int>(a), m.id, "agent." + s.agents[a].id + "." + m.name});
-  for (std::size_t k = 0; k < s.slos.size(); ++k)
-    for (const MetricInfo& m : metric_catalog())
-      if (m.simulated && (m.scopes & kSlo))
-        columns_.push_back({kSlo, static_cast<int>(k), m.id, "slo." + s.slos[k].id + "." + m.name});
-  for (std::size_t k = 0; k < s.chaos.size(); ++k)
-    for (const MetricInfo& m : metric_catalog())
-      if (m.simulated && (m.scopes & kChaos))
-        columns_.push_back({kChaos, static_cast<int>(k), m.id, "chaos." + s.chaos[k].id + "." + m.name});
+  columns_.reserve(column_count(s));
+  for_each_column(s, [&](ScopeBit scope, int index, const MetricInfo& m) {
+    columns_.push_back({scope, index, m.id, scope_prefix(s, scope, index) + m.name});
+  });
+}
+
+std::size_t MetricRegistry::column_count(const Scenario& s) {
+  std::size_t n = 0;
+  for_each_column(s, [&n](ScopeBit, int, const MetricInfo&) { ++n; });
+  return n;
 }
 
 int MetricRegistry::find(const std::string& name) const {

@@ -7,6 +7,7 @@
 // (requests_*, cost_usd) from the total and rates, ratios and percentiles from the interval;
 // the summary takes everything from the total (plus the open interval).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -80,6 +81,10 @@ struct Column {
 class MetricRegistry {
  public:
   explicit MetricRegistry(const Scenario& s);
+  // How many columns the registry of `s` has (columns().size()) without building them:
+  // for the loader's retention limit and memory estimate. The same walk lays out the
+  // columns and counts them.
+  static std::size_t column_count(const Scenario& s);
   const std::vector<Column>& columns() const { return columns_; }
   int find(const std::string& name) const;  // column index or -1
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <utility>
 
+#include "json/reader.h"
 #include "metrics/metric_catalog.h"
 #include "metrics/registry.h"
 #include "report/report.h"
@@ -241,61 +242,44 @@ bool apply_json_path(json::Value& doc, const std::vector<JsonPathStep>& steps, c
 
 namespace {
 
-class SweepReader {
+// Reads a sweep file with the typed JSON reader the scenario loader uses (json/reader.h),
+// so that both word their diagnostics the same way.
+class SweepReader : public json::Reader {
  public:
-  explicit SweepReader(std::vector<Diagnostic>& errors) : errors_(errors) {}
+  explicit SweepReader(std::vector<Diagnostic>& errors) : json::Reader(errors) {}
 
   bool read(const json::Value& root, SweepSpec& s) {
     if (root.type != json::Type::object) return expected(root, "$", "an object");
-    for (const auto& m : root.members) {
-      static const char* const kKnown[] = {"schema", "name", "description", "scenario", "parameters",
-                                           "seeds", "first_seed", "until", "metrics"};
-      bool known = m.first.compare(0, 2, "x-") == 0;
-      for (const char* k : kKnown) known = known || m.first == k;
-      if (!known)
-        error(m.second, "$." + m.first,
-              "unknown field \"" + m.first + "\" (expected one of: schema, name, description, scenario, parameters, seeds, "
-              "first_seed, until, metrics, or an \"x-...\" key)");
-    }
-    const json::Value* schema = required(root, "schema");
+    unknown_fields(root, "$",
+                   {"schema", "name", "description", "scenario", "parameters", "seeds", "first_seed", "until", "metrics"},
+                   {}, ", or an \"x-...\" key");
+    const std::string schema_text = std::string("\"") + kSweepSchema + "\"";
+    const json::Value* schema = member(root, "$", "schema", true, schema_text);
     if (schema && (schema->type != json::Type::string || schema->text != kSweepSchema))
-      expected(*schema, "$.schema", std::string("\"") + kSweepSchema + "\"");
-    if (const json::Value* v = root.find("name")) {
-      if (v->type == json::Type::string) s.name = v->text;
-      else expected(*v, "$.name", "a string");
-    }
-    if (const json::Value* v = root.find("description"))
-      if (v->type != json::Type::string) expected(*v, "$.description", "a string");
-    if (const json::Value* v = required(root, "scenario")) {
+      expected(*schema, "$.schema", schema_text);
+    read_string(root, "$", "name", s.name, false);
+    std::string description;
+    read_string(root, "$", "description", description, false);
+    const std::string scenario_what = "a scenario file (relative to the sweep file) or a built-in scenario's name";
+    if (const json::Value* v = member(root, "$", "scenario", true, scenario_what)) {
       if (v->type == json::Type::string && !v->text.empty()) s.scenario = v->text;
-      else expected(*v, "$.scenario", "a scenario file (relative to the sweep file) or a built-in scenario's name");
+      else expected(*v, "$.scenario", scenario_what);
     }
     read_parameters(root, s);
     read_seeds(root, s);
+    // Not read_duration: `until` has no upper bound of its own (a point's run ends at its
+    // scenario's duration anyway).
     if (const json::Value* v = root.find("until")) {
       SimDuration d = 0;
       if (v->type == json::Type::string && parse_duration(v->text, d) && d > 0) s.until = d;
       else expected(*v, "$.until", "a duration such as \"6h\"");
     }
     read_metrics(root, s);
-    if (errors_.empty()) check_size(root, s);
-    return errors_.empty();
+    if (error_count() == 0) check_size(root, s);
+    return error_count() == 0;
   }
 
  private:
-  void error(const json::Value& at, const std::string& path, const std::string& message) {
-    errors_.push_back({path, message, at.line, at.column});
-  }
-  bool expected(const json::Value& at, const std::string& path, const std::string& what) {
-    error(at, path, "expected " + what + ", found " + json::describe(at));
-    return false;
-  }
-  const json::Value* required(const json::Value& obj, const char* key) {
-    const json::Value* v = obj.find(key);
-    if (!v) error(obj, std::string("$.") + key, "expected a value, found nothing (the field is required)");
-    return v;
-  }
-
   void read_parameters(const json::Value& root, SweepSpec& s) {
     const json::Value* list = root.find("parameters");
     if (!list) return;  // a sweep over seeds alone
@@ -304,54 +288,44 @@ class SweepReader {
       return;
     }
     if (list->items.size() > SweepLimits::kMaxParameters)
-      error(*list, "$.parameters", "expected at most " + std::to_string(SweepLimits::kMaxParameters) + " parameters, found " +
-                                       std::to_string(list->items.size()));
+      error(list, "$.parameters", "expected at most " + std::to_string(SweepLimits::kMaxParameters) + " parameters, found " +
+                                      std::to_string(list->items.size()));
+    const std::string path_what = "a path into the scenario such as \"scaling.policies[0].cooldown\"";
     std::map<std::string, std::size_t> seen;  // normalised path -> parameter position
     for (std::size_t i = 0; i < list->items.size(); ++i) {
       const json::Value& p = list->items[i];
-      const std::string at = "$.parameters[" + std::to_string(i) + "]";
+      const std::string at = index("$.parameters", i);
       if (p.type != json::Type::object) {
         expected(p, at, "an object {\"path\", \"values\"}");
         continue;
       }
-      for (const auto& m : p.members)
-        if (m.first != "path" && m.first != "values" && m.first.compare(0, 2, "x-") != 0)
-          error(m.second, at + "." + m.first, "unknown field \"" + m.first + "\" (expected one of: path, values)");
+      unknown_fields(p, at, {"path", "values"});
       SweepParameter param;
-      const json::Value* path = required_in(p, at, "path");
-      if (path) {
+      if (const json::Value* path = member(p, at, "path", true, path_what)) {
         std::string why;
         if (path->type != json::Type::string) {
-          expected(*path, at + ".path", "a path into the scenario such as \"scaling.policies[0].cooldown\"");
+          expected(*path, join(at, "path"), path_what);
         } else if (!parse_json_path(path->text, param.steps, why)) {
-          error(*path, at + ".path",
-                "expected a path into the scenario such as \"scaling.policies[0].cooldown\", found " +
-                    json::quote(path->text) + ": " + why);
+          error(path, join(at, "path"), "expected " + path_what + ", found " + json::quote(path->text) + ": " + why);
         } else if (!param.steps[0].is_index && param.steps[0].key == "seed") {
-          error(*path, at + ".path", "the seed is not a parameter: list seeds in \"seeds\" (a count or a list)");
+          error(path, join(at, "path"), "the seed is not a parameter: list seeds in \"seeds\" (a count or a list)");
         } else {
           param.path = path->text;
           const std::string normal = json_path_text(param.steps);
           const auto it = seen.find(normal);
           if (it != seen.end())
-            error(*path, at + ".path", "the same path as $.parameters[" + std::to_string(it->second) + "].path (" +
-                                          normal + ")");
+            error(path, join(at, "path"),
+                  "the same path as $.parameters[" + std::to_string(it->second) + "].path (" + normal + ")");
           else seen[normal] = i;
         }
       }
-      if (const json::Value* values = required_in(p, at, "values")) {
+      if (const json::Value* values = member(p, at, "values", true, "a non-empty array of values")) {
         if (values->type != json::Type::array || values->items.empty())
-          expected(*values, at + ".values", "a non-empty array of values");
+          expected(*values, join(at, "values"), "a non-empty array of values");
         else param.values = values->items;
       }
       s.parameters.push_back(std::move(param));
     }
-  }
-
-  const json::Value* required_in(const json::Value& obj, const std::string& at, const char* key) {
-    const json::Value* v = obj.find(key);
-    if (!v) error(obj, at + "." + key, "expected a value, found nothing (the field is required)");
-    return v;
   }
 
   void read_seeds(const json::Value& root, SweepSpec& s) {
@@ -366,13 +340,13 @@ class SweepReader {
         std::set<std::uint64_t> distinct;
         for (std::size_t i = 0; i < v->items.size(); ++i) {
           std::uint64_t seed = 0;
-          const std::string at = "$.seeds[" + std::to_string(i) + "]";
+          const std::string at = index("$.seeds", i);
           if (!read_unsigned(v->items[i], seed)) expected(v->items[i], at, "an unsigned 64-bit integer");
-          else if (!distinct.insert(seed).second) error(v->items[i], at, "seed " + v->items[i].text + " is listed twice");
+          else if (!distinct.insert(seed).second) error(&v->items[i], at, "seed " + v->items[i].text + " is listed twice");
           else s.seed_list.push_back(seed);
         }
       }
-      if (first) error(*first, "$.first_seed", "first_seed goes with a count of seeds, not with a list");
+      if (first) error(first, "$.first_seed", "first_seed goes with a count of seeds, not with a list");
     } else {
       std::uint64_t n = 0;
       if (!read_unsigned(*v, n) || n < 1 || n > SweepLimits::kMaxSeeds)
@@ -386,26 +360,27 @@ class SweepReader {
   }
 
   void read_metrics(const json::Value& root, SweepSpec& s) {
-    const json::Value* v = required(root, "metrics");
+    const std::string what =
+        "a list of 1 to " + std::to_string(SweepLimits::kMaxMetrics) + " metric names (such as \"latency_p95_ms\")";
+    const json::Value* v = member(root, "$", "metrics", true, what);
     if (!v) return;
     if (v->type != json::Type::array || v->items.empty() || v->items.size() > SweepLimits::kMaxMetrics) {
-      expected(*v, "$.metrics", "a list of 1 to " + std::to_string(SweepLimits::kMaxMetrics) +
-                                    " metric names (such as \"latency_p95_ms\")");
+      expected(*v, "$.metrics", what);
       return;
     }
     std::set<std::string> seen;
     for (std::size_t i = 0; i < v->items.size(); ++i) {
       const json::Value& m = v->items[i];
-      const std::string at = "$.metrics[" + std::to_string(i) + "]";
+      const std::string at = index("$.metrics", i);
       MetricRef ref;
       std::string why;
       if (m.type != json::Type::string) {
         expected(m, at, "a metric name (such as \"latency_p95_ms\")");
       } else if (!parse_metric_name(m.text, ref, why)) {
-        error(m, at, "expected a metric name of SCENARIO_FORMAT.md (such as \"latency_p95_ms\" or "
-                     "\"tenant.<id>.error_rate_percent\"), found " + json::quote(m.text) + ": " + why);
+        error(&m, at, "expected a metric name of SCENARIO_FORMAT.md (such as \"latency_p95_ms\" or "
+                      "\"tenant.<id>.error_rate_percent\"), found " + json::quote(m.text) + ": " + why);
       } else if (!seen.insert(m.text).second) {
-        error(m, at, "metric " + json::quote(m.text) + " is listed twice");
+        error(&m, at, "metric " + json::quote(m.text) + " is listed twice");
       } else {
         s.metrics.push_back(m.text);
       }
@@ -417,13 +392,11 @@ class SweepReader {
     for (const SweepParameter& p : s.parameters) points *= static_cast<double>(p.values.size());
     if (points > static_cast<double>(SweepLimits::kMaxPoints)) {
       const json::Value* at = root.find("parameters");
-      error(at ? *at : root, "$.parameters",
+      error(at ? at : &root, "$.parameters",
             "the grid has " + json::number(points) + " points (value counts multiplied, times the seeds); the limit is " +
                 std::to_string(SweepLimits::kMaxPoints));
     }
   }
-
-  std::vector<Diagnostic>& errors_;
 };
 
 }  // namespace

@@ -5,18 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include "json/reader.h"  // Diagnostic, format_diagnostic
 #include "scenario/scenario.h"
 
 namespace opsim {
-
-struct Diagnostic {
-  std::string path;  // "$.services[0].queue.capacity"; "$" for the document itself
-  std::string message;  // "expected an integer from 1 to 1000000, found \"abc\""
-  int line = 0, column = 0;  // 1-based; 0 when unknown
-};
-
-// "FILE:LINE:COLUMN: error: PATH: MESSAGE" (the form compilers and editors understand).
-std::string format_diagnostic(const Diagnostic& d, std::string_view source, std::string_view severity);
 
 // What the loader refuses so that one scenario cannot exhaust the machine. Each error names
 // the limit it hit. Documented in the README.
@@ -62,9 +54,5 @@ struct LoadResult {
 };
 
 LoadResult load_scenario(std::string_view text);
-
-// Columns the time series of this scenario will have (the registry's count), used for the
-// memory limit; exposed for tests.
-std::size_t timeseries_column_count(const Scenario& s);
 
 }  // namespace opsim

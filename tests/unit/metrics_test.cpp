@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "builtin.h"
 #include "engine/random.h"
 #include "metrics/histogram.h"
 #include "metrics/metric_catalog.h"
@@ -145,7 +147,7 @@ TEST_CASE("metric names parse into scope, id and metric", "[metrics]") {
 TEST_CASE("the registry has one column per simulated metric and scope", "[metrics]") {
   const Scenario sc = test::must_load(test::read_text("scenarios/default.json"));
   MetricRegistry reg(sc);
-  CHECK(reg.columns().size() == timeseries_column_count(sc));
+  CHECK(reg.columns().size() == MetricRegistry::column_count(sc));
   CHECK(reg.find("latency_p95_ms") >= 0);
   CHECK(reg.find("tenant.acme.requests_rejected") >= 0);
   CHECK(reg.find("service.agents-eu.cpu_utilization") >= 0);
@@ -155,6 +157,36 @@ TEST_CASE("the registry has one column per simulated metric and scope", "[metric
   for (const auto& c : reg.columns()) names.push_back(c.name);
   std::sort(names.begin(), names.end());
   CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
+}
+
+TEST_CASE("the column count of the loader's limits is the registry's, for every scenario", "[metrics]") {
+  // The retention limit and estimated_memory_bytes count columns with
+  // MetricRegistry::column_count; a count that drifted from the registry's layout once
+  // left out the chaos scope.
+  std::vector<std::pair<std::string, std::string>> files;  // name, text
+  for (const BuiltinScenario& b : builtin_scenarios()) files.emplace_back("scenarios/" + b.name + ".json", b.text);
+  files.emplace_back("tests/scenarios/valid/everything.json", test::read_text("tests/scenarios/valid/everything.json"));
+  std::size_t with_chaos = 0;
+  for (const auto& [name, text] : files) {
+    INFO(name);
+    const Scenario sc = test::must_load(text);
+    CHECK(MetricRegistry::column_count(sc) == MetricRegistry(sc).columns().size());
+    with_chaos += sc.chaos.empty() ? 0 : 1;
+  }
+  CHECK(files.size() > 30);
+  CHECK(with_chaos >= 2);  // chaos-game-day and everything at least
+
+  // Each chaos experiment adds its own columns to the count.
+  Scenario sc = test::must_load(test::read_text("scenarios/chaos-game-day.json"));
+  const std::size_t experiments = sc.chaos.size();
+  REQUIRE(experiments >= 1);
+  const std::size_t with = MetricRegistry::column_count(sc);
+  const std::size_t per_experiment = static_cast<std::size_t>(
+      std::count_if(metric_catalog().begin(), metric_catalog().end(),
+                    [](const MetricInfo& m) { return m.simulated && (m.scopes & kChaos); }));
+  CHECK(per_experiment > 0);
+  sc.chaos.clear();
+  CHECK(MetricRegistry::column_count(sc) + experiments * per_experiment == with);
 }
 
 TEST_CASE("a series store keeps only the newest rows", "[metrics]") {

@@ -248,6 +248,18 @@ TEST_CASE("sweep file errors name the JSON path, what was expected and what was 
  "parameters": [{"path": "seed", "values": [1]}]})",
                           spec, ds));
   CHECK(diagnostics_text(ds).find("the seed is not a parameter") != std::string::npos);
+  // A missing required field says what belongs there, as the scenario loader's do.
+  ds.clear();
+  CHECK_FALSE(parse_sweep(R"({"parameters": [{"values": [1]}], "x-note": 1})", spec, ds));
+  const std::string missing = diagnostics_text(ds);
+  INFO(missing);
+  CHECK(missing.find("$.schema: expected \"opsim-sweep/1\", found nothing (the field is required)") != std::string::npos);
+  CHECK(missing.find("$.scenario: expected a scenario file (relative to the sweep file) or a built-in scenario's name, "
+                     "found nothing (the field is required)") != std::string::npos);
+  CHECK(missing.find("$.parameters[0].path: expected a path into the scenario such as \"scaling.policies[0].cooldown\", "
+                     "found nothing (the field is required)") != std::string::npos);
+  CHECK(missing.find("$.metrics: expected a list of 1 to 1000 metric names") != std::string::npos);
+  CHECK(missing.find("x-note") == std::string::npos);
   ds.clear();
   CHECK_FALSE(parse_sweep(R"({"schema": "opsim-sweep/1", "scenario": "x", "metrics": ["cost_usd"], "seeds": 2000,
  "parameters": [{"path": "a", "values": [1,2,3,4,5,6,7,8,9,10]}, {"path": "b", "values": [1,2,3,4,5,6,7,8,9,10]},

@@ -1,0 +1,290 @@
+// The scenario loader's fleet sections: services, agents, tenants (quotas, users,
+// billing) and their loads with their load patterns.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "scenario/loader_internal.h"
+
+namespace opsim::detail {
+
+void Loader::services(const Value& root) {
+  read_array(root, "$", "services", true, 1, ScenarioLimits::kMaxServices, "kMaxServices",
+             [&](const Value& v, const std::string& p) {
+               ServiceSpec sv;
+               if (!object(v, p, {"id", "instance", "instances", "queue"})) return;
+               read_id(v, p, "id", sv.id);
+               if (const Value* inst = member(v, p, "instance", false, "an object")) {
+                 const std::string ip = join(p, "instance");
+                 if (object(*inst, ip, {"concurrency", "cpu_cores", "memory_mb", "startup", "cost_per_hour"})) {
+                   read_int(*inst, ip, "concurrency", sv.concurrency, 1, ScenarioLimits::kMaxConcurrency);
+                   read_number(*inst, ip, "cpu_cores", sv.cpu_cores, 0.001, 1024);
+                   read_number(*inst, ip, "memory_mb", sv.memory_mb, 1, 16777216);
+                   read_duration(*inst, ip, "startup", sv.startup, 0, kMicrosPerDay);
+                   read_number(*inst, ip, "cost_per_hour", sv.cost_per_hour, 0, 1e6);
+                 }
+               }
+               if (const Value* n = member(v, p, "instances", false, "an object")) {
+                 const std::string np = join(p, "instances");
+                 if (object(*n, np, {"initial", "min", "max"})) {
+                   const int lim = ScenarioLimits::kMaxInstancesPerService;
+                   int initial = -1, min = -1, max = -1;
+                   read_int(*n, np, "initial", initial, 0, lim);
+                   read_int(*n, np, "min", min, 0, lim);
+                   read_int(*n, np, "max", max, 1, lim);
+                   // Unstated bounds follow the stated ones: {"initial": 3} is a fixed fleet of 3.
+                   sv.instances_initial = initial >= 0 ? initial : std::max(min, 1);
+                   // An unstated min never exceeds a stated max, so that {"initial": 5, "max": 3}
+                   // is reported as an initial out of bounds, not as a min the file never wrote.
+                   sv.instances_min =
+                       min >= 0 ? min : std::min(sv.instances_initial, max >= 0 ? max : sv.instances_initial);
+                   sv.instances_max = max >= 0 ? max : std::max(sv.instances_initial, sv.instances_min);
+                   if (sv.instances_min > sv.instances_max)
+                     error(n, np, "expected min <= max, found min " + std::to_string(sv.instances_min) + " and max " +
+                                      std::to_string(sv.instances_max));
+                   else if (sv.instances_initial < sv.instances_min || sv.instances_initial > sv.instances_max)
+                     error(n, join(np, "initial"), "expected initial between min (" + std::to_string(sv.instances_min) +
+                                                       ") and max (" + std::to_string(sv.instances_max) + "), found " +
+                                                       std::to_string(sv.instances_initial));
+                 }
+               }
+               if (const Value* q = member(v, p, "queue", false, "an object")) {
+                 const std::string qp = join(p, "queue");
+                 if (object(*q, qp, {"capacity", "timeout"})) {
+                   read_int(*q, qp, "capacity", sv.queue_capacity, 0, ScenarioLimits::kMaxQueueCapacity);
+                   read_duration(*q, qp, "timeout", sv.queue_timeout, kMicrosPerMilli, kMicrosPerDay);
+                 }
+               }
+               s_.services.push_back(sv);
+               service_ids_.push_back(sv.id);
+             });
+  check_unique(root.find("services"), "$.services", "service");
+}
+
+void Loader::agents(const Value& root) {
+  read_array(root, "$", "agents", true, 1, ScenarioLimits::kMaxAgents, "kMaxAgents", [&](const Value& v, const std::string& p) {
+    AgentSpec a;
+    if (!object(v, p, {"id", "service", "work", "complexity", "model_size", "error_percent"})) return;
+    read_id(v, p, "id", a.id);
+    if (read_string(v, p, "service", a.service, true))
+      a.service_index = resolve(v, p, "service", a.service, service_ids_, "service");
+    if (const Value* w = member(v, p, "work", true, "an object such as {\"dist\": \"exponential\", \"mean\": \"1s\"}")) {
+      const std::string wp = join(p, "work");
+      enum class D { constant, exponential, lognormal, gamma } dist = D::constant;
+      const SimDuration lo = 1, hi = kMicrosPerDay;
+      if (w->type != Type::object) {
+        expected(*w, wp, "an object such as {\"dist\": \"exponential\", \"mean\": \"1s\"}");
+      } else if (read_enum(*w, wp, "dist", dist, {"constant", "exponential", "lognormal", "gamma"}, true)) {
+        SimDuration x = 0, y = 0;
+        double cv = 0;
+        switch (dist) {
+          case D::constant:
+            if (object(*w, wp, {"dist", "value"}) && read_duration(*w, wp, "value", x, lo, hi, true))
+              a.work = Distribution::constant(to_seconds(x));
+            break;
+          case D::exponential:
+            if (object(*w, wp, {"dist", "mean"}) && read_duration(*w, wp, "mean", x, lo, hi, true))
+              a.work = Distribution::exponential(to_seconds(x));
+            break;
+          case D::lognormal:
+            if (object(*w, wp, {"dist", "median", "p99"}) && read_duration(*w, wp, "median", x, lo, hi, true) &&
+                read_duration(*w, wp, "p99", y, lo, hi, true)) {
+              if (y <= x)
+                error(w->find("p99"), join(wp, "p99"), "expected a p99 above the median (" + format_duration(x) +
+                                                           "), found " + json::quote(w->find("p99")->text));
+              else
+                a.work = Distribution::lognormal_median_p99(to_seconds(x), to_seconds(y));
+            }
+            break;
+          case D::gamma:
+            if (object(*w, wp, {"dist", "mean", "cv"}) && read_duration(*w, wp, "mean", x, lo, hi, true) &&
+                read_number(*w, wp, "cv", cv, 0.01, 10, true))
+              a.work = Distribution::gamma_mean_cv(to_seconds(x), cv);
+            break;
+        }
+      }
+    }
+    read_enum(v, p, "complexity", a.complexity, {"low", "medium", "high"});
+    read_enum(v, p, "model_size", a.model_size, {"standard", "large"});
+    read_percent(v, p, "error_percent", a.error_percent);
+    // The seeds' estimate: 256 MiB and 0.5 cores, x2 memory and x1.5 cores for high
+    // complexity, x1.5 memory and x1.2 cores for a large model.
+    a.memory_estimate_mb = 256 * (a.complexity == Complexity::high ? 2.0 : 1.0) * (a.model_size == ModelSize::large ? 1.5 : 1.0);
+    a.cpu_estimate_cores = 0.5 * (a.complexity == Complexity::high ? 1.5 : 1.0) * (a.model_size == ModelSize::large ? 1.2 : 1.0);
+    s_.agents.push_back(a);
+    agent_ids_.push_back(a.id);
+  });
+  check_unique(root.find("agents"), "$.agents", "agent");
+}
+
+void Loader::pattern(const Value& v, const std::string& p, PatternSpec& pat) {
+  if (v.type != Type::object) {
+    expected(v, p, "an object such as {\"type\": \"diurnal\", \"peak_hour\": 14}");
+    return;
+  }
+  using T = PatternSpec::Type;
+  if (!read_enum(v, p, "type", pat.type, {"constant", "diurnal", "weekly", "ramp", "spike", "trace"}, true)) return;
+  switch (pat.type) {
+    case T::constant:
+      if (object(v, p, {"type", "factor"})) read_number(v, p, "factor", pat.factor, 0, 1e6);
+      break;
+    case T::diurnal:
+      if (object(v, p, {"type", "peak_hour", "trough_factor"})) {
+        read_number(v, p, "peak_hour", pat.peak_hour, 0, 24);
+        read_number(v, p, "trough_factor", pat.trough_factor, 0, 1);
+      }
+      break;
+    case T::weekly:
+      if (object(v, p, {"type", "factors"})) {
+        const Value* f = member(v, p, "factors", true, "an array of 7 factors, Monday first");
+        if (!f) break;
+        if (f->type != Type::array || f->items.size() != 7) {
+          expected(*f, join(p, "factors"), "an array of 7 factors, Monday first");
+          break;
+        }
+        for (std::size_t i = 0; i < 7; ++i) {
+          const Value& x = f->items[i];
+          if (x.type != Type::number || x.number < 0 || x.number > 1e6)
+            expected(x, index(join(p, "factors"), i), "a number " + json::range_text(0, 1e6));
+          else
+            pat.weekly_factors[i] = x.number;
+        }
+      }
+      break;
+    case T::ramp:
+      if (object(v, p, {"type", "at", "duration", "from", "to"})) {
+        read_time(v, p, "at", pat.at, true);
+        read_duration(v, p, "duration", pat.duration, 1, ScenarioLimits::kMaxDuration, true);
+        read_number(v, p, "from", pat.from, 0, 1e6, true);
+        read_number(v, p, "to", pat.to, 0, 1e6, true);
+      }
+      break;
+    case T::spike:
+      if (object(v, p, {"type", "at", "duration", "multiplier"})) {
+        read_time(v, p, "at", pat.at, true);
+        read_duration(v, p, "duration", pat.duration, 1, ScenarioLimits::kMaxDuration, true);
+        read_number(v, p, "multiplier", pat.multiplier, 0, 1e6, true);
+      }
+      break;
+    case T::trace:
+      if (object(v, p, {"type", "points"})) {
+        const Value* pts = member(v, p, "points", true, "an array of [at, rate] pairs");
+        if (!pts) break;
+        const std::string pp = join(p, "points");
+        if (pts->type != Type::array || pts->items.empty()) {
+          expected(*pts, pp, "a non-empty array of [at, rate] pairs");
+          break;
+        }
+        if (pts->items.size() > static_cast<std::size_t>(ScenarioLimits::kMaxTracePoints)) {
+          error(pts, pp, "too many points: " + std::to_string(pts->items.size()) + " exceeds the limit kMaxTracePoints = " +
+                             std::to_string(ScenarioLimits::kMaxTracePoints));
+          break;
+        }
+        SimTime previous = -1;
+        for (std::size_t i = 0; i < pts->items.size(); ++i) {
+          const Value& pt = pts->items[i];
+          const std::string ptp = index(pp, i);
+          SimDuration at = 0;
+          std::int64_t unix_s = 0;
+          bool ok = pt.type == Type::array && pt.items.size() == 2 && pt.items[0].type == Type::string &&
+                    pt.items[1].type == Type::number && pt.items[1].number >= 0 && pt.items[1].number <= 1e7;
+          if (ok) {
+            if (parse_duration(pt.items[0].text, at)) {
+            } else if (parse_iso8601_utc(pt.items[0].text, unix_s) && unix_s >= s_.calendar.start_unix_s()) {
+              at = (unix_s - s_.calendar.start_unix_s()) * kMicrosPerSecond;
+            } else {
+              ok = false;
+            }
+          }
+          if (!ok) {
+            expected(pt, ptp, "a pair [at, rate] such as [\"1h\", 12.5] (rate from 0 to 10000000)");
+            continue;
+          }
+          if (at <= previous) {
+            expected(pt.items[0], index(ptp, 0), "a time after the previous point's");
+            continue;
+          }
+          previous = at;
+          pat.points.emplace_back(at, pt.items[1].number);
+        }
+      }
+      break;
+  }
+}
+
+void Loader::tenants(const Value& root) {
+  read_array(root, "$", "tenants", true, 1, ScenarioLimits::kMaxTenants, "kMaxTenants", [&](const Value& v, const std::string& p) {
+    TenantSpec t;
+    if (!object(v, p, {"id", "name", "isolation", "quota", "users", "compliance", "security_policies", "billing", "load"}))
+      return;
+    read_id(v, p, "id", t.id);
+    t.name = t.id;
+    read_string(v, p, "name", t.name, false);
+    read_enum(v, p, "isolation", t.isolation, {"shared", "namespace", "dedicated", "physical"});
+    if (const Value* q = member(v, p, "quota", false, "an object")) {
+      const std::string qp = join(p, "quota");
+      if (object(*q, qp, {"max_concurrent_agents", "max_memory_mb", "max_cpu_cores", "max_storage_gb",
+                          "max_requests_per_minute", "max_execution_time"})) {
+        QuotaSpec& qs = t.quota;
+        qs.given = true;
+        read_int(*q, qp, "max_concurrent_agents", qs.max_concurrent_agents, 1, 1e6);
+        read_number(*q, qp, "max_memory_mb", qs.max_memory_mb, 1, 1e9);
+        read_number(*q, qp, "max_cpu_cores", qs.max_cpu_cores, 0.001, 1e6);
+        read_number(*q, qp, "max_storage_gb", qs.max_storage_gb, 0, 1e9);
+        read_number(*q, qp, "max_requests_per_minute", qs.max_requests_per_minute, 1, 1e9);
+        read_duration(*q, qp, "max_execution_time", qs.max_execution_time, kMicrosPerMilli, kMicrosPerDay);
+        if (q->find("max_storage_gb"))
+          not_simulated_yet(q->find("max_storage_gb"), join(qp, "max_storage_gb"),
+                            "max_storage_gb (agents have no storage footprint in this version, so it never binds)");
+      }
+    }
+    read_array(v, p, "users", false, 0, ScenarioLimits::kMaxUsersPerTenant, "kMaxUsersPerTenant",
+               [&](const Value& u, const std::string& up) {
+                 UserSpec us;
+                 if (!object(u, up, {"id", "roles", "weight"})) return;
+                 read_id(u, up, "id", us.id);
+                 read_string_list(u, up, "roles", us.roles);
+                 read_number(u, up, "weight", us.weight, 0, 1e6);
+                 t.users.push_back(us);
+               });
+    check_unique(v.find("users"), join(p, "users"), "user");
+    read_string_list(v, p, "compliance", t.compliance);
+    if (const Value* sp = member(v, p, "security_policies", false, "an object")) {
+      if (sp->type != Type::object) expected(*sp, join(p, "security_policies"), "an object");
+      else t.security_policies = *sp;
+    }
+    if (const Value* b = member(v, p, "billing", false, "an object")) {
+      const std::string bp = join(p, "billing");
+      if (object(*b, bp, {"plan", "price_per_request_usd", "price_per_cpu_hour_usd"})) {
+        read_string(*b, bp, "plan", t.billing.plan, false);
+        read_number(*b, bp, "price_per_request_usd", t.billing.price_per_request_usd, 0, 1e6);
+        read_number(*b, bp, "price_per_cpu_hour_usd", t.billing.price_per_cpu_hour_usd, 0, 1e6);
+      }
+    }
+    read_array(v, p, "load", false, 0, ScenarioLimits::kMaxLoadsPerTenant, "kMaxLoadsPerTenant",
+               [&](const Value& l, const std::string& lp) {
+                 LoadSpec ld;
+                 if (!object(l, lp, {"agent", "rate", "patterns"})) return;
+                 if (read_string(l, lp, "agent", ld.agent, true))
+                   ld.agent_index = resolve(l, lp, "agent", ld.agent, agent_ids_, "agent");
+                 read_number(l, lp, "rate", ld.rate, 0, 1e7);
+                 read_array(l, lp, "patterns", false, 0, ScenarioLimits::kMaxPatternsPerLoad, "kMaxPatternsPerLoad",
+                            [&](const Value& pv, const std::string& pp) {
+                              PatternSpec pat;
+                              pattern(pv, pp, pat);
+                              ld.patterns.push_back(pat);
+                            });
+                 const bool has_trace = std::any_of(ld.patterns.begin(), ld.patterns.end(),
+                                                    [](const PatternSpec& x) { return x.type == PatternSpec::Type::trace; });
+                 if (!l.find("rate") && !has_trace)
+                   error(&l, join(lp, "rate"), "expected a number of at least 0 (requests per second), found nothing "
+                                               "(the field is required unless a \"trace\" pattern gives the rate)");
+                 t.load.push_back(ld);
+               });
+    s_.tenants.push_back(t);
+    tenant_ids_.push_back(t.id);
+  });
+  check_unique(root.find("tenants"), "$.tenants", "tenant");
+}
+
+}  // namespace opsim::detail

@@ -1,0 +1,74 @@
+// The scenario loader's internals, shared by its source files (not part of the API):
+// the Loader class, which reads one scenario document section by section into
+// LoadResult::scenario and reports what is wrong in LoadResult::errors and ::warnings.
+// The typed reading helpers (objects and their unknown fields, strings, numbers, integers,
+// durations, enums, arrays, ids) are json::Reader's (json/reader.h), which the sweep file
+// reader shares; the Loader adds the helpers that need the scenario read so far.
+//
+//   loader.cpp            load_scenario, the order of the sections, top-level fields,
+//                         scenario-aware helpers, cross-section checks and limits, the
+//                         memory estimate
+//   loader_fleet.cpp      services, agents, tenants and load patterns
+//   loader_operations.cpp context, monitoring, scaling
+//   loader_sre.cpp        slos, alerting, incidents, faults, deployments, chaos,
+//                         objectives, exercise
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json/json.h"
+#include "json/reader.h"
+#include "scenario/loader.h"
+#include "scenario/scenario.h"
+
+namespace opsim::detail {
+
+using json::Type;
+using json::Value;
+
+class Loader : public json::Reader {
+ public:
+  explicit Loader(LoadResult& r) : json::Reader(r.errors, &r.warnings), s_(r.scenario) {}
+
+  void run(const Value& root);
+
+ private:
+  // ---- helpers that need the scenario read so far (loader.cpp)
+  // An instant: an offset from `start` ("2d3h") or an ISO 8601 UTC time not before start.
+  bool read_time(const Value& obj, const std::string& path, std::string_view key, SimTime& out,
+                 bool required = false);
+  // A metric name of SCENARIO_FORMAT.md whose scope id (tenant.<id>. ...) the scenario
+  // defines; a warning for a name this version does not measure.
+  void check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name);
+  void not_simulated_yet(const Value* v, const std::string& path, const std::string& what);
+
+  // ---- sections
+  void top(const Value& root);
+  void services(const Value& root);
+  void agents(const Value& root);
+  void tenants(const Value& root);
+  void pattern(const Value& v, const std::string& path, PatternSpec& p);
+  void context(const Value& root);
+  void monitoring(const Value& root);
+  void matchers(const Value& v, const std::string& path, Matchers& m);
+  void scaling(const Value& root);
+  void scaling_one(const Value& v, const std::string& path, ScalingSpec& sc);
+  void vertical_sizes(const Value& pv, const std::string& pp, ScalingPolicySpec& sp);
+  void behavior_rules(const Value& v, const std::string& path, BehaviorRulesSpec& b);
+  void slos(const Value& root);
+  void alerting(const Value& root);
+  void incidents(const Value& root);
+  bool fault_body(const Value& v, const std::string& path, FaultSpec& f, bool needs_time);
+  void faults(const Value& root);
+  void deployments(const Value& root);
+  void chaos(const Value& root);
+  void objectives(const Value& root);
+  void exercise(const Value& root);
+  void limits(const Value& root);
+
+  Scenario& s_;
+  std::vector<std::string> service_ids_, agent_ids_, tenant_ids_, provider_ids_;
+};
+
+}  // namespace opsim::detail
