@@ -68,6 +68,8 @@ class EventQueue {
   const Event& top() const { return ring_leads() ? node(ring_first_) : far_.top(); }
   Event pop();
   std::uint64_t scheduled_total() const { return next_seq_; }
+  // What one pending event takes (a ring node; a heap entry is smaller).
+  static constexpr std::size_t bytes_per_event() { return sizeof(Node); }
 
  private:
   static constexpr int kBucketBits = 12;  // 4,096 us a bucket

@@ -70,6 +70,31 @@ Fleet::Fleet(Engine& engine, const Scenario& scenario, MetricRegistry& registry,
   }
 }
 
+std::vector<int> Fleet::pools_per_service(const Scenario& s) {
+  std::vector<int> pools(s.services.size(), 1);
+  for (const TenantSpec& t : s.tenants) {
+    if (t.isolation != Isolation::dedicated && t.isolation != Isolation::physical) continue;
+    std::vector<bool> uses(s.services.size(), false);
+    for (const LoadSpec& l : t.load)
+      if (l.agent_index >= 0) {
+        const int v = s.agents[static_cast<std::size_t>(l.agent_index)].service_index;
+        if (v >= 0) uses[static_cast<std::size_t>(v)] = true;
+      }
+    for (std::size_t v = 0; v < uses.size(); ++v) pools[v] += uses[v] ? 1 : 0;
+  }
+  return pools;
+}
+
+double Fleet::estimated_bytes(const Scenario& s) {
+  // Each instance, and the pending start of each one starting at once.
+  const std::vector<int> pools = pools_per_service(s);
+  double bytes = 0;
+  for (std::size_t v = 0; v < s.services.size(); ++v)
+    bytes += static_cast<double>(s.services[v].instances_max) * pools[v] *
+             static_cast<double>(sizeof(Instance) + sizeof(PendingStart) + EventQueue::bytes_per_event());
+  return bytes;
+}
+
 int Fleet::add_pool(int service, int owner) {
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(service)];
   Pool p;
@@ -128,13 +153,22 @@ int Fleet::start_instance(int pool_id) {
   ++p.live_instances;
   fleet_changed(pool_id);
   // An instance costs from the moment it starts, ready or not.
-  pending_starts_.push_back({pool_id, static_cast<int>(slot), in.generation});
-  engine_.schedule(engine_.now() + spec.startup, id_, kInstanceReady, static_cast<std::uint32_t>(pending_starts_.size() - 1));
+  std::uint32_t pending;
+  if (free_starts_.empty()) {
+    pending = static_cast<std::uint32_t>(pending_starts_.size());
+    pending_starts_.emplace_back();
+  } else {
+    pending = free_starts_.back();
+    free_starts_.pop_back();
+  }
+  pending_starts_[pending] = {pool_id, static_cast<int>(slot), in.generation};
+  engine_.schedule(engine_.now() + spec.startup, id_, kInstanceReady, pending);
   return static_cast<int>(slot);
 }
 
 void Fleet::on_instance_ready(std::uint32_t pending) {
   const PendingStart ps = pending_starts_[pending];
+  free_starts_.push_back(pending);
   Pool& p = mutable_pool(ps.pool);
   Instance& in = p.instances[static_cast<std::size_t>(ps.instance)];
   if (in.state != InstanceState::starting || in.generation != ps.generation) return;  // cancelled meanwhile

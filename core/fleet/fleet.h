@@ -68,6 +68,11 @@ struct PoolEvalWindow {
 class Fleet : public Component {
  public:
   Fleet(Engine& engine, const Scenario& scenario, MetricRegistry& registry, EventLog& log);
+  // Per service: how many pools it has (its shared one, plus one per dedicated or physical
+  // tenant that uses it).
+  static std::vector<int> pools_per_service(const Scenario& s);
+  // The bytes of every instance the services may have at their maximum size.
+  static double estimated_bytes(const Scenario& s);
   void on_event(std::uint16_t kind, std::uint32_t target) override;
   void add_listener(FleetListener* l) { listeners_.push_back(l); }
   // Logs pool_created for each pool that is not simply the service's shared one.
@@ -268,6 +273,7 @@ class Fleet : public Component {
   std::vector<Pool> pools_;
   std::vector<int> pool_index_, flow_index_;  // [tenant x service] -> pool, flow in it
   std::vector<PendingStart> pending_starts_;  // targets of kInstanceReady events
+  std::vector<std::uint32_t> free_starts_;  // entries of pending_starts_ whose event has run
 };
 
 // [SECTION] Work on instances: the request path calls these for every request.

@@ -124,6 +124,16 @@ std::size_t MetricRegistry::column_count(const Scenario& s) {
   return n;
 }
 
+double MetricRegistry::estimated_bytes(const Scenario& s) {
+  const double scopes = 1.0 + static_cast<double>(s.tenants.size() + s.services.size() + s.agents.size() +
+                                                  s.slos.size() + s.chaos.size());
+  const double columns = static_cast<double>(column_count(s));
+  // Retained rows with their times, the row being built, and each column's name.
+  const double rows = static_cast<double>(s.monitoring.retention) / static_cast<double>(s.monitoring.scrape_interval);
+  return scopes * sizeof(ScopeStats) + rows * (columns * sizeof(double) + sizeof(SimTime)) +
+         columns * (sizeof(double) + sizeof(Column));
+}
+
 int MetricRegistry::find(const std::string& name) const {
   for (std::size_t i = 0; i < columns_.size(); ++i)
     if (columns_[i].name == name) return static_cast<int>(i);

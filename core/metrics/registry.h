@@ -81,6 +81,8 @@ struct Column {
 class MetricRegistry {
  public:
   explicit MetricRegistry(const Scenario& s);
+  // The bytes of every scope's counters and histograms, and of the retained time series.
+  static double estimated_bytes(const Scenario& s);
   // How many columns the registry of `s` has (columns().size()) without building them:
   // for the loader's retention limit and memory estimate. The same walk lays out the
   // columns and counts them.

@@ -15,7 +15,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <set>
 
 #include "metrics/metric_catalog.h"
 #include "metrics/registry.h"
@@ -245,45 +244,6 @@ void Loader::limits(const Value& root) {
 }
 
 }  // namespace detail
-
-double estimated_memory_bytes(const Scenario& s) {
-  const double scopes = 1.0 + static_cast<double>(s.tenants.size() + s.services.size() + s.agents.size() +
-                                                  s.slos.size() + s.chaos.size());
-  double bytes = scopes * sizeof(ScopeStats);
-  // Retained samples, and the row being built.
-  const double rows = static_cast<double>(s.monitoring.retention) / static_cast<double>(s.monitoring.scrape_interval);
-  bytes += (rows + 2) * static_cast<double>(MetricRegistry::column_count(s)) * sizeof(double);
-  // SLO buckets: one per scrape interval over the longest window, about 24 bytes each.
-  SimDuration longest_alert = 0;
-  for (const BurnRateAlertSpec& b : s.alerting.burn_rate) longest_alert = std::max(longest_alert, b.long_window);
-  for (const SloSpec& slo : s.slos)
-    bytes += 24.0 * (std::ceil(static_cast<double>(std::max(slo.window, longest_alert)) /
-                               static_cast<double>(s.monitoring.scrape_interval)) + 1);
-  // A canary and a baseline window per deployment.
-  bytes += 2.0 * sizeof(sre::VersionWindow) * static_cast<double>(s.deployments.size());
-  // Each service's interval counts per user (a tenant without users has one slot).
-  double user_slots = 0;
-  for (const TenantSpec& t : s.tenants) user_slots += static_cast<double>(std::max<std::size_t>(1, t.users.size()));
-  bytes += 8.0 * user_slots * static_cast<double>(s.services.size());
-  // Instances (about 48 bytes), and at most every slot busy and every queue full: a
-  // request record, its event and its queue entry, about 96 bytes. A dedicated or
-  // physical tenant has pools of its own, as large as the service's.
-  std::vector<double> pools(s.services.size(), 1.0);
-  for (const TenantSpec& t : s.tenants) {
-    if (t.isolation != Isolation::dedicated && t.isolation != Isolation::physical) continue;
-    std::set<int> used;
-    for (const LoadSpec& l : t.load)
-      if (l.agent_index >= 0) used.insert(s.agents[static_cast<std::size_t>(l.agent_index)].service_index);
-    for (const int v : used)
-      if (v >= 0) pools[static_cast<std::size_t>(v)] += 1;
-  }
-  for (std::size_t v = 0; v < s.services.size(); ++v) {
-    const ServiceSpec& sv = s.services[v];
-    const double instances = static_cast<double>(sv.instances_max) * pools[v];
-    bytes += 48.0 * instances + 96.0 * (instances * sv.concurrency + static_cast<double>(sv.queue_capacity) * pools[v]);
-  }
-  return bytes;
-}
 
 // [SECTION] Entry point
 

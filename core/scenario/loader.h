@@ -39,10 +39,11 @@ struct ScenarioLimits {
   static constexpr double kMaxEstimatedMemoryMb = 1024;
 };
 
-// The simulation's memory at its largest, estimated from the scenario: every scope's
-// counters and latency histograms, the retained samples, SLO buckets, canary windows,
-// per-user interval counts, instances, and requests in flight with their events (bounded
-// by slots and queue capacities). Bytes.
+// The simulation's memory at its largest, estimated from the scenario by each component
+// from the sizes of its own records (sim/memory_estimate.cpp): every scope's counters and
+// latency histograms, the retained samples, SLO buckets, canary windows, per-user interval
+// counts, instances, and requests in flight with their events (bounded by slots and queue
+// capacities). Bytes.
 double estimated_memory_bytes(const Scenario& s);
 
 struct LoadResult {

@@ -67,6 +67,18 @@ RequestPath::RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed,
   fault_added_us_.assign(scenario_.agents.size(), 0);
 }
 
+double RequestPath::estimated_bytes(const Scenario& s) {
+  const std::vector<int> pools = Fleet::pools_per_service(s);
+  const double per_request =
+      static_cast<double>(sizeof(Request) + EventQueue::bytes_per_event() + sizeof(std::uint32_t) + sizeof(std::uint32_t));
+  double requests = 0;
+  for (std::size_t v = 0; v < s.services.size(); ++v) {
+    const ServiceSpec& sv = s.services[v];
+    requests += pools[v] * (static_cast<double>(sv.instances_max) * sv.concurrency + static_cast<double>(sv.queue_capacity));
+  }
+  return requests * per_request;
+}
+
 void RequestPath::start() {
   for (std::uint32_t i = 0; i < streams_.size(); ++i) schedule_next_arrival(i, 0);
 }

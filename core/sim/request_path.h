@@ -36,6 +36,9 @@ class RequestPath : public Component, public FleetListener {
               const OperationalSnapshot& operational, Rollouts& releases, MetricRegistry& registry, EventLog& log);
   // Schedules each load's first arrival.
   void start();
+  // The bytes of the requests in flight at most: every slot busy and every queue full, each
+  // with its record, its pending event and its queue entry.
+  static double estimated_bytes(const Scenario& s);
   void on_event(std::uint16_t kind, std::uint32_t target) override;
   void add_outcome_observer(OutcomeObserver* o) { observers_.push_back(o); }
 

@@ -23,6 +23,12 @@ IncidentSignals::IncidentSignals(const Engine& engine, const Scenario& scenario,
   service_status_.assign(scenario_.services.size(), sre::StatusAssessment{});
 }
 
+double IncidentSignals::estimated_bytes(const Scenario& s) {
+  double user_slots = 0;
+  for (const TenantSpec& t : s.tenants) user_slots += static_cast<double>(std::max<std::size_t>(1, t.users.size()));
+  return user_slots * static_cast<double>(s.services.size()) * sizeof(UserCounts);
+}
+
 void IncidentSignals::on_scrape(const std::vector<bool>& cooldown_blocked) {
   const std::vector<sre::ServiceSignals> s = signals(cooldown_blocked);
   for (std::size_t v = 0; v < s.size(); ++v) service_status_[v] = sre::assess_status(s[v]);

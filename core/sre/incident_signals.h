@@ -32,6 +32,8 @@ class IncidentSignals : public OutcomeObserver {
   IncidentSignals(const Engine& engine, const Scenario& scenario, const Fleet& fleet, MetricRegistry& registry,
                   EventLog& log);
   void add_listener(IncidentListener* l) { listeners_.push_back(l); }
+  // The bytes of the per-user interval counts (a slot per user of every tenant, per service).
+  static double estimated_bytes(const Scenario& s);
 
   // Each request ended counts for its user (a tenant without users is one anonymous user).
   void on_outcome(const RequestOutcome& o) override {

@@ -26,6 +26,10 @@ Rollouts::Rollouts(Engine& engine, const Scenario& scenario, std::uint64_t seed,
   }
 }
 
+double Rollouts::estimated_bytes(const Scenario& s) {
+  return static_cast<double>(s.deployments.size()) * static_cast<double>(sizeof(Rollout) + sizeof(VersionBehaviour));
+}
+
 void Rollouts::start() {
   for (std::size_t d = 0; d < scenario_.deployments.size(); ++d)
     if (scenario_.deployments[d].at <= engine_.end())

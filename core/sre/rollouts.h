@@ -49,6 +49,8 @@ class Rollouts : public Component, public FleetListener, public OutcomeObserver,
            EventLog& log);
   // Schedules each deployment's start.
   void start();
+  // The bytes of every deployment's state, its canary and baseline windows included.
+  static double estimated_bytes(const Scenario& s);
   void on_event(std::uint16_t kind, std::uint32_t target) override;
 
   // The version that serves a request starting on `instance`: a canary's router picks per

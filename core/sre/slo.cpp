@@ -34,6 +34,12 @@ std::int64_t ceil_buckets(SimDuration window, SimDuration bucket) {
 
 }  // namespace
 
+double SloTracker::estimated_bytes(const SloSpec& spec, SimDuration bucket_length, SimDuration longest_alert_window) {
+  const SimDuration bucket = std::max<SimDuration>(bucket_length, kMicrosPerSecond);
+  const std::int64_t kept = std::max(ceil_buckets(spec.window, bucket), ceil_buckets(longest_alert_window, bucket));
+  return static_cast<double>(kept + 1) * sizeof(Cumulative) + sizeof(SloTracker);
+}
+
 SloTracker::SloTracker(const SloSpec& spec, SimDuration bucket_length, SimDuration longest_alert_window)
     : spec_(spec), bucket_(std::max<SimDuration>(bucket_length, kMicrosPerSecond)) {
   // Rounded to 1e-9 percent so that a decimal target such as 99.9 leaves exactly the double

@@ -67,6 +67,8 @@ class SloTracker {
   // bucket_length below 1 s is raised to 1 s. longest_alert_window: the longest window the
   // burn-rate alerts will ask for (longer queries are cut to what is kept).
   SloTracker(const SloSpec& spec, SimDuration bucket_length, SimDuration longest_alert_window = 0);
+  // The bytes its buckets take (what the constructor allocates).
+  static double estimated_bytes(const SloSpec& spec, SimDuration bucket_length, SimDuration longest_alert_window);
 
   // Adds events that happened at time t (good <= total; a larger good is cut to total).
   // t may lie in an older bucket still kept (cost: one step per bucket it is late); older

@@ -19,6 +19,13 @@ SloAccounting::SloAccounting(const Engine& engine, const Scenario& scenario, Met
   }
 }
 
+double SloAccounting::estimated_bytes(const Scenario& s) {
+  const SimDuration longest = sre::longest_alert_window(s.alerting.burn_rate);
+  double bytes = 0;
+  for (const SloSpec& slo : s.slos) bytes += sre::SloTracker::estimated_bytes(slo, s.monitoring.scrape_interval, longest);
+  return bytes;
+}
+
 void SloAccounting::on_outcome(const RequestOutcome& o) {
   if (o.failed()) return;
   for (int k : latency_slos_) {

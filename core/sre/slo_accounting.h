@@ -23,6 +23,8 @@ class SloAccounting : public OutcomeObserver {
   SloAccounting(const Engine& engine, const Scenario& scenario, MetricRegistry& registry, EventLog& log,
                 Alerting& alerting, IncidentSignals& incidents);
 
+  // The bytes of every SLO's buckets.
+  static double estimated_bytes(const Scenario& s);
   // A success within a latency SLO's threshold counts as good for it.
   void on_outcome(const RequestOutcome& o) override;
   // At each scrape, before the windows close.
