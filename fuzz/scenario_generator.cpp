@@ -103,6 +103,7 @@ struct Gen {
   // Per tenant: the arrival candidates its loads draw at their peak (see tenant()), which
   // traffic_spike faults multiply.
   std::vector<double> tenant_candidates;
+  bool with_incidents = false;  // the scenario has an incidents section
 
   template <typename T>
   T pick(std::initializer_list<T> o) {
@@ -303,7 +304,6 @@ std::string Gen::tenant(int i) {
     if (maybe(2)) q.add("max_concurrent_agents", integer(pick<long long>({10, 1, 2, 1000000})));
     if (maybe(2)) q.add("max_memory_mb", num(pick<double>({2048, 1, 256, 1e9})));
     if (maybe(2)) q.add("max_cpu_cores", num(pick<double>({2, 0.001, 0.5, 1e6})));
-    if (maybe(8)) q.add("max_storage_gb", num(pick<double>({10, 0, 1e9})));
     if (maybe(2)) q.add("max_requests_per_minute", num(pick<double>({1000, 1, 60, 1e9})));
     if (maybe(2)) q.add("max_execution_time", d(pick<long long>({5 * kMinute, kMs, kSecond, kDay})));
     t.add("quota", q.text());
@@ -623,7 +623,10 @@ std::string Gen::incidents() {
 
 std::string Gen::fault_body(bool with_time) {
   Obj f;
-  const unsigned type = providers.empty() ? in.below(7) : in.below(8);
+  unsigned type = providers.empty() ? in.below(7) : in.below(8);
+  // A scheduled data_loss or security fault needs an incidents section (the loader refuses
+  // it otherwise); a chaos experiment's may go without.
+  if (with_time && !with_incidents && (type == 5 || type == 6)) type = 0;
   static const char* const names[] = {"instance_crash", "latency",   "errors",   "traffic_spike",
                                       "capacity_loss",  "data_loss", "security", "provider_outage"};
   f.add("type", str(names[type]));
@@ -826,7 +829,8 @@ std::string Gen::scenario() {
     s.add("slos", array(list));
   }
   if (maybe(3)) s.add("alerting", burn_rates());
-  if (maybe(3)) s.add("incidents", incidents());
+  with_incidents = maybe(3);
+  if (with_incidents) s.add("incidents", incidents());
   if (maybe(2)) {
     list.clear();
     const unsigned n = 1 + count(3);

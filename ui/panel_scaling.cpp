@@ -35,15 +35,18 @@ ImVec4 kind_color(EventKind kind) {
   return ImVec4(0.85f, 0.55f, 0.7f, 1);  // scale_down
 }
 
-// One predictive engine's figures, in "instances' worth of busy slots" (the engine learns
-// CPU utilisation x ready instances, i.e. percent of one instance's slots: / 100).
+// One predictive engine's figures, in the units of the load it learns: a utilisation times
+// the ready instances is shown / 100, as instances' worth of busy slots or memory; a
+// request rate (per second) and a queue length as they are.
 struct ForecastData {
   std::size_t scaler = 0;
   std::string title;
   scaling::Forecast forecast;
   double error_percent = 0, confidence = 0;
   std::size_t evaluated = 0, history_points = 0;
-  double threshold_percent = 0, min_confidence = 0;
+  double threshold = 0, min_confidence = 0;  // the threshold per instance, in the metric's units
+  double scale = 1;  // the plot's units per unit of the learnt load
+  std::string units;  // what the plot shows
   double lead_s = 0, horizon_s = 0;
   int serving_instances = 0;  // starting and ready: the count the decision divides the peak by
   bool enabled = true;  // a what-if may have turned the engine off; it keeps its history
@@ -72,13 +75,22 @@ void derive(const Simulation& sim, Derived& d) {
     const scaling::PredictiveEngine& e = *v.predictive;
     ForecastData f;
     f.scaler = i;
-    f.title = "Load and forecast: " + pool_name(sim, v.pool);
+    const std::string& metric = e.spec().metric;
+    const bool utilisation = metric == "cpu_utilization" || metric == "memory_utilization";
+    const double scale = utilisation ? 0.01 : 1.0;
+    f.scale = scale;
+    f.units = metric == "cpu_utilization"      ? "instances' worth of busy slots (CPU utilisation x ready instances / 100)"
+              : metric == "memory_utilization" ? "instances' worth of memory (memory utilisation x ready instances / 100)"
+              : metric == "request_rate"       ? "requests per second arriving at the pool"
+              : metric == "queue_depth"        ? "requests waiting in the pool's queue"
+                                               : metric + " (its value, against the threshold; the fleet scales in proportion)";
+    f.title = "Load and forecast (" + metric + (utilisation ? " x instances / 100" : "") + "): " + pool_name(sim, v.pool);
     f.forecast = e.forecast(now);
     f.error_percent = e.error_percent();
     f.confidence = e.confidence();
     f.evaluated = e.evaluated_forecasts();
     f.history_points = e.history_points();
-    f.threshold_percent = e.spec().threshold;
+    f.threshold = e.spec().threshold;
     f.min_confidence = e.spec().min_confidence;
     f.lead_s = to_seconds(e.spec().lead);
     f.horizon_s = to_seconds(e.spec().horizon);
@@ -89,22 +101,22 @@ void derive(const Simulation& sim, Derived& d) {
     PointSeries observed{"observed", series_color(0), {}, {}};
     for (std::size_t k = 0; k < e.history_points(); ++k) {
       observed.t_s.push_back(to_seconds(e.history_time(k)));
-      observed.value.push_back(e.history_value(k) / 100.0);
+      observed.value.push_back(e.history_value(k) * scale);
     }
     PointSeries past{"forecast then", series_color(1), {}, {}};
     for (const scaling::ScoredForecast& s : e.scored()) {
       past.t_s.push_back(to_seconds(s.at));
-      past.value.push_back(s.forecast / 100.0);
+      past.value.push_back(s.forecast * scale);
     }
     PointSeries ahead{"forecast now", series_color(4), {}, {}, true};
     for (const scaling::ForecastPoint& p : f.forecast.points) {
       ahead.t_s.push_back(to_seconds(p.at));
-      ahead.value.push_back(p.value / 100.0);
+      ahead.value.push_back(p.value * scale);
     }
     f.series = {std::move(observed), std::move(past), std::move(ahead)};
     // The load at which the instances would run at the predictive threshold: a forecast
     // peak above it scales out, to ceil(peak / threshold) instances.
-    f.refs = {{"instances x threshold", f.serving_instances * f.threshold_percent / 100.0, IM_COL32(213, 94, 0, 200)}};
+    f.refs = {{"instances x threshold", f.serving_instances * f.threshold * scale, IM_COL32(213, 94, 0, 200)}};
     d.forecasts.push_back(std::move(f));
   }
 }
@@ -316,9 +328,8 @@ void draw_forecast(const Simulation& sim, const ForecastData& f, PlotView& view)
   const double now_s = to_seconds(sim.now());
   ImGui::Text("%s (%s%s)", f.title.c_str(), f.method, f.enabled ? "" : ", turned off: it no longer learns or acts");
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("In instances' worth of busy slots (CPU utilisation x ready instances / 100). \"forecast then\" "
-                     "is each past forecast drawn at the time it was made for (%s ahead).",
-                     format_duration(from_seconds(f.lead_s)).c_str());
+  ImGui::TextWrapped("In %s. \"forecast then\" is each past forecast drawn at the time it was made for (%s ahead).",
+                     f.units.c_str(), format_duration(from_seconds(f.lead_s)).c_str());
   ImGui::PopStyleColor();
   if (f.evaluated == 0)
     ImGui::Text("no forecast scored yet: error and confidence come from forecasts whose time has come");
@@ -327,9 +338,9 @@ void draw_forecast(const Simulation& sim, const ForecastData& f, PlotView& view)
                 f.error_percent, f.evaluated, f.confidence, f.min_confidence);
   if (f.forecast.valid)
     ImGui::Text("peak %.2f in %s (looking %s to %s ahead); %d instances run at the threshold up to %.2f",
-                f.forecast.peak / 100.0, format_duration(f.forecast.peak_at - sim.now()).c_str(),
+                f.forecast.peak * f.scale, format_duration(f.forecast.peak_at - sim.now()).c_str(),
                 format_duration(from_seconds(f.lead_s)).c_str(), format_duration(from_seconds(f.horizon_s)).c_str(),
-                f.serving_instances, f.serving_instances * f.threshold_percent / 100.0);
+                f.serving_instances, f.serving_instances * f.threshold * f.scale);
   else
     ImGui::TextColored(ImVec4(0.9f, 0.8f, 0.3f, 1), "no forecast: %s (%zu one-minute points so far)",
                        f.forecast.note.c_str(), f.history_points);

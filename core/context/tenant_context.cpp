@@ -13,7 +13,6 @@ std::string tenant_context_json(const TenantSpec& t, SimTime now, const Calendar
                                  .field("max_concurrent_agents", q.max_concurrent_agents)
                                  .field("max_memory_mb", q.max_memory_mb)
                                  .field("max_cpu_cores", q.max_cpu_cores)
-                                 .field("max_storage_gb", q.max_storage_gb)
                                  .field("max_requests_per_minute", q.max_requests_per_minute)
                                  .field("max_execution_time_s", to_seconds(q.max_execution_time))
                                  .str();

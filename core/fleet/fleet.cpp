@@ -109,12 +109,25 @@ int Fleet::add_pool(int service, int owner) {
       for (const ScalingPolicySpec& pol : sc.policies)
         if (pol.direction == ScalingPolicySpec::Direction::vertical) p.size_factors = pol.size_factors;
   p.size = static_cast<int>(std::find(p.size_factors.begin(), p.size_factors.end(), 1.0) - p.size_factors.begin());
+  // Whether `concurrency` executions of the service's largest agent could outgrow an
+  // instance's cores or memory at some size.
+  std::int64_t max_millicores = 0;
+  double max_memory_mb = 0;
+  for (const AgentSpec& a : scenario_.agents)
+    if (a.service_index == service) {
+      max_millicores = std::max(max_millicores, to_millicores(a.cpu_estimate_cores));
+      max_memory_mb = std::max(max_memory_mb, a.memory_estimate_mb);
+    }
+  for (const double f : p.size_factors) {
+    const double slots = std::max(1.0, std::floor(spec.concurrency * f));
+    p.resources_bind = p.resources_bind || slots * static_cast<double>(max_millicores) > static_cast<double>(to_millicores(spec.cpu_cores * f)) ||
+                       slots * max_memory_mb > spec.memory_mb * f;
+  }
   pools_.push_back(std::move(p));
   const int index = static_cast<int>(pools_.size() - 1);
   Pool& added = pools_.back();
   Instance first;
-  first.size = added.size;
-  first.slots = slots_for(index, added.size);
+  set_size(first, index, added.size);
   added.instances.assign(static_cast<std::size_t>(spec.instances_initial), first);
   added.live_instances = added.ready_instances = spec.instances_initial;
   added.ready_slots = added.free_slots = spec.instances_initial * first.slots;
@@ -144,9 +157,9 @@ int Fleet::start_instance(int pool_id) {
   Instance& in = p.instances[slot];
   in.busy_slots = 0;
   in.memory_used_mb = 0;
-  in.size = p.size;
+  in.cpu_used_millicores = 0;
+  set_size(in, pool_id, p.size);
   in.version = p.version;
-  in.slots = slots_for(pool_id, p.size);
   in.surge = in.green = in.warm = in.standby = false;
   in.state = InstanceState::starting;
   ++in.generation;
@@ -271,9 +284,20 @@ void Fleet::crash_instance(int pool_id, int instance) {
   }
   in.busy_slots = 0;
   in.memory_used_mb = 0;
+  in.cpu_used_millicores = 0;
   in.state = InstanceState::gone;
   --p.live_instances;
   fleet_changed(pool_id);
+}
+
+void Fleet::set_size(Instance& in, int pool_id, int size) const {
+  const Pool& p = pool_at(pool_id);
+  const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(p.service)];
+  const double f = p.size_factors[static_cast<std::size_t>(size)];
+  in.size = size;
+  in.slots = slots_for(pool_id, size);
+  in.cpu_millicores = to_millicores(spec.cpu_cores * f);
+  in.memory_mb = spec.memory_mb * f;
 }
 
 int Fleet::slots_for(int pool_id, int size) const {
@@ -712,6 +736,11 @@ void Fleet::check_invariants(SimTime now, const std::vector<int>& busy_by_pool, 
     int live = 0, ready = 0, ready_slots = 0, busy = 0, free_slots = 0;
     for (const Instance& in : p.instances) {
       if (in.busy_slots < 0) invariant_broken("fleet", now, who + ": an instance has " + n(in.busy_slots) + " busy slots");
+      if (in.cpu_used_millicores < 0 || in.cpu_used_millicores > in.cpu_millicores || in.memory_used_mb < -1e-6 ||
+          (p.resources_bind && in.memory_used_mb > in.memory_mb + 1e-6))
+        invariant_broken("fleet", now,
+                         who + ": an instance holds " + n(in.cpu_used_millicores) + " of " + n(in.cpu_millicores) +
+                             " millicores and " + n(in.memory_used_mb) + " of " + n(in.memory_mb) + " MB");
       if (in.state == InstanceState::gone) {
         if (in.busy_slots != 0) invariant_broken("fleet", now, who + ": a gone instance has busy slots");
         continue;

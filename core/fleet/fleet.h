@@ -8,7 +8,12 @@
 // An instance: starting (for the service's `startup`) -> ready -> draining (finishes its
 // work, takes none) -> gone; a gone slot is reused by the next instance started. A ready
 // instance runs executions in its slots (`concurrency` x its size factor, less what a
-// capacity_loss fault takes). Resizes: scale out starts instances, scale in cancels
+// capacity_loss fault takes), and each execution holds its agent's estimated cores and
+// memory on it (AgentSpec::cpu_estimate_cores, memory_estimate_mb): an execution starts
+// only where a slot is free and its cores and memory fit in what the instance has left of
+// its `cpu_cores` and `memory_mb` (times its size factor). A vertical resize therefore
+// changes all three. Where `concurrency` executions of the service's largest agent fit in
+// both, slots are the only limit and the check is skipped. Resizes: scale out starts instances, scale in cancels
 // starting ones and drains the least busy ready ones (an old size first). Rolling restarts
 // (a vertical resize, a rolling deployment) replace outdated instances max_surge /
 // max_unavailable at a time, as Kubernetes' RollingUpdate. Blue-green keeps a second,
@@ -41,10 +46,13 @@ namespace opsim {
 
 enum class InstanceState { starting, ready, draining, gone };
 
-// What one execution holds on its instance while it runs.
+// What one execution holds on its instance while it runs. Cores are counted in whole
+// millicores so that holding and releasing them adds up exactly.
 struct ExecutionDemand {
+  std::int64_t cpu_millicores = 0;
   double memory_mb = 0;
 };
+inline std::int64_t to_millicores(double cores) { return static_cast<std::int64_t>(cores * 1000.0 + 0.5); }
 
 class FleetListener {
  public:
@@ -111,9 +119,11 @@ class Fleet : public Component {
   // [SECTION] Work on instances
   bool has_free_slot(int pool) const { return pool_at(pool).free_slots > 0; }
   int busy_slots(int pool) const { return pool_at(pool).busy_slots; }
-  // Least connections: the ready instance with the fewest busy slots and a free one,
-  // lowest index on ties; -1 when none.
-  int pick_instance(int pool) const;
+  // Least connections: the ready instance with the fewest busy slots among those with a free
+  // slot and room for the demand's cores and memory, lowest index on ties; -1 when none.
+  int pick_instance(int pool, const ExecutionDemand& d) const;
+  // Whether cores or memory can run out before slots on the pool's instances.
+  bool resources_bind(int pool) const { return pool_at(pool).resources_bind; }
   void take_slot(int pool, int instance, const ExecutionDemand& d);
   // Frees the slot; a draining instance left idle is retired.
   void release_slot(int pool, int instance, const ExecutionDemand& d);
@@ -198,7 +208,10 @@ class Fleet : public Component {
   struct Instance {
     int busy_slots = 0;
     double memory_used_mb = 0;  // held by the executions running on it
+    std::int64_t cpu_used_millicores = 0;
     int slots = 0;  // usable slots: concurrency x its size factor, less a capacity_loss fault
+    std::int64_t cpu_millicores = 0;  // cpu_cores x its size factor
+    double memory_mb = 0;  // memory_mb x its size factor
     int size = 0;   // index into the pool's size_factors
     InstanceState state = InstanceState::ready;
     bool surge = false;  // started by a rolling restart to replace an old-size instance
@@ -220,6 +233,7 @@ class Fleet : public Component {
     // size new instances get, and a rolling restart's progress towards it.
     std::vector<double> size_factors;
     int size = 0;
+    bool resources_bind = false;  // cores or memory may run out before slots (see the file comment)
     double capacity_percent = 100;  // of each instance's slots (a capacity_loss fault lowers it)
     int surge_starting = 0;  // rolling restart: new-size instances starting to replace old ones
     int green_instances = 0;  // blue-green: new-fleet instances not switched in yet
@@ -252,6 +266,7 @@ class Fleet : public Component {
   }
   static bool outdated(const Pool& p, const Instance& in) { return in.size != p.size || in.version != p.version; }
   int add_pool(int service, int owner);
+  void set_size(Instance& in, int pool, int size) const;
   int start_instance(int pool);  // returns the instance's slot
   void on_instance_ready(std::uint32_t pending);
   void make_ready(int pool, int instance);
@@ -278,7 +293,7 @@ class Fleet : public Component {
 
 // [SECTION] Work on instances: the request path calls these for every request.
 
-inline int Fleet::pick_instance(int pool_id) const {
+inline int Fleet::pick_instance(int pool_id, const ExecutionDemand& d) const {
   // Written as selects rather than branches: which instance wins is data, and a
   // mispredicted branch per instance showed in profiles.
   const Pool& p = pool_at(pool_id);
@@ -286,7 +301,10 @@ inline int Fleet::pick_instance(int pool_id) const {
   int best = -1, best_busy = kNone;
   for (std::size_t i = 0; i < p.instances.size(); ++i) {
     const Instance& in = p.instances[i];
-    const bool free = (in.state == InstanceState::ready) & (in.busy_slots < in.slots);
+    bool free = (in.state == InstanceState::ready) & (in.busy_slots < in.slots);
+    if (p.resources_bind)
+      free = free & (in.cpu_used_millicores + d.cpu_millicores <= in.cpu_millicores) &
+             (in.memory_used_mb + d.memory_mb <= in.memory_mb);
     const int busy = free ? in.busy_slots : kNone;
     const bool better = busy < best_busy;
     best = better ? static_cast<int>(i) : best;
@@ -321,6 +339,7 @@ inline void Fleet::take_slot(int pool_id, int instance, const ExecutionDemand& d
   Instance& in = p.instances[static_cast<std::size_t>(instance)];
   in.busy_slots++;
   in.memory_used_mb += d.memory_mb;
+  in.cpu_used_millicores += d.cpu_millicores;
   p.busy_slots++;
   p.free_slots--;
   p.memory_used_mb += d.memory_mb;
@@ -332,6 +351,7 @@ inline void Fleet::release_slot(int pool_id, int instance, const ExecutionDemand
   Instance& in = p.instances[static_cast<std::size_t>(instance)];
   in.busy_slots--;
   in.memory_used_mb -= d.memory_mb;
+  in.cpu_used_millicores -= d.cpu_millicores;
   p.busy_slots--;
   p.free_slots += (in.state == InstanceState::ready) & (in.busy_slots < in.slots);  // no branch: data
   p.memory_used_mb -= d.memory_mb;

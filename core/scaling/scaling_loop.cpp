@@ -91,14 +91,34 @@ void ScalingLoop::evaluate(std::uint32_t index) {
     const scaling::HpaDecision d = hpa->recommend(now, current, ready, *metric);
     if (d.changed()) extra.push_back({now, current, d.desired, policy.id, d.reason});
   }
-  // Predictive: it learns the load in busy slots' worth of utilisation, which does not fall
-  // when the fleet grows, and proposes a size ahead of the forecast peak.
-  if (sc.predictive && sc.spec->predictive.enabled && values.cpu_utilization) {
-    sc.predictive->observe(now, *values.cpu_utilization * ready);
+  // Predictive: it learns what its metric measures over the pool and proposes a size ahead
+  // of the forecast peak. A utilisation is learnt times the ready instances (busy slots' or
+  // memory's worth: a load, which does not fall when the fleet grows), like the request
+  // rate and the queue length, and the peak is spread over the instances against the
+  // threshold per instance; any other metric's value is compared with the threshold as it
+  // is and the fleet scaled in proportion (a Kubernetes Object metric).
+  std::optional<double> load;
+  double instances_for_value = 1.0;
+  const std::string& learnt = sc.spec->predictive.metric;
+  if (learnt == "cpu_utilization") {
+    if (values.cpu_utilization) load = *values.cpu_utilization * ready;
+  } else if (learnt == "memory_utilization") {
+    if (values.memory_utilization) load = *values.memory_utilization * ready;
+  } else if (learnt == "request_rate") {
+    load = values.request_rate;
+  } else if (learnt == "queue_depth") {
+    load = values.queue_depth;
+  } else if (const int col = registry_.find(learnt); col >= 0 && !row_.empty()) {
+    load = row_[static_cast<std::size_t>(col)];
+    instances_for_value = current;
+  }
+  if (sc.predictive && sc.spec->predictive.enabled && load) {
+    sc.predictive->observe(now, *load);
     const scaling::Forecast f = sc.predictive->forecast(now);
-    if (auto d = scaling::predictive_decision(now, f, sc.spec->predictive, current, service.instances_max, 1.0))
+    if (auto d = scaling::predictive_decision(now, f, sc.spec->predictive, current, service.instances_max,
+                                              instances_for_value))
       extra.push_back(*d);
-    floor = std::min(service.instances_max, scaling::predictive_need(f, sc.spec->predictive, 1.0));
+    floor = std::min(service.instances_max, scaling::predictive_need(f, sc.spec->predictive, instances_for_value));
     // The service's figure is its least accurate pool's.
     double worst = 0;
     for (const PoolScaler& other : scalers_)

@@ -146,10 +146,6 @@ void Loader::check_metric(const Value& obj, const std::string& path, std::string
                                  "\" belongs to a subsystem this version does not simulate yet; it is not measured");
 }
 
-void Loader::not_simulated_yet(const Value* v, const std::string& path, const std::string& what) {
-  warn(v, path, what + " is validated but not simulated by this version of opsim yet");
-}
-
 // [SECTION] cross-section checks and limits
 
 namespace {

@@ -41,13 +41,14 @@ class Loader : public json::Reader {
   // A metric name of SCENARIO_FORMAT.md whose scope id (tenant.<id>. ...) the scenario
   // defines; a warning for a name this version does not measure.
   void check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name);
-  void not_simulated_yet(const Value* v, const std::string& path, const std::string& what);
 
   // ---- sections
   void top(const Value& root);
   void services(const Value& root);
   void agents(const Value& root);
   void tenants(const Value& root);
+  void size_instances(const Value& root);
+  void resources_note(const Value& v, const std::string& p, const AgentSpec& a);
   void pattern(const Value& v, const std::string& path, PatternSpec& p);
   void context(const Value& root);
   void monitoring(const Value& root);
@@ -69,6 +70,10 @@ class Loader : public json::Reader {
 
   Scenario& s_;
   std::vector<std::string> service_ids_, agent_ids_, tenant_ids_, provider_ids_;
+  struct Sized {
+    bool cores_given, memory_given;
+  };
+  std::vector<Sized> sized_;  // per service: which of its instance's resources the file gives
 };
 
 }  // namespace opsim::detail

@@ -151,9 +151,10 @@ void Loader::faults(const Value& root) {
     FaultSpec f;
     if (!fault_body(v, p, f, true)) return;
     // data_loss and security only feed incident classification: without an incidents
-    // section nothing reads them.
+    // section nothing would read them.
     if ((f.type == FaultType::data_loss || f.type == FaultType::security) && !s_.incidents.given)
-      not_simulated_yet(&v, p, "a fault of type \"" + v.find("type")->text + "\" without an incidents section");
+      error(&v, p, "a fault of type \"" + v.find("type")->text +
+                       "\" only opens and flags incidents: add an incidents section, or remove the fault");
     s_.faults.push_back(f);
   });
 }

@@ -77,7 +77,6 @@ struct QuotaSpec {
   int max_concurrent_agents = 10;
   double max_memory_mb = 2048;
   double max_cpu_cores = 2.0;
-  double max_storage_gb = 10;
   double max_requests_per_minute = 1000;
   SimDuration max_execution_time = 300 * kMicrosPerSecond;
   bool given = false;
@@ -261,6 +260,10 @@ struct ScalingPolicySpec {
 
 struct PredictiveSpec {
   bool enabled = false;
+  // What the engine learns, forecasts and scales on (scaling/scaling_loop.h): a load summed
+  // over the pool for cpu_utilization and memory_utilization (times the ready instances),
+  // request_rate and queue_depth, with `threshold` per instance; any other metric's value
+  // as it is, scaled in proportion like a Kubernetes Object metric.
   std::string metric = "cpu_utilization";
   SimDuration horizon = 60 * kMicrosPerMinute;
   SimDuration lead = 30 * kMicrosPerMinute;

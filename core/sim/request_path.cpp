@@ -42,6 +42,7 @@ RequestPath::RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed,
   for (const AgentSpec& a : scenario_.agents) {
     work_rng_.push_back(Rng::stream(seed, "work/" + a.id));
     error_rng_.push_back(Rng::stream(seed, "errors/" + a.id));
+    demand_.push_back({to_millicores(a.cpu_estimate_cores), a.memory_estimate_mb});
   }
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) {
     const TenantSpec& tenant = scenario_.tenants[t];
@@ -253,8 +254,12 @@ void RequestPath::dispatch(std::uint32_t id) {
   Request& r = requests_[id];
   PoolQueue& q = queues_[static_cast<std::size_t>(r.pool)];
   if (fleet_.has_free_slot(r.pool) && q.queued == 0) {
-    start_work(id, fleet_.pick_instance(r.pool));
-    return;
+    // A free slot is not always room: the instance's cores or memory may be taken.
+    const int instance = fleet_.pick_instance(r.pool, demand_of(r));
+    if (instance >= 0) {
+      start_work(id, instance);
+      return;
+    }
   }
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(r.service)];
   RingQueue<std::uint32_t>& flow = q.flows[static_cast<std::size_t>(r.flow)];
@@ -370,18 +375,20 @@ void RequestPath::on_instance_crashing(int pool, int instance) {
 
 // [SECTION] Queues
 
-std::uint32_t RequestPath::pop_next_queued(PoolQueue& q) {
-  // Round robin over the flows that have requests waiting.
-  for (;;) {
-    RingQueue<std::uint32_t>& flow = q.flows[q.next_flow];
-    q.next_flow = (q.next_flow + 1) % q.flows.size();
-    if (flow.empty()) continue;
-    const std::uint32_t id = flow.front();
-    flow.pop_front();
-    --q.queued;
-    --queued_total_;
-    return id;
-  }
+std::size_t RequestPath::next_flow(const PoolQueue& q) {
+  std::size_t f = q.next_flow;
+  while (q.flows[f].empty()) f = (f + 1) % q.flows.size();
+  return f;
+}
+
+std::uint32_t RequestPath::take_head(PoolQueue& q, std::size_t f) {
+  RingQueue<std::uint32_t>& flow = q.flows[f];
+  const std::uint32_t id = flow.front();
+  flow.pop_front();
+  q.next_flow = (f + 1) % q.flows.size();
+  --q.queued;
+  --queued_total_;
+  return id;
 }
 
 void RequestPath::pull_from_queue(int pool) {
@@ -389,12 +396,16 @@ void RequestPath::pull_from_queue(int pool) {
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(fleet_.service_of(pool))];
   while (q.queued > 0 && fleet_.has_free_slot(pool)) {
     integrate_queue(pool);
-    const std::uint32_t id = pop_next_queued(q);
-    if (engine_.now() - requests_[id].enqueued >= spec.queue_timeout) {
-      outcome(id, Failure::timeout);
+    const std::size_t f = next_flow(q);
+    const std::uint32_t head = q.flows[f].front();
+    if (engine_.now() - requests_[head].enqueued >= spec.queue_timeout) {
+      outcome(take_head(q, f), Failure::timeout);
       continue;
     }
-    start_work(id, fleet_.pick_instance(pool));
+    // The head waits, and those behind it in its turn, until an instance has room for it.
+    const int instance = fleet_.pick_instance(pool, demand_of(requests_[head]));
+    if (instance < 0) break;
+    start_work(take_head(q, f), instance);
   }
   if (!q.full_episode) return;
   std::size_t longest = 0;

@@ -134,15 +134,16 @@ class RequestPath : public Component, public FleetListener {
   void finish(std::uint32_t request);
   // [queues]
   void pull_from_queue(int pool);
-  std::uint32_t pop_next_queued(PoolQueue& q);
+  // Round robin over the flows with requests waiting: the flow served next, and taking its
+  // head (the turn passes to the flow after it).
+  static std::size_t next_flow(const PoolQueue& q);
+  std::uint32_t take_head(PoolQueue& q, std::size_t flow);
   void arm_queue_timeout(int pool);
   void on_queue_timeout(int pool);
   void integrate_queue(int pool);
   void integrate_tenant(int tenant);
   int pick_user(int tenant);
-  ExecutionDemand demand_of(const Request& r) const {
-    return {scenario_.agents[static_cast<std::size_t>(r.agent)].memory_estimate_mb};
-  }
+  const ExecutionDemand& demand_of(const Request& r) const { return demand_[static_cast<std::size_t>(r.agent)]; }
 
   Engine& engine_;
   std::uint16_t id_;
@@ -159,6 +160,7 @@ class RequestPath : public Component, public FleetListener {
   std::vector<std::uint32_t> free_requests_;
   std::vector<ArrivalStream> streams_;
   std::vector<Rng> work_rng_, error_rng_;  // per agent
+  std::vector<ExecutionDemand> demand_;  // per agent: what an execution holds on its instance
   std::vector<Rng> user_rng_;  // per tenant
   std::vector<double> user_weight_total_;  // per tenant: its users' weights summed
   std::vector<ResourceMonitor> monitors_;  // per tenant

@@ -605,7 +605,6 @@ TEST_CASE("defaults follow SCENARIO_FORMAT.md", "[loader]") {
     CHECK(q.max_concurrent_agents == 10);
     CHECK(q.max_memory_mb == 2048);
     CHECK(q.max_cpu_cores == 2.0);
-    CHECK(q.max_storage_gb == 10);
     CHECK(q.max_requests_per_minute == 1000);
     CHECK(q.max_execution_time == 300 * kMicrosPerSecond);
   }
@@ -618,7 +617,6 @@ TEST_CASE("defaults follow SCENARIO_FORMAT.md", "[loader]") {
     CHECK(q.max_concurrent_agents == 3);
     CHECK(q.max_memory_mb == 2048);
     CHECK(q.max_cpu_cores == 2.0);
-    CHECK(q.max_storage_gb == 10);
     CHECK(q.max_requests_per_minute == 1000);
     CHECK(q.max_execution_time == 300 * kMicrosPerSecond);
   }
@@ -751,7 +749,7 @@ TEST_CASE("\"x-\" fields are ignored at every depth", "[loader]") {
   expect_error(bad.text(), "$.services[0].ax-owner", "unknown field \"ax-owner\"", 5, 0);
 }
 
-TEST_CASE("sections not simulated yet give warnings, not errors", "[loader]") {
+TEST_CASE("every section is simulated: no warnings; what opsim cannot simulate is refused", "[loader]") {
   SECTION("scaling, as an object") {
     Doc d;
     d.services = R"([{"id": "svc", "instances": {"initial": 2, "min": 1, "max": 10}}])";
@@ -785,22 +783,33 @@ TEST_CASE("sections not simulated yet give warnings, not errors", "[loader]") {
     CHECK(r.scenario.scaling[1].service_index == 0);
     CHECK_FALSE(has(r.warnings, "$.scaling", "not simulated", 8));
   }
-  SECTION("SLOs, a fault type not simulated yet, a storage quota and an objective on a metric not measured") {
+  SECTION("SLOs, faults and an objective on an incident metric") {
     Doc d;
-    d.tenants = R"([{"id": "t1", "quota": {"max_concurrent_agents": 4, "max_storage_gb": 5}, "load": [{"agent": "ag", "rate": 1}]}])";
     d.extra = {R"("slos": [{"id": "avail", "indicator": "availability", "target_percent": 99.9}])",
+               R"("incidents": {"open_on": ["page"]})",
                R"("faults": [{"type": "security", "tenant": "t1", "at": "5m"}, {"type": "errors", "agent": "ag", "error_percent": 5, "at": "5m"}])",
                R"("objectives": [{"id": "quiet", "metric": "incidents_total", "op": "<=", "value": 0}])"};
     const LoadResult r = load_scenario(d.text());
     INFO(describe_all(r.errors, "error") << describe_all(r.warnings, "warning"));
     REQUIRE(r.ok);
-    CHECK(has(r.warnings, "$.tenants[0].quota.max_storage_gb", "max_storage_gb (agents have no storage footprint", 7));
-    CHECK_FALSE(has(r.warnings, "$.slos", "not simulated", 8));  // SLOs are simulated
-    CHECK(has(r.warnings, "$.faults[0]", "a fault of type \"security\" without an incidents section is validated but not simulated", 9));
-    CHECK_FALSE(has(r.warnings, "$.faults[1]", "not simulated", 9));
-    CHECK_FALSE(has(r.warnings, "$.objectives[0].metric", "belongs to a subsystem", 10));  // incidents are simulated
+    CHECK(r.warnings.empty());
     CHECK(r.scenario.slos.at(0).window == 30 * kMicrosPerDay);
     CHECK(r.scenario.faults.at(1).agent_index == 0);
+  }
+  SECTION("a storage quota is refused: nothing an agent does stores data") {
+    Doc d;
+    d.tenants = R"([{"id": "t1", "quota": {"max_concurrent_agents": 4, "max_storage_gb": 5}, "load": [{"agent": "ag", "rate": 1}]}])";
+    expect_error(d.text(), "$.tenants[0].quota.max_storage_gb",
+                 "max_storage_gb is not simulated (agents have no storage footprint in opsim, so a storage quota could "
+                 "never refuse a request): remove the field",
+                 7, 0);
+  }
+  SECTION("a data_loss or security fault needs an incidents section, the only thing it acts on") {
+    Doc d;
+    d.extra = {R"("faults": [{"type": "security", "tenant": "t1", "at": "5m"}])"};
+    expect_error(d.text(), "$.faults[0]",
+                 "a fault of type \"security\" only opens and flags incidents: add an incidents section, or remove the fault",
+                 8, 0);
   }
   SECTION("deployments and chaos experiments are simulated") {
     Doc d;
