@@ -502,6 +502,7 @@ std::string Gen::behavior() {
   Obj b;
   if (maybe(2)) b.add("stabilization_window", d(pick<long long>({0, 5 * kMinute, kHour})));
   if (maybe(2)) b.add("select_policy", str(pick<const char*>({"max", "min", "disabled"})));
+  if (maybe(3)) b.add("tolerance", num(pick<double>({0.1, 0, 1, 0.02})));
   if (maybe(2)) {
     std::vector<std::string> list;
     const unsigned n = count(2);

@@ -28,6 +28,8 @@ std::string plural(int n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+std::string stays_at(int current) { return ", so the count stays at " + plural(current, "instance") + "."; }
+
 // Go's int32(float64) for the values the rate limits produce (truncation towards zero),
 // saturated instead of undefined outside the int range.
 int to_int(double x) {
@@ -45,60 +47,183 @@ SimDuration longest_period(const BehaviorRulesSpec& r) {
 
 }  // namespace
 
+HpaPods HpaPods::aggregate(int ready, double average, int missing, int unready) {
+  HpaPods p;
+  p.ready = ready;
+  p.average = average;
+  p.missing = std::max(0, missing);
+  p.unready = std::max(0, unready);
+  return p;
+}
+
+HpaPods HpaPods::pool_total(int ready, double total, int missing, int unready) {
+  return aggregate(ready, ready > 0 ? total / ready : 0.0, missing, unready);
+}
+
+HpaPods HpaPods::ready_and_starting(int ready, double average, int starting) {
+  HpaPods p = aggregate(ready, average, starting);
+  p.missing_at_target = true;
+  return p;
+}
+
+HpaPods HpaPods::from_pods(const std::vector<HpaPod>& pods, HpaTarget target, bool cpu_resource) {
+  HpaPods p;
+  double sum = 0;
+  for (const HpaPod& pod : pods) {
+    // groupPods' order: a pending pod is unready, then a pod without a sample is missing
+    // (ready or not), then a CPU sample of a pod that is not ready is set aside.
+    if (pod.phase == HpaPod::Phase::terminal) continue;
+    if (pod.phase == HpaPod::Phase::pending || (pod.has_metric && cpu_resource && !pod.ready)) {
+      ++p.unready;
+      p.unready_request += pod.request;
+    } else if (!pod.has_metric) {
+      ++p.missing;
+      p.missing_request += pod.request;
+    } else {
+      ++p.ready;
+      p.ready_request += pod.request;
+      sum += pod.value;
+    }
+  }
+  if (target == HpaTarget::utilization) {
+    p.average = p.ready_request > 0 ? 100.0 * sum / p.ready_request : 0.0;
+  } else {
+    p.average = p.ready > 0 ? sum / p.ready : 0.0;
+    p.ready_request = p.missing_request = p.unready_request = 0;  // a plain average: one unit per pod
+  }
+  return p;
+}
+
+HpaMetric HpaMetric::utilization(const HpaPods& pods) {
+  HpaMetric m;
+  m.target = HpaTarget::utilization;
+  m.pods = pods;
+  return m;
+}
+
+HpaMetric HpaMetric::average_value(const HpaPods& pods) {
+  HpaMetric m;
+  m.target = HpaTarget::average_value;
+  m.pods = pods;
+  return m;
+}
+
+HpaMetric HpaMetric::object_value(double value, int ready) {
+  HpaMetric m;
+  m.target = HpaTarget::object_value;
+  m.value = value;
+  m.ready = ready;
+  return m;
+}
+
+HpaMetric HpaMetric::object_average_value(double value) {
+  HpaMetric m;
+  m.target = HpaTarget::object_average_value;
+  m.value = value;
+  return m;
+}
+
 HpaController::HpaController(const ScalingPolicySpec& spec, int min_instances, int max_instances)
     : spec_(spec), min_(std::max(0, min_instances)), max_(std::max(std::max(0, min_instances), max_instances)) {}
 
-int HpaController::metric_replicas(int current, int ready, double metric, HpaDecision& d) const {
+double HpaController::scale_up_tolerance() const { return spec_.scale_up.tolerance.value_or(spec_.tolerance); }
+double HpaController::scale_down_tolerance() const { return spec_.scale_down.tolerance.value_or(spec_.tolerance); }
+
+// Kubernetes 1.33 writes the band as 1 - down <= ratio <= 1 + up. Comparing the deviation
+// from 1 with the direction's tolerance is the same band except within a rounding error of
+// its edges (66 / 60 against 0.1), and keeps the original controller's decisions bit for bit.
+bool HpaController::within_tolerance(double ratio) const {
+  if (ratio >= 1.0) return ratio - 1.0 <= scale_up_tolerance();
+  return 1.0 - ratio <= scale_down_tolerance();
+}
+
+std::string HpaController::tolerance_text(double ratio) const {
+  const double up = scale_up_tolerance(), down = scale_down_tolerance();
+  if (up == down) return "the tolerance of " + format_number(up, 3);
+  return ratio >= 1.0 ? "the scale-up tolerance of " + format_number(up, 3)
+                      : "the scale-down tolerance of " + format_number(down, 3);
+}
+
+int HpaController::metric_replicas(int current, const HpaMetric& metric, HpaDecision& d) const {
+  if (metric.target == HpaTarget::utilization || metric.target == HpaTarget::average_value)
+    return pod_replicas(current, metric.target, metric.pods, d);
+  return object_replicas(current, metric, d);
+}
+
+int HpaController::pod_replicas(int current, HpaTarget target, const HpaPods& pods, HpaDecision& d) const {
   const std::string& name = spec_.metric.empty() ? std::string("the metric") : spec_.metric;
-  const double target = spec_.target;
-  const double tol = spec_.tolerance;
-  if (ready <= 0 || !(target > 0) || !std::isfinite(metric)) {
-    d.reason = "No ready instance reports " + name + ", so the count stays at " + plural(current, "instance") + ".";
+  const double goal = spec_.target;
+  if (pods.ready <= 0 || !(goal > 0) || !std::isfinite(pods.average)) {
+    d.no_metric = true;
+    d.reason = "No ready instance reports " + name + stays_at(current);
     return current;
   }
-  const double ratio = metric / target;
+  const bool utilization = target == HpaTarget::utilization;
+  const double ratio = pods.average / goal;
   d.usage_ratio = ratio;
-  const std::string head = name + " " + format_number(metric) + " against a target of " + format_number(target) +
-                           " is a ratio of " + format_number(ratio, 3);
-  const int missing = std::max(0, current - ready);
-  if (missing == 0) {
-    if (std::fabs(ratio - 1.0) <= tol) {
+  const std::string head =
+      (utilization ? name + " " + format_number(pods.average) + " against a target of "
+                   : name + " per ready instance " + format_number(pods.average) + " against a target average of ") +
+      format_number(goal) + " is a ratio of " + format_number(ratio, 3);
+  const bool rebalance_unready = pods.unready > 0 && ratio > 1.0;
+  const std::string set_aside =
+      pods.unready > 0 && !rebalance_unready ? " (" + plural(pods.unready, "unready instance") + " set aside)" : "";
+  if (!rebalance_unready && pods.missing == 0) {
+    const std::string text =
+        pods.unready > 0 ? head + " over " + plural(pods.ready, "ready instance") + set_aside : head;
+    if (within_tolerance(ratio)) {
       d.within_tolerance = true;
-      d.reason = head + ", within the tolerance of " + format_number(tol, 3) + ", so the count stays at " +
-                 plural(current, "instance") + ".";
+      d.reason = text + ", within " + tolerance_text(ratio) + stays_at(current);
       return current;
     }
-    const int n = to_int(std::ceil(ratio * ready));
-    d.reason = head + ", so ceil(" + std::to_string(ready) + " x " + format_number(ratio, 3) + ") = " +
+    const int n = to_int(std::ceil(ratio * pods.ready));
+    d.reason = text + ", so ceil(" + std::to_string(pods.ready) + " x " + format_number(ratio, 3) + ") = " +
                plural(n, "instance") + " are wanted.";
     return n;
   }
-  // Not-ready instances have no metric: 0 % of the target on a scale-up, 100 % on a
-  // scale-down, then the ratio is recomputed over every instance.
-  double fill = 0;
-  int count = ready;
-  std::string fill_text;
+  // The pods set aside are filled in and the ratio recomputed over every pod counted: on a
+  // scale-up missing and unready pods at 0; on a scale-down missing pods at 100 % of their
+  // request for a utilization target (the target above 100 %), at the target otherwise.
+  const auto weight = [&](double request, int count) {
+    return utilization && request > 0 ? request : static_cast<double>(count);
+  };
+  const bool fill_missing = pods.missing > 0 && ratio != 1.0;
+  double missing_fill = 0;  // in units of the target
+  std::string fill_text = "0 % of the target";
   if (ratio < 1.0) {
-    fill = missing * 1.0;
-    count = current;
-    fill_text = "100 %";
-  } else if (ratio > 1.0) {
-    count = current;
-    fill_text = "0 %";
+    missing_fill = utilization && !pods.missing_at_target ? std::max(100.0, goal) / goal : 1.0;
+    fill_text = missing_fill == 1.0 ? "100 % of the target"
+                                    : "100 % of their request (" + format_number(missing_fill, 3) + " of the target)";
   }
-  const double new_ratio = (ratio * ready + fill) / count;
-  std::string text = head + " over " + plural(ready, "ready instance");
-  if (!fill_text.empty())
-    text += "; counting " + plural(missing, "not-ready instance") + " at " + fill_text + " of the target gives " +
-            format_number(new_ratio, 3) + " over " + plural(count, "instance");
-  if (std::fabs(new_ratio - 1.0) <= tol || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)) {
-    d.within_tolerance = std::fabs(new_ratio - 1.0) <= tol;
-    d.reason = text + ", so the count stays at " + plural(current, "instance") + ".";
+  double numerator = ratio * weight(pods.ready_request, pods.ready);
+  double denominator = weight(pods.ready_request, pods.ready);
+  int count = pods.ready;
+  if (fill_missing) {
+    numerator += missing_fill * weight(pods.missing_request, pods.missing);
+    denominator += weight(pods.missing_request, pods.missing);
+    count += pods.missing;
+  }
+  if (rebalance_unready) {
+    denominator += weight(pods.unready_request, pods.unready);
+    count += pods.unready;
+  }
+  const double new_ratio = numerator / denominator;
+  std::string text = head + " over " + plural(pods.ready, "ready instance") + set_aside;
+  if (fill_missing || rebalance_unready) {
+    std::string counted;
+    if (fill_missing) counted = plural(pods.missing, "not-ready instance");
+    if (rebalance_unready) counted += (counted.empty() ? "" : " and ") + plural(pods.unready, "unready instance");
+    text += "; counting " + counted + " at " + fill_text + " gives " + format_number(new_ratio, 3) + " over " +
+            plural(count, "instance");
+  }
+  if (within_tolerance(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)) {
+    d.within_tolerance = within_tolerance(new_ratio);
+    d.reason = text + stays_at(current);
     return current;
   }
   const int n = to_int(std::ceil(new_ratio * count));
   if ((new_ratio < 1.0 && n > current) || (new_ratio > 1.0 && n < current)) {
-    d.reason = text + ", so the count stays at " + plural(current, "instance") + ".";
+    d.reason = text + stays_at(current);
     return current;
   }
   d.reason = text + ", so ceil(" + std::to_string(count) + " x " + format_number(new_ratio, 3) + ") = " +
@@ -106,11 +231,55 @@ int HpaController::metric_replicas(int current, int ready, double metric, HpaDec
   return n;
 }
 
-int HpaController::stabilize(SimTime now, int current, int desired) {
-  if (!seeded_) {
-    recommendations_.push_back({now, current});
-    seeded_ = true;
+int HpaController::object_replicas(int current, const HpaMetric& metric, HpaDecision& d) const {
+  const std::string& name = spec_.metric.empty() ? std::string("the metric") : spec_.metric;
+  const double goal = spec_.target;
+  const double value = metric.value;
+  if (!(goal > 0) || !std::isfinite(value)) {
+    d.no_metric = true;
+    d.reason = "No value of " + name + " is measured" + stays_at(current);
+    return current;
   }
+  if (metric.target == HpaTarget::object_value) {
+    const double ratio = value / goal;
+    d.usage_ratio = ratio;
+    const std::string head = name + " " + format_number(value) + " against a target of " + format_number(goal) +
+                             " is a ratio of " + format_number(ratio, 3);
+    if (current == 0) {
+      // Scaling from zero instances: no tolerance, no ready pods to multiply.
+      const int n = to_int(std::ceil(ratio));
+      d.reason = head + " with no instance, so ceil(" + format_number(ratio, 3) + ") = " + plural(n, "instance") +
+                 " are wanted.";
+      return n;
+    }
+    if (within_tolerance(ratio)) {
+      d.within_tolerance = true;
+      d.reason = head + ", within " + tolerance_text(ratio) + stays_at(current);
+      return current;
+    }
+    const int ready = std::max(0, metric.ready);
+    const int n = to_int(std::ceil(ratio * ready));
+    d.reason = head + " over " + plural(ready, "ready instance") + ", so ceil(" + std::to_string(ready) + " x " +
+               format_number(ratio, 3) + ") = " + plural(n, "instance") + " are wanted.";
+    return n;
+  }
+  // object_average_value: the value is shared by the instances the service is set to.
+  const double ratio = value / (goal * current);
+  d.usage_ratio = ratio;
+  const std::string head = name + " " + format_number(value) + " against a target average of " + format_number(goal) +
+                           " over " + plural(current, "instance") + " is a ratio of " + format_number(ratio, 3);
+  if (within_tolerance(ratio)) {
+    d.within_tolerance = true;
+    d.reason = head + ", within " + tolerance_text(ratio) + stays_at(current);
+    return current;
+  }
+  const int n = to_int(std::ceil(value / goal));
+  d.reason = head + ", so ceil(" + format_number(value) + " / " + format_number(goal) + ") = " + plural(n, "instance") +
+             " are wanted.";
+  return n;
+}
+
+int HpaController::stabilize(SimTime now, int current, int desired) {
   const SimTime up_cut = now - spec_.scale_up.stabilization_window;
   const SimTime down_cut = now - spec_.scale_down.stabilization_window;
   int up_rec = desired, down_rec = desired;
@@ -183,8 +352,19 @@ void HpaController::record_event(SimTime now, int from, int to) {
 }
 
 HpaDecision HpaController::recommend(SimTime now, int current, int ready, double metric_value) {
+  const HpaPods pods = HpaPods::ready_and_starting(ready, metric_value, current - ready);
+  return recommend(now, current, HpaMetric::utilization(pods));
+}
+
+HpaDecision HpaController::recommend(SimTime now, int current, const HpaMetric& metric) {
   HpaDecision d;
   d.current = current;
+  // Kubernetes records the count as a recommendation on its first look at the target,
+  // whatever follows (bounds, a metric it cannot read).
+  if (!seeded_) {
+    recommendations_.push_back({now, current});
+    seeded_ = true;
+  }
   if (current > max_ || current < min_) {
     const int bound = current > max_ ? max_ : min_;
     d.desired = d.metric_desired = d.stabilized = bound;
@@ -194,8 +374,13 @@ HpaDecision HpaController::recommend(SimTime now, int current, int ready, double
     record_event(now, current, bound);
     return d;
   }
-  const int wanted = metric_replicas(current, ready, metric_value, d);
+  const int wanted = metric_replicas(current, metric, d);
   d.metric_desired = wanted;
+  if (d.no_metric) {
+    // As when Kubernetes fails to compute a metric: no recommendation, no change.
+    d.desired = d.stabilized = current;
+    return d;
+  }
   const int stab = stabilize(now, current, wanted);
   d.stabilized = stab;
   std::string tail;

@@ -272,8 +272,10 @@ void Loader::monitoring(const Value& root) {
 }
 
 void Loader::behavior_rules(const Value& v, const std::string& p, BehaviorRulesSpec& b) {
-  if (!object(v, p, {"stabilization_window", "select_policy", "policies"})) return;
+  if (!object(v, p, {"stabilization_window", "select_policy", "tolerance", "policies"})) return;
   read_duration(v, p, "stabilization_window", b.stabilization_window, 0, kMicrosPerHour);
+  double tolerance = 0;
+  if (read_number(v, p, "tolerance", tolerance, 0, 1)) b.tolerance = tolerance;
   read_enum(v, p, "select_policy", b.select, {"max", "min", "disabled"});
   if (v.find("policies")) b.policies.clear();
   read_array(v, p, "policies", false, 0, 10, "kMaxBehaviorPolicies", [&](const Value& pv, const std::string& pp) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -225,6 +226,10 @@ struct BehaviorRulesSpec {
   SimDuration stabilization_window = 0;
   enum class Select { max, min, disabled } select = Select::max;
   std::vector<BehaviorPolicySpec> policies;
+  // Kubernetes 1.33's per-direction tolerance (behavior.scaleUp/scaleDown.tolerance): a usage
+  // ratio above 1 is held against scale_up's, one below 1 against scale_down's. Absent: the
+  // policy's `tolerance`.
+  std::optional<double> tolerance;
 };
 
 enum class ScalingTrigger { cpu_utilization, memory_utilization, request_rate, queue_depth, custom, schedule };

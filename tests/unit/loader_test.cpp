@@ -520,7 +520,25 @@ TEST_CASE("diagnostics point at the right element", "[loader]") {
     d.extra = {R"("scaling": {"service": "svc", "policies": [{"id": "hpa", "kind": "target_tracking", )"
                R"("metric": "cpu_utilization", "target": 60, "behavior": {"scale_up": {"window": "0s"}}}]})"};
     expect_error(d.text(), "$.scaling.policies[0].behavior.scale_up.window",
-                 "unknown field \"window\" (expected one of: stabilization_window, select_policy, policies)", 8, 0);
+                 "unknown field \"window\" (expected one of: stabilization_window, select_policy, tolerance, policies)", 8,
+                 0);
+  }
+  SECTION("a per-direction tolerance is a number from 0 to 1") {
+    Doc ok;
+    ok.extra = {R"("scaling": {"service": "svc", "policies": [{"id": "hpa", "kind": "target_tracking", )"
+                R"("metric": "cpu_utilization", "target": 60, "behavior": {"scale_down": {"tolerance": 0.2}}}]})"};
+    const LoadResult r = load_scenario(ok.text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    const ScalingPolicySpec& hpa = r.scenario.scaling[0].policies[0];
+    REQUIRE(hpa.scale_down.tolerance);
+    CHECK(*hpa.scale_down.tolerance == 0.2);
+    CHECK_FALSE(hpa.scale_up.tolerance);
+    CHECK(hpa.tolerance == 0.1);
+    Doc d;
+    d.extra = {R"("scaling": {"service": "svc", "policies": [{"id": "hpa", "kind": "target_tracking", )"
+               R"("metric": "cpu_utilization", "target": 60, "behavior": {"scale_up": {"tolerance": 1.5}}}]})"};
+    expect_error(d.text(), "$.scaling.policies[0].behavior.scale_up.tolerance", "a number from 0 to 1", 8, 0);
   }
   SECTION("missing fields report the line of the object that lacks them") {
     Doc d;
@@ -770,6 +788,9 @@ TEST_CASE("every section is simulated: no warnings; what opsim cannot simulate i
     // Kubernetes HPA defaults when no behavior is given.
     CHECK(sc.policies[1].scale_down.stabilization_window == 300 * kMicrosPerSecond);
     CHECK(sc.policies[1].scale_up.policies.size() == 2);
+    // No per-direction tolerance: both directions use the policy's.
+    CHECK_FALSE(sc.policies[1].scale_up.tolerance);
+    CHECK_FALSE(sc.policies[1].scale_down.tolerance);
   }
   SECTION("scaling, as an array") {
     Doc d;
