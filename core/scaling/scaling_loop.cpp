@@ -20,6 +20,7 @@ ScalingLoop::ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, Reque
       row_(row) {
   pool_stats_.resize(fleet_.pool_count());
   eval_since_.assign(fleet_.pool_count(), 0);
+  rate_windows_.resize(fleet_.pool_count());
   for (std::size_t section = 0; section < scenario_.scaling.size(); ++section) {
     const ScalingSpec& spec = scenario_.scaling[section];
     const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(spec.service_index)];
@@ -63,13 +64,25 @@ void ScalingLoop::evaluate(std::uint32_t index) {
   // The pool's own figures since the last evaluation.
   const PoolEvalWindow fw = fleet_.take_eval_window(pool);
   const RequestPath::EvalWindow rw = requests_.take_eval_window(pool);
-  const double elapsed_s = to_seconds(now - eval_since_[static_cast<std::size_t>(pool)]);
   scaling::MetricValues values;
   if (fw.ready_slot_us > 0) values.cpu_utilization = 100.0 * fw.busy_slot_us / fw.ready_slot_us;
   if (fw.memory_ready_mb_us > 0) values.memory_utilization = 100.0 * fw.memory_used_mb_us / fw.memory_ready_mb_us;
-  if (elapsed_s > 0) {
-    values.request_rate = static_cast<double>(rw.arrivals) / elapsed_s;
-    values.queue_depth = rw.queue_len_us / (elapsed_s * kMicrosPerSecond);
+  // The request rate and the queue length over the last kRateWindow (at least this
+  // evaluation's interval), as a Prometheus adapter's rate(...[1m]) gives an HPA: a 15 s
+  // count of Poisson arrivals alone moves by several percent, enough to cross a tolerance.
+  std::deque<RateWindow>& windows = rate_windows_[static_cast<std::size_t>(pool)];
+  windows.push_back({eval_since_[static_cast<std::size_t>(pool)], now, rw.arrivals, rw.queue_len_us});
+  while (windows.size() > 1 && windows.front().to <= now - kRateWindow) windows.pop_front();
+  std::uint64_t arrivals = 0;
+  double queue_len_us = 0;
+  for (const RateWindow& w : windows) {
+    arrivals += w.arrivals;
+    queue_len_us += w.queue_len_us;
+  }
+  const double span_s = to_seconds(now - windows.front().from);
+  if (span_s > 0) {
+    values.request_rate = static_cast<double>(arrivals) / span_s;
+    values.queue_depth = queue_len_us / (span_s * kMicrosPerSecond);
   }
   for (const ScalingPolicySpec& policy : sc.spec->policies)
     if (!policy.metric.empty()) {
@@ -83,13 +96,11 @@ void ScalingLoop::evaluate(std::uint32_t index) {
   const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(service_index)];
   std::vector<scaling::ScalingDecision> extra;
   int floor = 0;  // what a confident forecast needs: no scale-in below it
-  // Target tracking (the Kubernetes HPA): its recommendation joins the consolidation.
+  // Target tracking (the Kubernetes HPA) on the metric each policy names: its
+  // recommendation joins the consolidation.
   for (auto& hpa : sc.hpa) {
-    const ScalingPolicySpec& policy = hpa->spec();
-    std::optional<double> metric = values.value_for(policy);
-    if (!metric) continue;
-    const scaling::HpaDecision d = hpa->recommend(now, current, ready, *metric);
-    if (d.changed()) extra.push_back({now, current, d.desired, policy.id, d.reason});
+    const std::optional<scaling::HpaDecision> d = track(*hpa, now, current, ready, values);
+    if (d && d->changed()) extra.push_back({now, current, d->desired, hpa->spec().id, d->reason});
   }
   // Predictive: it learns what its metric measures over the pool and proposes a size ahead
   // of the forecast peak. A utilisation is learnt times the ready instances (busy slots' or
@@ -144,6 +155,31 @@ void ScalingLoop::evaluate(std::uint32_t index) {
   }
   const SimTime next = now + sc.spec->evaluation_interval;
   if (next <= engine_.end()) engine_.schedule(next, id_, kEvaluate, index);
+}
+
+std::optional<scaling::HpaDecision> ScalingLoop::track(scaling::HpaController& hpa, SimTime now, int current, int ready,
+                                                        const scaling::MetricValues& values) const {
+  using scaling::HpaMetric;
+  using scaling::HpaPods;
+  const std::string& metric = hpa.spec().metric;
+  // Resource metrics: the average utilisation over the ready instances (starting ones report
+  // nothing: Kubernetes' missing pods).
+  if (metric == "cpu_utilization" || metric == "memory_utilization") {
+    const std::optional<double> v = metric == "cpu_utilization" ? values.cpu_utilization : values.memory_utilization;
+    if (!v) return std::nullopt;
+    return hpa.recommend(now, current, ready, *v);
+  }
+  // Pods metrics with an averageValue target: the pool's figure per ready instance.
+  if (metric == "request_rate" || metric == "queue_depth") {
+    const std::optional<double> total = metric == "request_rate" ? values.request_rate : values.queue_depth;
+    if (!total) return std::nullopt;
+    return hpa.recommend(now, current, HpaMetric::average_value(HpaPods::pool_total(ready, *total, current - ready)));
+  }
+  // Any other metric (scoped names included) is an Object metric: its value in the last
+  // scrape against the target.
+  const int col = registry_.find(metric);
+  if (col < 0 || row_.empty()) return std::nullopt;
+  return hpa.recommend(now, current, HpaMetric::object_value(row_[static_cast<std::size_t>(col)], ready));
 }
 
 void ScalingLoop::resize(int pool, int target, const std::string& policy, const std::string& reason) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,12 @@ class ScalingLoop : public Component {
     std::string note;  // the last evaluation's
   };
   void evaluate(std::uint32_t scaler);
+  // A target-tracking controller's decision on the metric it names (none without a value):
+  // cpu_utilization and memory_utilization as Resource metrics (average utilisation),
+  // request_rate and queue_depth per ready instance as Pods metrics (averageValue), any
+  // other metric as an Object metric (its value).
+  std::optional<scaling::HpaDecision> track(scaling::HpaController& hpa, SimTime now, int current, int ready,
+                                            const scaling::MetricValues& values) const;
   void record(int pool, EventKind kind, double from, double to, const std::string& policy, const std::string& reason);
 
   Engine& engine_;
@@ -105,6 +112,15 @@ class ScalingLoop : public Component {
   std::deque<Record> records_;
   std::vector<PoolStats> pool_stats_;  // per pool
   std::vector<SimTime> eval_since_;  // per pool: its last evaluation
+  // Per pool: its evaluations' windows within the last kRateWindow, for request_rate and
+  // queue_depth.
+  static constexpr SimDuration kRateWindow = kMicrosPerMinute;
+  struct RateWindow {
+    SimTime from, to;
+    std::uint64_t arrivals;
+    double queue_len_us;
+  };
+  std::vector<std::deque<RateWindow>> rate_windows_;
 };
 
 }  // namespace opsim
