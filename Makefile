@@ -3,7 +3,7 @@
 #               then serve the web page (build/wasm/web) on http://127.0.0.1:8080/ until Ctrl-C
 #   make test   install what is missing, build native and WebAssembly, run every test (ctest),
 #               then the sanitizer build's tests (make sanitize)
-# Other targets: make build, make wasm, make bench, make clean, and
+# Other targets: make build, make wasm, make bench [BASE=DIR], make clean, and
 #   make sanitize   clang build under AddressSanitizer + UndefinedBehaviorSanitizer
 #                   (build/sanitize): the unit suite, every scenario file, a short fuzz run
 #   make fuzz       the two libFuzzer targets for FUZZ_SECONDS each (default 600), corpus
@@ -75,8 +75,10 @@ fuzz: setup
 	    $(FUZZ_CORPUS_DIR)/$$t $(CURDIR) || status=1; \
 	done; exit $$status
 
+# BASE=DIR (a previous build's tree, such as a worktree of an earlier commit built with
+# make build wasm) measures that build against this one in the same run.
 bench: build wasm
-	@bash bench/run.sh $(NATIVE_DIR) $(WASM_DIR)
+	@bash bench/run.sh $(NATIVE_DIR) $(WASM_DIR) $(if $(BASE),$(BASE)/$(NATIVE_DIR) $(BASE)/$(WASM_DIR))
 
 clean:
 	rm -rf build out

@@ -6,12 +6,18 @@
 #   - the 50-tenant 30-day scenario's wall time natively (opsim run);
 #   - the full pipeline's peak resident memory for 1 simulated day and for 30;
 #   - the web page's frame rate in headless Chromium;
-# and checks each against issue 8's targets.
-# Usage: bench/run.sh NATIVE_BUILD_DIR WASM_BUILD_DIR   (make bench builds both first)
+# and checks each against issue 8's targets. Given a previous build as well, it measures the
+# two against each other in the same run (runs interleaved, so that the machine's load
+# falls on both alike, and callgrind's instruction counts, which load does not move) and
+# says whether each figure stayed within 5 %.
+# Usage: bench/run.sh NATIVE_BUILD_DIR WASM_BUILD_DIR [BASE_NATIVE_DIR [BASE_WASM_DIR]]
+#   (make bench builds the first two; make bench BASE=DIR passes DIR/native and DIR/wasm)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 native_dir=$1
 wasm_dir=$2
+base_native_dir=${3:-}
+base_wasm_dir=${4:-}
 repeats=${REPEATS:-5}
 native_bench="$native_dir/bench/opsim_bench"
 wasm_bench="$wasm_dir/bench/opsim_bench.js"
@@ -81,6 +87,62 @@ cpu_paused=$(page_field frame_cpu_ms_paused_median | awk '{printf "%.1f", $1}')
 fps_bare=$(page_field fps_bare_webgl_median | awk '{printf "%.0f", $1}')
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# Before against after: the previous build and this one, run by run in turn.
+against=""
+if [ -n "$base_native_dir" ]; then
+  base_bench="$base_native_dir/bench/opsim_bench"
+  echo "bench: against the previous build ($base_native_dir), interleaved, $repeats runs each"
+  compare_rows=""
+  compare_ok=1
+  row() {  # name, base figure, new figure, higher_is_better (1/0)
+    local r
+    r=$(awk -v a="$3" -v b="$2" 'BEGIN {printf "%.3f", a / b}')
+    local ok
+    ok=$(awk -v r="$r" -v h="$4" 'BEGIN {print (h == 1 ? r >= 0.95 : r <= 1.05) ? 1 : 0}')
+    [ "$ok" = 1 ] || compare_ok=0
+    compare_rows="$compare_rows
+| $1 | $2 | $3 | $r | $( [ "$ok" = 1 ] && echo "within 5 %" || echo "**over 5 %**") |"
+  }
+  for model in full-pipeline mmc default; do
+    base_rates="" new_rates=""
+    for _ in $(seq "$repeats"); do
+      base_rates="$base_rates $("$base_bench" "$model" 1 | median_rate)"
+      new_rates="$new_rates $("$native_bench" "$model" 1 | median_rate)"
+    done
+    b=$(echo "$base_rates" | tr ' ' '\n' | grep . | sed 's/$/ requests\/s/' | median_rate)
+    n=$(echo "$new_rates" | tr ' ' '\n' | grep . | sed 's/$/ requests\/s/' | median_rate)
+    echo "$model: previous $b, now $n requests/s" >&2
+    row "$model natively, requests/s (median of $repeats)" "$b" "$n" 1
+  done
+  if [ -n "$base_wasm_dir" ]; then
+    b=$(node --no-experimental-fetch "$base_wasm_dir/bench/opsim_bench.js" full-pipeline "$repeats" | median_rate)
+    n=$(node --no-experimental-fetch "$wasm_bench" full-pipeline "$repeats" | median_rate)
+    row "full-pipeline in WebAssembly, requests/s (median of $repeats)" "$b" "$n" 1
+  fi
+  if command -v valgrind >/dev/null; then
+    count_instructions() {  # bench binary: instructions per request of the full pipeline's first 6 h
+      local out log
+      out=$(mktemp)
+      log=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$1" full-pipeline 1 --duration 6h 2>&1)
+      rm -f "$out"
+      awk -v i="$(echo "$log" | grep -oE 'Collected : [0-9]+' | grep -oE '[0-9]+$')" \
+          -v r="$(echo "$log" | grep -oE 'run 1: [0-9]+ requests' | grep -oE '[0-9]+ requests' | grep -oE '[0-9]+')" \
+          'BEGIN {printf "%.0f", i / r}'
+    }
+    row "full-pipeline, instructions per request (callgrind)" "$(count_instructions "$base_bench")" \
+        "$(count_instructions "$native_bench")" 0
+  fi
+  against="
+## Against the previous build
+
+\\`$base_native_dir\\` (previous) and \\`$native_dir\\` (now), measured in this run, one run of each in
+turn. A figure more than 5 % worse is marked. $( [ "$compare_ok" = 1 ] && echo "Every figure is within 5 %." || echo "Not every figure is within 5 %.")
+
+| figure | previous | now | now / previous | |
+|---|---|---|---|---|$compare_rows
+"
+fi
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 millions() { awk -v a="$1" 'BEGIN {printf "%.2f M", a / 1e6}'; }
 mib() { awk -v a="$1" 'BEGIN {printf "%.1f MiB", a / 1024}'; }
@@ -147,7 +209,7 @@ Figures are simulated requests per second of wall time, the median of $repeats r
 | browser at 60 frames per second while it runs | $fps_median | $(verdict "$fps_ok") |
 | no allocation per request on the hot path | $full_allocs allocations per request (all at scrapes and logged events) | $(verdict "$(awk -v a="$full_allocs" 'BEGIN {print (a < 0.2) ? 1 : 0}')") |
 $why_full$why_wasm$why_fps$why_mem
-
+$against
 ## Simulated requests per second
 
 | model | opsim native | opsim WebAssembly (node) | SimPy 3 | wasm / native | native / SimPy |

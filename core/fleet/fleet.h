@@ -266,6 +266,8 @@ class Fleet : public Component {
   }
   static bool outdated(const Pool& p, const Instance& in) { return in.size != p.size || in.version != p.version; }
   int add_pool(int service, int owner);
+  template <bool kCheckResources>
+  static int least_connections(const Pool& p, const ExecutionDemand& d);
   void set_size(Instance& in, int pool, int size) const;
   int start_instance(int pool);  // returns the instance's slot
   void on_instance_ready(std::uint32_t pending);
@@ -294,15 +296,20 @@ class Fleet : public Component {
 // [SECTION] Work on instances: the request path calls these for every request.
 
 inline int Fleet::pick_instance(int pool_id, const ExecutionDemand& d) const {
+  const Pool& p = pool_at(pool_id);
+  return p.resources_bind ? least_connections<true>(p, d) : least_connections<false>(p, d);
+}
+
+template <bool kCheckResources>
+int Fleet::least_connections(const Pool& p, const ExecutionDemand& d) {
   // Written as selects rather than branches: which instance wins is data, and a
   // mispredicted branch per instance showed in profiles.
-  const Pool& p = pool_at(pool_id);
   constexpr int kNone = std::numeric_limits<int>::max();
   int best = -1, best_busy = kNone;
   for (std::size_t i = 0; i < p.instances.size(); ++i) {
     const Instance& in = p.instances[i];
     bool free = (in.state == InstanceState::ready) & (in.busy_slots < in.slots);
-    if (p.resources_bind)
+    if (kCheckResources)
       free = free & (in.cpu_used_millicores + d.cpu_millicores <= in.cpu_millicores) &
              (in.memory_used_mb + d.memory_mb <= in.memory_mb);
     const int busy = free ? in.busy_slots : kNone;

@@ -20,10 +20,11 @@ class LatencyHistogram {
   static constexpr double kRelativeError = 1.0 / (2 * kSubBuckets);
 
   LatencyHistogram() = default;
-  void record(std::int64_t value_us) {
+  void record(std::int64_t value_us) { record_in(bucket_of(value_us), value_us); }
+  // record() with the value's bucket already known (one value into several histograms).
+  void record_in(int b, std::int64_t value_us) {
     if (counts_.empty()) allocate();
     // No branch on the value: whether its bucket was in use is data (and mispredicted).
-    const int b = bucket_of(value_us);
     ++counts_[static_cast<std::size_t>(b)];
     used_[static_cast<std::size_t>(b >> 6)] |= std::uint64_t{1} << (b & 63);
     ++count_;

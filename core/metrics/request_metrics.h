@@ -11,14 +11,18 @@ class RequestMetrics : public OutcomeObserver {
   explicit RequestMetrics(MetricRegistry& registry) : registry_(registry) {}
 
   void on_outcome(const RequestOutcome& o) override {
-    for (ScopeStats* st : {&registry_.tenant(o.tenant), &registry_.service(o.service), &registry_.agent(o.agent)}) {
-      WindowCounters& w = st->window;
-      if (!o.failed()) {
-        w.succeeded++;
-        w.latency_sum_us += o.latency_us;
-        st->window_latency.record(o.latency_us);
-        continue;
+    ScopeStats* const scopes[] = {&registry_.tenant(o.tenant), &registry_.service(o.service), &registry_.agent(o.agent)};
+    if (!o.failed()) {
+      const int bucket = LatencyHistogram::bucket_of(o.latency_us);
+      for (ScopeStats* st : scopes) {
+        st->window.succeeded++;
+        st->window.latency_sum_us += o.latency_us;
+        st->window_latency.record_in(bucket, o.latency_us);
       }
+      return;
+    }
+    for (ScopeStats* st : scopes) {
+      WindowCounters& w = st->window;
       w.failed++;
       switch (o.failure) {
         case Failure::none: break;

@@ -12,7 +12,7 @@ namespace opsim {
 enum class Failure : std::uint8_t { none, queue_full, timeout, agent_error, execution_limit, context, instance_crash };
 
 struct RequestOutcome {
-  int tenant = 0, agent = 0, service = 0, pool = 0;
+  int tenant = 0, agent = 0, service = 0;
   int user = -1;     // -1: the tenant has no users
   int version = -1;  // the release that served it; -1 when it never reached an instance
   Failure failure = Failure::none;
@@ -24,6 +24,16 @@ class OutcomeObserver {
  public:
   virtual ~OutcomeObserver() = default;
   virtual void on_outcome(const RequestOutcome& o) = 0;
+};
+
+// Where outcomes come from (the request path). An observer may come and go between
+// outcomes, never while one is handed out: one that needs outcomes only at times listens
+// only then, and costs the others nothing meanwhile.
+class OutcomeFeed {
+ public:
+  virtual ~OutcomeFeed() = default;
+  virtual void add_outcome_observer(OutcomeObserver* o) = 0;
+  virtual void remove_outcome_observer(OutcomeObserver* o) = 0;
 };
 
 }  // namespace opsim

@@ -98,6 +98,7 @@ void RequestPath::on_event(std::uint16_t kind, std::uint32_t target) {
 void RequestPath::schedule_next_arrival(std::uint32_t stream, SimTime from) {
   ArrivalStream& s = streams_[stream];
   const SimTime end = engine_.end();
+  const Calendar& calendar = scenario_.calendar;
   SimTime t = from;
   if (s.load->patterns.empty()) {
     // A constant rate needs no thinning: exponential gaps at that rate.
@@ -111,7 +112,7 @@ void RequestPath::schedule_next_arrival(std::uint32_t stream, SimTime from) {
   // makes exact.
   while (t < end) {
     const SimTime segment_end = (t / kArrivalSegment + 1) * kArrivalSegment;
-    const double bound = load_rate_bound(*s.load, scenario_.calendar, t, segment_end, s.memo);
+    const double bound = load_rate_bound(*s.load, calendar, t, segment_end, s.memo);
     if (bound <= 0) {
       t = segment_end;
       continue;
@@ -122,7 +123,7 @@ void RequestPath::schedule_next_arrival(std::uint32_t stream, SimTime from) {
       continue;
     }
     t = candidate;
-    const double rate = load_rate(*s.load, scenario_.calendar, t, s.memo);
+    const double rate = load_rate(*s.load, calendar, t, s.memo);
     if (rate >= bound || s.rng.uniform_open() * bound < rate) {
       if (t <= end) engine_.schedule(t, id_, kArrival, stream);
       return;
@@ -337,22 +338,7 @@ void RequestPath::on_work_done(std::uint32_t id) {
   pull_from_queue(pool);
 }
 
-void RequestPath::outcome(std::uint32_t id, Failure why) {
-  const Request& r = requests_[id];
-  RequestOutcome o;
-  o.tenant = r.tenant;
-  o.agent = r.agent;
-  o.service = r.service;
-  o.pool = r.pool;
-  o.user = r.user;
-  o.version = r.version;
-  o.failure = why;
-  if (why == Failure::none) o.latency_us = engine_.now() - r.arrival;
-  for (OutcomeObserver* observer : observers_) observer->on_outcome(o);
-  finish(id);
-}
-
-void RequestPath::finish(std::uint32_t id) {
+inline void RequestPath::finish(std::uint32_t id) {
   // Completion, failure and timeout all give the reservation back, once.
   Request& r = requests_[id];
   if (r.admitted) {
@@ -362,6 +348,25 @@ void RequestPath::finish(std::uint32_t id) {
   }
   if (!r.crashed) free_requests_.push_back(id);
 }
+
+void RequestPath::remove_outcome_observer(OutcomeObserver* o) {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), o), observers_.end());
+}
+
+void RequestPath::outcome(std::uint32_t id, Failure why) {
+  const Request& r = requests_[id];
+  RequestOutcome o;
+  o.tenant = r.tenant;
+  o.agent = r.agent;
+  o.service = r.service;
+  o.user = r.user;
+  o.version = r.version;
+  o.failure = why;
+  if (why == Failure::none) o.latency_us = engine_.now() - r.arrival;
+  for (OutcomeObserver* observer : observers_) observer->on_outcome(o);
+  finish(id);
+}
+
 
 void RequestPath::on_instance_crashing(int pool, int instance) {
   for (std::uint32_t id = 0; id < requests_.size(); ++id) {
@@ -393,6 +398,7 @@ std::uint32_t RequestPath::take_head(PoolQueue& q, std::size_t f) {
 
 void RequestPath::pull_from_queue(int pool) {
   PoolQueue& q = queues_[static_cast<std::size_t>(pool)];
+  if (q.queued == 0 && !q.full_episode) return;  // most calls: nobody waits
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(fleet_.service_of(pool))];
   while (q.queued > 0 && fleet_.has_free_slot(pool)) {
     integrate_queue(pool);

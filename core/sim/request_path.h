@@ -29,7 +29,7 @@
 
 namespace opsim {
 
-class RequestPath : public Component, public FleetListener {
+class RequestPath : public Component, public FleetListener, public OutcomeFeed {
  public:
   // `operational` is what the operational context provider reports (the last scrape's figures).
   RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed, Fleet& fleet, ContextEngine& context,
@@ -40,7 +40,9 @@ class RequestPath : public Component, public FleetListener {
   // with its record, its pending event and its queue entry.
   static double estimated_bytes(const Scenario& s);
   void on_event(std::uint16_t kind, std::uint32_t target) override;
-  void add_outcome_observer(OutcomeObserver* o) { observers_.push_back(o); }
+  // Outcomes go to the observers in the order they were added.
+  void add_outcome_observer(OutcomeObserver* o) override { observers_.push_back(o); }
+  void remove_outcome_observer(OutcomeObserver* o) override;
 
   // The fleet's news: free slots let the queue move; a crashing instance fails its work.
   void on_capacity(int pool) override { pull_from_queue(pool); }

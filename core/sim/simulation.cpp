@@ -32,10 +32,11 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   fleet_.add_listener(&requests_);
   fleet_.add_listener(&rollouts_);
   incidents_.add_listener(&rollouts_);
+  // Those with nothing to count are left out: an outcome costs a call per observer.
   requests_.add_outcome_observer(&request_metrics_);
   requests_.add_outcome_observer(&incidents_);
-  requests_.add_outcome_observer(&rollouts_);
-  requests_.add_outcome_observer(&slos_);
+  rollouts_.listen_to(&requests_);
+  if (slos_.counts_outcomes()) requests_.add_outcome_observer(&slos_);
   // Events scheduled in this order: ties at the same time run in it.
   requests_.start();
   faults_.start();

@@ -42,6 +42,18 @@ void Rollouts::on_event(std::uint16_t kind, std::uint32_t target) {
     case kTimer: on_timer(static_cast<int>(target)); break;
     case kIncidentRollback: on_incident_rollback(static_cast<int>(target)); break;
   }
+  update_listening();
+}
+
+void Rollouts::update_listening() {
+  bool collecting = false;
+  for (const Rollout& ro : rollouts_)
+    collecting = collecting || ro.phase == Rollout::Phase::canary || ro.phase == Rollout::Phase::warming ||
+                 ro.phase == Rollout::Phase::baking;
+  if (!feed_ || collecting == listening_) return;
+  if (collecting) feed_->add_outcome_observer(this);
+  else feed_->remove_outcome_observer(this);
+  listening_ = collecting;
 }
 
 std::vector<int> Rollouts::pools_of(int service) const {
@@ -133,6 +145,7 @@ void Rollouts::start_rollout(int d) {
 void Rollouts::on_green_fleet_ready(int service) {
   const int d = active_rollout_[static_cast<std::size_t>(service)];
   if (d >= 0) switch_blue_green(d);
+  update_listening();
 }
 
 void Rollouts::switch_blue_green(int d) {
@@ -256,6 +269,7 @@ bool Rollouts::on_rolling_finished(int pool) {
   }
   if (ro.phase == Rollout::Phase::rolling)
     finish_rollout(d, Rollout::Phase::completed, "every instance runs version " + std::to_string(d + 1));
+  update_listening();
   return true;
 }
 
@@ -301,10 +315,11 @@ void Rollouts::roll_back(std::size_t index, const std::string& reason) {
   incidents_.end_change(ro.change_record);
   if (ro.undoing) {
     for (int pi : pools) fleet_.advance_rolling(pi);
-    return;
+  } else {
+    active_rollout_[static_cast<std::size_t>(spec.service_index)] = -1;
+    start_next_waiting(spec.service_index);
   }
-  active_rollout_[static_cast<std::size_t>(spec.service_index)] = -1;
-  start_next_waiting(spec.service_index);
+  update_listening();
 }
 
 bool Rollouts::can_roll_back(std::size_t d) const {

@@ -68,7 +68,8 @@ class Rollouts : public Component, public FleetListener, public OutcomeObserver,
   int active_on(int service) const { return active_rollout_[static_cast<std::size_t>(service)]; }
 
   // Outcomes of requests served while a canary or a blue-green analysis runs on their
-  // service feed its windows.
+  // service feed its windows: the rollouts listen to `feed` only while one does.
+  void listen_to(OutcomeFeed* feed) { feed_ = feed; }
   void on_outcome(const RequestOutcome& o) override;
   bool on_rolling_finished(int pool) override;
   void on_green_fleet_ready(int service) override;
@@ -119,6 +120,8 @@ class Rollouts : public Component, public FleetListener, public OutcomeObserver,
   void on_incident_rollback(int d);
   void set_timer(int d, SimTime at);
   std::vector<int> pools_of(int service) const;
+  // Listens to the outcome feed exactly while a rollout collects analysis windows.
+  void update_listening();
 
   Engine& engine_;
   std::uint16_t id_;
@@ -130,6 +133,8 @@ class Rollouts : public Component, public FleetListener, public OutcomeObserver,
   std::vector<Rollout> rollouts_;
   std::vector<int> active_rollout_;  // per service: the rollout in progress, -1 when none
   std::vector<int> canary_of_pool_;  // per pool: the canary rollout routing its traffic, -1 when none
+  OutcomeFeed* feed_ = nullptr;
+  bool listening_ = false;
 };
 
 }  // namespace opsim

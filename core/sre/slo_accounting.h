@@ -27,6 +27,7 @@ class SloAccounting : public OutcomeObserver {
   static double estimated_bytes(const Scenario& s);
   // A success within a latency SLO's threshold counts as good for it.
   void on_outcome(const RequestOutcome& o) override;
+  bool counts_outcomes() const { return !latency_slos_.empty(); }
   // At each scrape, before the windows close.
   void on_scrape();
 
