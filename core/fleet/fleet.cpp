@@ -99,6 +99,7 @@ int Fleet::add_pool(int service, int owner) {
   const ServiceSpec& spec = scenario_.services[static_cast<std::size_t>(service)];
   Pool p;
   p.service = service;
+  p.window = &registry_.service(service).window;
   p.owner_tenant = owner;
   // Instances present at the start are ready: the scenario describes a running fleet. A
   // vertical policy of the service's scaling section gives the pool its sizes; it starts at
@@ -657,7 +658,7 @@ void Fleet::integrate_fleet(int pool_id) {
   Pool& p = mutable_pool(pool_id);
   const SimDuration dt = engine_.now() - p.fleet_integrated_until;
   if (dt <= 0) return;
-  accrue_fleet(p, dt, registry_.service(p.service).window);
+  accrue_fleet(p, dt, *p.window);
   p.eval.ready_slot_us += p.ready_slots * static_cast<double>(dt);
   p.eval.memory_ready_mb_us += p.memory_ready_mb * static_cast<double>(dt);
   p.fleet_integrated_until = engine_.now();

@@ -224,6 +224,7 @@ class Fleet : public Component {
 
   struct Pool {
     int service = 0;
+    WindowCounters* window = nullptr;  // the service's metric window, where the gauges' integrals go
     int owner_tenant = -1;
     std::size_t flows = 1;
     std::vector<Instance> instances;
@@ -325,7 +326,7 @@ inline void Fleet::integrate_load(int pool_id) {
   Pool& p = mutable_pool(pool_id);
   const SimDuration dt = engine_.now() - p.integrated_until;
   if (dt <= 0) return;
-  accrue_load(p, dt, registry_.service(p.service).window);
+  accrue_load(p, dt, *p.window);
   if (p.scaled) {
     const double dtd = static_cast<double>(dt);
     p.eval.busy_slot_us += p.busy_slots * dtd;

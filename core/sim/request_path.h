@@ -110,6 +110,8 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   // A pool's waiting requests: one FIFO per flow (flow 0: shared tenants; one per namespace
   // tenant), served round robin so that one namespace tenant cannot starve another.
   struct PoolQueue {
+    const ServiceSpec* spec = nullptr;  // the pool's service
+    WindowCounters* service_window = nullptr;  // its metric window, where the queue's integral goes
     std::vector<RingQueue<std::uint32_t>> flows;
     std::size_t queued = 0;
     std::size_t next_flow = 0;

@@ -11,12 +11,11 @@ IncidentSignals::IncidentSignals(const Engine& engine, const Scenario& scenario,
   // Service signals (and so each service's status) are measured in every run; incident
   // management only when the scenario asks for it.
   if (scenario_.incidents.given) manager_ = std::make_unique<sre::IncidentManager>(scenario_.incidents);
-  std::size_t slots = 0;
   for (const TenantSpec& t : scenario_.tenants) {
-    user_slot_base_.push_back(slots);
-    slots += std::max<std::size_t>(1, t.users.size());
+    user_slot_base_.push_back(user_slots_);
+    user_slots_ += std::max<std::size_t>(1, t.users.size());
   }
-  interval_users_.assign(scenario_.services.size(), std::vector<UserCounts>(slots));
+  interval_users_.assign(scenario_.services.size() * user_slots_, UserCounts{});
   healthy_p95_.assign(scenario_.services.size(), {});
   healthy_sorted_.assign(scenario_.services.size(), {});
   p95_smoothed_ms_.assign(scenario_.services.size(), 0.0);
@@ -64,7 +63,8 @@ std::vector<sre::ServiceSignals> IncidentSignals::signals(const std::vector<bool
     // statistic a selection on a copy would find, read from the sorted copy kept below).
     const std::vector<double>& healthy = healthy_sorted_[v];
     if (!healthy.empty()) s.baseline_latency_p95_ms = healthy[healthy.size() / 2];
-    for (UserCounts& c : interval_users_[v]) {
+    for (std::size_t k = v * user_slots_; k < (v + 1) * user_slots_; ++k) {
+      UserCounts& c = interval_users_[k];
       if (c.completed == 0) continue;
       ++s.users_total;
       s.users_affected += static_cast<double>(c.failed) >= kAffectedFailedShare * static_cast<double>(c.completed);

@@ -37,8 +37,8 @@ class IncidentSignals : public OutcomeObserver {
 
   // Each request ended counts for its user (a tenant without users is one anonymous user).
   void on_outcome(const RequestOutcome& o) override {
-    const std::size_t slot = user_slot_base_[static_cast<std::size_t>(o.tenant)] + static_cast<std::size_t>(std::max(0, o.user));
-    UserCounts& c = interval_users_[static_cast<std::size_t>(o.service)][slot];
+    UserCounts& c = interval_users_[static_cast<std::size_t>(o.service) * user_slots_ +
+                                    user_slot_base_[static_cast<std::size_t>(o.tenant)] + static_cast<std::size_t>(std::max(0, o.user))];
     ++c.completed;
     c.failed += o.failed() ? 1 : 0;
   }
@@ -74,7 +74,8 @@ class IncidentSignals : public OutcomeObserver {
   EventLog& log_;
   std::unique_ptr<sre::IncidentManager> manager_;
   std::vector<IncidentListener*> listeners_;
-  std::vector<std::vector<UserCounts>> interval_users_;  // per service, per user slot
+  std::size_t user_slots_ = 0;  // every tenant's users (a tenant without users has one slot)
+  std::vector<UserCounts> interval_users_;  // [service x user slot]
   std::vector<std::size_t> user_slot_base_;  // per tenant: its first user slot (a tenant without users has one)
   std::vector<std::vector<double>> healthy_p95_;  // per service: the smoothed p95 of recent healthy intervals
   std::vector<std::vector<double>> healthy_sorted_;  // per service: the same values, ascending (for their median)
