@@ -283,7 +283,7 @@ changes, largest first:
 
 WebAssembly engines start code in a baseline compiler and switch a function to optimised
 code when it is entered again; the simulation loop therefore runs in batches of 1,024
-events (\`Simulation::run_until\`), which took the WebAssembly figure for M/M/c from 0.56 to
+events (\`Engine::run_until\`), which took the WebAssembly figure for M/M/c from 0.56 to
 0.78-0.80 of native when the request path was the foundation's alone (issue 2, commit
 7dd040e); each stage added since has widened the gap a little.
 

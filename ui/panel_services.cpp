@@ -3,6 +3,7 @@
 // shared and namespace tenants (namespace ones with queues of their own), and each
 // dedicated or physical tenant has a pool of its own.
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "app.h"
@@ -54,10 +55,16 @@ void draw_services(App& app) {
                                     ? "shared pool"
                                     : "pool of " + sim.scenario().tenants[static_cast<std::size_t>(pv.owner_tenant)].id;
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-      ImGui::TextWrapped("%s (serves %s): %d instances (%d ready, %d starting, %d draining), %d/%d slots busy, %zu queued%s",
+      // Executions hold cores and memory as well as slots; where those can run out first
+      // the panel says how full they are.
+      char held[96] = "";
+      if (pv.resources_bind)
+        std::snprintf(held, sizeof held, " (holding %.1f/%.0f cores, %.1f/%.1f GB)", pv.cores_held, pv.cores_ready,
+                      pv.memory_held_mb / 1024.0, pv.memory_ready_mb / 1024.0);
+      ImGui::TextWrapped("%s (serves %s): %d instances (%d ready, %d starting, %d draining), %d/%d slots busy%s, %zu queued%s",
                          owner.c_str(), served_tenants(sim, static_cast<int>(p)).c_str(), pv.instances, pv.ready_instances,
                          pv.starting_instances, pv.draining_instances,
-                         pv.busy_slots, pv.total_slots, pv.queue_length,
+                         pv.busy_slots, pv.total_slots, held, pv.queue_length,
                          pv.flows > 1 ? (", " + std::to_string(pv.flows) + " fair-queueing flows").c_str() : "");
       ImGui::PopStyleColor();
       // One small bar per instance, filled by its busy share.

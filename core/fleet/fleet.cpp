@@ -705,7 +705,13 @@ Fleet::PoolView Fleet::pool_view(int pool_id) const {
   for (const Instance& in : p.instances) {
     v.starting_instances += in.state == InstanceState::starting;
     v.draining_instances += in.state == InstanceState::draining;
+    if (in.state != InstanceState::ready) continue;
+    v.cores_held += static_cast<double>(in.cpu_used_millicores) / 1000.0;
+    v.cores_ready += static_cast<double>(in.cpu_millicores) / 1000.0;
+    v.memory_held_mb += in.memory_used_mb;
+    v.memory_ready_mb += in.memory_mb;
   }
+  v.resources_bind = p.resources_bind;
   v.busy_slots = p.busy_slots;
   v.total_slots = p.ready_slots;
   v.size_factor = p.size_factors[static_cast<std::size_t>(p.size)];

@@ -104,6 +104,9 @@ class Fleet : public Component {
     bool rolling_restart = false;
     int rolling_replaced = 0;  // old-size instances replaced so far in this restart
     double cost_usd_per_hour = 0;  // every live instance's cost rate now
+    // What the executions running on ready instances hold of their cores and memory.
+    double cores_held = 0, cores_ready = 0, memory_held_mb = 0, memory_ready_mb = 0;
+    bool resources_bind = false;  // cores or memory can run out before slots
   };
   PoolView pool_view(int pool) const;
   struct InstanceView {

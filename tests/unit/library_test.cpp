@@ -9,6 +9,7 @@
 // [SECTION] black-friday, quota-limits
 // [SECTION] fleet-crash, latency-injection, outage-postmortem
 // [SECTION] cost-vs-latency-lean / -roomy
+// [SECTION] memory-pressure-fixed / -vertical
 // [SECTION] large-50-tenants
 // [SECTION] full-pipeline
 #include <cmath>
@@ -322,6 +323,41 @@ TEST_CASE("cost-vs-latency: the roomy fleet costs 40 % more and cuts p95 by over
       if (o.metric == "latency_p95_ms") CHECK(lean.metric(o.metric) > o.value);
       if (o.metric == "cost_usd") CHECK(lean.metric(o.metric) <= o.value);
     }
+  }
+}
+
+// [SECTION] memory-pressure-fixed / -vertical
+
+TEST_CASE("memory-pressure: memory fills before slots; the vertical policy's larger instances cure it", "[library]") {
+  for (const std::uint64_t offset : kOffsets) {
+    Run fixed = prepare("memory-pressure-fixed.json", offset);
+    Columns cols(fixed.sim->metrics(), {"memory_utilization", "cpu_utilization", "queue_depth"});
+    fixed.sim->add_observer(&cols);
+    fixed.sim->run();
+    const Run vertical = run("memory-pressure-vertical.json", offset);
+    INFO("seed " << fixed.seed);
+    // Fixed: from 10:00 to 19:00 memory is full and half the slots idle, with a queue.
+    int full = 0, samples = 0;
+    for (std::size_t k = 0; k < cols.times.size(); ++k) {
+      if (cols.times[k] < 10 * H || cols.times[k] >= 19 * H) continue;
+      ++samples;
+      full += cols.rows[k][0] > 99.9 && cols.rows[k][1] <= 50.0 + 1e-9 && cols.rows[k][2] > 10;
+    }
+    CHECK(full > 0.9 * samples);
+    CHECK(fixed.metric("requests_failed_timeout") > 10000);
+    // Vertical: resized by the memory policy before 09:00, then no timeout.
+    bool up_early = false;
+    for (const LogEvent& e : vertical.sim->recent_events())
+      up_early = up_early || (e.kind == EventKind::scale_up && e.text("policy") == "memory-size" && e.t < 9 * H);
+    CHECK(up_early);
+    CHECK(vertical.metric("requests_failed_timeout") == 0);
+    // The shared objectives: the vertical variant passes them, the fixed one fails both.
+    for (const ObjectiveSpec& o : vertical.scenario.objectives) {
+      INFO(o.id);
+      CHECK(compare(vertical.metric(o.metric), o.op, o.value));
+      CHECK_FALSE(compare(fixed.metric(o.metric), o.op, o.value));
+    }
+    CHECK(vertical.metric("cost_usd") > fixed.metric("cost_usd"));
   }
 }
 

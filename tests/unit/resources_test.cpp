@@ -64,6 +64,12 @@ TEST_CASE("an instance runs no more executions than fit in its memory, and reque
     busiest = std::max(busiest, most_busy(sim));
   }
   CHECK(busiest == 4);  // 4 x 256 MB of 1024, though 8 slots are free
+  const Simulation::PoolView pv = sim.pool_view(0);
+  CHECK(pv.resources_bind);
+  CHECK(pv.memory_held_mb == 2 * 1024);  // both instances full
+  CHECK(pv.memory_ready_mb == 2 * 1024);
+  CHECK(pv.cores_held == Approx(4));  // 8 executions of 0.5 cores, of 16
+  CHECK(pv.cores_ready == Approx(16));
   // 8 run and 10 are wanted: the queue grows by about 0.2 a second.
   CHECK(sim.pool_view(0).queue_length > 200);
   CHECK(test::metric(sim, "memory_utilization") > 95);
