@@ -131,6 +131,9 @@ struct Gen {
   // tenant, service or agent, and to an SLO or a chaos experiment where the loader has read
   // them already (it reads slos after monitoring and scaling, chaos after slos).
   std::string metric(bool slo_scope, bool chaos_scope);
+  // An unscoped metric name measured in `scope` (a ScopeBit): what a rule with a tenant or
+  // a service names.
+  std::string unscoped_metric(unsigned scope);
 
   // [SECTION] The generator: one function per scenario section
   std::string service(int i);
@@ -165,6 +168,13 @@ std::string Gen::metric(bool slo_scope, bool chaos_scope) {
   if ((m.scopes & kSlo) && slo_scope && !slos.empty()) names.push_back("slo." + any(slos) + "." + m.name);
   if ((m.scopes & kChaos) && chaos_scope && !chaos.empty()) names.push_back("chaos." + any(chaos) + "." + m.name);
   if (names.empty()) return str("requests_total");
+  return str(any(names));
+}
+
+std::string Gen::unscoped_metric(unsigned scope) {
+  std::vector<std::string> names;
+  for (const MetricInfo& m : metric_catalog())
+    if (m.scopes & scope) names.push_back(m.name);
   return str(any(names));
 }
 
@@ -447,14 +457,19 @@ std::string Gen::monitoring() {
     const unsigned n = count(3);
     for (unsigned i = 0; i < n; ++i) {
       Obj r;
-      r.add("id", str("r" + std::to_string(i))).add("metric", metric(false, false));
+      // A rule with a tenant (or a service) reads its metric in that scope: the metric is
+      // then named without a scope, one measured per tenant (or per service).
+      const bool with_tenant = maybe(4), with_service = maybe(4);
+      r.add("id", str("r" + std::to_string(i)))
+          .add("metric", with_tenant ? unscoped_metric(kTenant) : with_service ? unscoped_metric(kService)
+                                                                             : metric(false, false));
       if (maybe(2)) r.add("op", str(pick<const char*>({">", "<", ">=", "<=", "==", "!="})));
       r.add("value", num(pick<double>({5, 0, -1e300, 1000, 1e300})));
       if (maybe(2)) r.add("for", d(pick<long long>({2 * kMinute, 0, kSecond, 7 * kDay})));
       if (maybe(2)) r.add("min_samples", integer(pick<long long>({5, 1, 1000000})));
       if (maybe(2)) r.add("severity", str(pick<const char*>({"page", "ticket", "critical"})));
-      if (maybe(4)) r.add("tenant", str(any(tenants)));
-      if (maybe(4)) r.add("service", str(any(services)));
+      if (with_tenant) r.add("tenant", str(any(tenants)));
+      if (with_service) r.add("service", str(any(services)));
       rules.push_back(r.text());
     }
     m.add("rules", array(rules));
@@ -689,9 +704,12 @@ std::string Gen::deployment(int i) {
     if (maybe(2)) v.add("latency_factor", num(pick<double>({1.3, 0.01, 1, 100})));
     d_.add("version", v.text());
   }
-  if (maybe(2)) {
+  // Canary settings judge a canary and a blue-green switch (which has no steps); nothing
+  // judges a rolling update, so it takes neither them nor auto_rollback.
+  const bool canary = std::string(strategy) == "canary", rolling = std::string(strategy) == "rolling";
+  if (!rolling && maybe(2)) {
     Obj c;
-    if (maybe(2)) {
+    if (canary && maybe(2)) {
       switch (in.below(3)) {
         case 0: c.add("steps", array({num(100)})); break;
         case 1: c.add("steps", array({num(0.001), num(100)})); break;
@@ -710,7 +728,7 @@ std::string Gen::deployment(int i) {
                           .add("max_unavailable", integer(surge == 0 ? 1 : pick<long long>({0, 1, 10000})))
                           .text());
   }
-  if (maybe(2)) d_.add("auto_rollback", maybe(2) ? "false" : "true");
+  if (!rolling && maybe(2)) d_.add("auto_rollback", maybe(2) ? "false" : "true");
   return d_.text();
 }
 

@@ -53,6 +53,7 @@ class Loader : public json::Reader {
   void context(const Value& root);
   void monitoring(const Value& root);
   void matchers(const Value& v, const std::string& path, Matchers& m);
+  void rule_metric(const Value& rv, const std::string& rp, const RuleSpec& r);
   void scaling(const Value& root);
   void scaling_one(const Value& v, const std::string& path, ScalingSpec& sc);
   void vertical_sizes(const Value& pv, const std::string& pp, ScalingPolicySpec& sp);

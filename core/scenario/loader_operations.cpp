@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "metrics/metric_catalog.h"
 #include "scenario/loader_internal.h"
 
 namespace opsim::detail {
@@ -195,6 +196,44 @@ void Loader::matchers(const Value& v, const std::string& p, Matchers& m) {
   read_string(v, p, "service", m.service, false);
 }
 
+void Loader::rule_metric(const Value& rv, const std::string& rp, const RuleSpec& r) {
+  // A rule with a tenant reads its metric in that tenant's scope, else with a service in
+  // that service's (monitoring/alerting.cpp): the metric is named without a scope, and must
+  // be measured per tenant or per service. Otherwise the rule would read no column and
+  // never fire.
+  const char* scope = !r.tenant.empty() ? "tenant" : !r.service.empty() ? "service" : nullptr;
+  if (!scope) {
+    check_metric(rv, rp, "metric", r.metric);
+    return;
+  }
+  const std::string& id = !r.tenant.empty() ? r.tenant : r.service;
+  const std::vector<std::string>& ids = !r.tenant.empty() ? tenant_ids_ : service_ids_;
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) return;  // reported where the id stands
+  if (r.metric.find('.') != std::string::npos) {
+    error(rv.find("metric"), join(rp, "metric"),
+          std::string("expected a metric name without a scope, found ") + json::quote(r.metric) + ": the rule's \"" +
+              scope + "\" scopes it (it reads " + scope + "." + id + ".<metric>)");
+    return;
+  }
+  const std::string scoped = std::string(scope) + "." + id + "." + r.metric;
+  const bool known = std::any_of(metric_catalog().begin(), metric_catalog().end(),
+                                 [&](const MetricInfo& m) { return r.metric == m.name; });
+  MetricRef ref;
+  std::string why;
+  if (!known) {
+    check_metric(rv, rp, "metric", r.metric);  // an unknown name, reported as one
+    return;
+  }
+  if (!parse_metric_name(scoped, ref, why)) {
+    error(rv.find("metric"), join(rp, "metric"),
+          std::string("expected a metric measured per ") + scope + ", found " + json::quote(r.metric) +
+              ", which is not: the rule would read " + scoped + ", which does not exist (remove the rule's " + scope +
+              ", or choose another metric)");
+    return;
+  }
+  check_metric(rv, rp, "metric", scoped);
+}
+
 void Loader::monitoring(const Value& root) {
   MonitoringSpec& m = s_.monitoring;
   // The seed's default alert thresholds, used when the scenario lists no rules.
@@ -228,7 +267,7 @@ void Loader::monitoring(const Value& root) {
     read_string(rv, rp, "severity", r.severity, false);
     if (read_string(rv, rp, "tenant", r.tenant, false)) resolve(rv, rp, "tenant", r.tenant, tenant_ids_, "tenant");
     if (read_string(rv, rp, "service", r.service, false)) resolve(rv, rp, "service", r.service, service_ids_, "service");
-    if (!r.metric.empty()) check_metric(rv, rp, "metric", r.metric);
+    if (!r.metric.empty()) rule_metric(rv, rp, r);
     m.rules.push_back(r);
   });
   check_unique(v->find("rules"), join(p, "rules"), "rule");

@@ -143,6 +143,12 @@ bool Loader::fault_body(const Value& v, const std::string& p, FaultSpec& f, bool
   if ((f.type == FaultType::latency || f.type == FaultType::errors) && f.service.empty() && f.agent.empty() &&
       !v.find("service") && !v.find("agent"))
     error(&v, p, "expected \"service\" or \"agent\" to say where the fault acts, found neither");
+  // An agent's fault acts on that agent's requests alone (sim/faults.cpp), so a service
+  // beside it would be read and then ignored.
+  if ((f.type == FaultType::latency || f.type == FaultType::errors) && v.find("service") && v.find("agent"))
+    error(v.find("service"), join(p, "service"),
+          "expected \"service\" or \"agent\", found both: a fault on an agent acts on that agent's requests wherever "
+          "it runs, so the service would change nothing (remove one of the two)");
   return true;
 }
 
@@ -167,7 +173,7 @@ void Loader::deployments(const Value& root) {
     if (read_string(v, p, "service", d.service, true))
       d.service_index = resolve(v, p, "service", d.service, service_ids_, "service");
     read_time(v, p, "at", d.at, true);
-    read_enum(v, p, "strategy", d.strategy, {"rolling", "canary", "blue_green"}, true);
+    const bool strategy_ok = read_enum(v, p, "strategy", d.strategy, {"rolling", "canary", "blue_green"}, true);
     if (const Value* ver = member(v, p, "version", false, "an object")) {
       const std::string vp = join(p, "version");
       if (object(*ver, vp, {"error_percent", "latency_factor"})) {
@@ -205,6 +211,23 @@ void Loader::deployments(const Value& root) {
       }
     }
     read_bool(v, p, "auto_rollback", d.auto_rollback);
+    // A rolling update is judged by nothing on the way (sre/rollouts.h), so the canary
+    // settings and auto_rollback would be read and ignored; a blue-green deployment is
+    // judged once, after its switch, by the canary gates over one step_duration, without
+    // steps. (An incident's response rolls back any strategy, auto_rollback or not.)
+    if (strategy_ok && d.strategy == DeploymentSpec::Strategy::rolling) {
+      for (const char* key : {"canary", "auto_rollback"})
+        if (const Value* x = v.find(key))
+          error(x, join(p, key),
+                std::string("expected no \"") + key + "\" for a rolling deployment: nothing judges a rolling update on "
+                "the way (no analysis; SLOs and incidents catch a bad release), so it would change nothing");
+    } else if (strategy_ok && d.strategy == DeploymentSpec::Strategy::blue_green) {
+      if (const Value* c = v.find("canary"))
+        if (const Value* st = c->type == Type::object ? c->find("steps") : nullptr)
+          error(st, join(join(p, "canary"), "steps"),
+                "expected no \"steps\" for a blue_green deployment: traffic switches at once, and the new fleet is "
+                "judged once, over one step_duration, so the steps would change nothing");
+    }
     s_.deployments.push_back(d);
   });
   check_unique(root.find("deployments"), "$.deployments", "deployment");

@@ -544,20 +544,23 @@ TEST_CASE("everything.json's context assembles", "[context]") {
   REQUIRE(e.enabled());
   OperationalSnapshot ops;
   ops.cpu_utilization = 55;
-  const SimTime t = 7 * kMicrosPerHour;  // after the market entry was created
-  const auto in = e.inspect(t, 0, 0, ops, "Summarise.");  // acme's user_123: data_scientist
-  CHECK(in.consulted_in_order == std::vector<std::string>{"policy", "ops", "business"});
+  const SimTime t = 7 * kMicrosPerHour;  // every entry exists (the first market entry until 3d)
+  const auto in = e.inspect(t, 0, 0, ops, "Summarise.");  // acme's user_123: data_scientist, team_lead
+  // Keys in order, each key's providers by priority: "extra" answers "policies" after the
+  // policy provider, and "market_conditions" after business.
+  CHECK(in.consulted_in_order == std::vector<std::string>{"policy", "extra", "ops", "business"});
   REQUIRE(entry(in, "business/market_conditions"));
   CHECK(test::must_parse(*entry(in, "business/market_conditions")).find("market_sentiment"));
   const json::Value pol = test::must_parse(*entry(in, "policy/policies"));
   CHECK(pol.find("policies")->find("ai_governance"));
   CHECK_FALSE(pol.find("policies")->find("personal"));  // user scope: narrower than project
-  CHECK(in.denied.size() == 2);  // the user and session scope policies
+  CHECK(in.denied.size() == 4);  // the user and session scope policies, and extra's two session entries
   CHECK(in.prompt.rfind("Context:\n--- Context (scope project) ---\n", 0) == 0);
   CHECK(in.prompt.find("\n\nTask:\nSummarise.") != std::string::npos);
-  // globex has no users: the market entry (restricted) is denied to its anonymous requests.
+  // globex has no users: both market entries (restricted) are denied to its anonymous
+  // requests, as well as what the user above is denied.
   const ContextOutcome o = e.assemble(t, 1, -1, ops);
-  CHECK(o.denied == 3);
+  CHECK(o.denied == 6);
   CHECK(o.latency == 4 * kMs + 20 * kMs + 0);
 }
 

@@ -825,6 +825,64 @@ TEST_CASE("every section is simulated: no warnings; what opsim cannot simulate i
                  "never refuse a request): remove the field",
                  7, 0);
   }
+  SECTION("a rule with a tenant or a service reads its metric in that scope, so the metric is named without one") {
+    // It reads tenant.<id>.<metric> (or service.<id>.<metric>): a scoped name would be
+    // scoped twice, and a metric not measured per tenant would not exist; either rule
+    // would read nothing and never fire.
+    Doc d;
+    d.extra = {R"("monitoring": {"rules": [{"id": "slow", "metric": "tenant.t1.latency_p95_ms", "value": 1, "tenant": "t1"}]})"};
+    expect_error(d.text(), "$.monitoring.rules[0].metric",
+                 "expected a metric name without a scope, found \"tenant.t1.latency_p95_ms\": the rule's \"tenant\" scopes it "
+                 "(it reads tenant.t1.<metric>)",
+                 8, 0);
+    d.extra = {R"("monitoring": {"rules": [{"id": "hot", "metric": "cpu_utilization", "value": 1, "tenant": "t1"}]})"};
+    expect_error(d.text(), "$.monitoring.rules[0].metric",
+                 "expected a metric measured per tenant, found \"cpu_utilization\", which is not: the rule would read "
+                 "tenant.t1.cpu_utilization",
+                 8, 0);
+    d.extra = {R"("monitoring": {"rules": [{"id": "slow", "metric": "service.svc.latency_p95_ms", "value": 1, "service": "svc"}]})"};
+    expect_error(d.text(), "$.monitoring.rules[0].metric", "the rule's \"service\" scopes it (it reads service.svc.<metric>)", 8);
+    // The tenant scopes the metric; the service labels the alert (routing, incidents).
+    d.extra = {R"("monitoring": {"rules": [{"id": "slow", "metric": "latency_p95_ms", "value": 1, "tenant": "t1", "service": "svc"}]})"};
+    const LoadResult r = load_scenario(d.text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    CHECK(r.scenario.monitoring.rules.at(0).tenant == "t1");
+    CHECK(r.scenario.monitoring.rules.at(0).service == "svc");
+  }
+  SECTION("a latency or errors fault acts on a service or on an agent, not both") {
+    // An agent's fault acts on that agent's requests alone: a service beside it was read and
+    // ignored.
+    Doc d;
+    d.extra = {R"("faults": [{"type": "latency", "service": "svc", "agent": "ag", "add": "1s", "at": "5m"}])"};
+    expect_error(d.text(), "$.faults[0].service",
+                 "expected \"service\" or \"agent\", found both: a fault on an agent acts on that agent's requests", 8);
+    d.extra = {R"("chaos": [{"id": "c", "at": "2h", "hypothesis": {"probes": [{"metric": "availability_percent", )"
+               R"("tolerance": [99, 100]}]}, "method": [{"fault": {"type": "errors", "service": "svc", "agent": "ag", )"
+               R"("error_percent": 5}, "duration": "5m"}]}])"};
+    expect_error(d.text(), "$.chaos[0].method[0].fault.service", "expected \"service\" or \"agent\", found both", 8);
+  }
+  SECTION("a rolling deployment takes no canary settings and no auto_rollback; a blue-green one no steps") {
+    // Nothing judges a rolling update on the way, and a blue-green switch is judged once.
+    Doc d;
+    d.extra = {R"("deployments": [{"id": "v2", "service": "svc", "at": "1h", "strategy": "rolling", "auto_rollback": false}])"};
+    expect_error(d.text(), "$.deployments[0].auto_rollback",
+                 "expected no \"auto_rollback\" for a rolling deployment: nothing judges a rolling update on the way", 8);
+    d.extra = {R"("deployments": [{"id": "v2", "service": "svc", "at": "1h", "strategy": "rolling", )"
+               R"("canary": {"step_duration": "5m"}}])"};
+    expect_error(d.text(), "$.deployments[0].canary", "expected no \"canary\" for a rolling deployment", 8);
+    d.extra = {R"("deployments": [{"id": "v2", "service": "svc", "at": "1h", "strategy": "blue_green", )"
+               R"("canary": {"steps": [50, 100], "step_duration": "5m"}, "auto_rollback": false}])"};
+    expect_error(d.text(), "$.deployments[0].canary.steps", "expected no \"steps\" for a blue_green deployment", 8);
+    // A blue-green deployment's analysis uses the canary's step_duration and gates.
+    d.extra = {R"("deployments": [{"id": "v2", "service": "svc", "at": "1h", "strategy": "blue_green", )"
+               R"("canary": {"step_duration": "5m", "max_error_rate_percent": 2}, "auto_rollback": false}])"};
+    const LoadResult r = load_scenario(d.text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    CHECK(r.scenario.deployments.at(0).canary_step_duration == 5 * kMicrosPerMinute);
+    CHECK_FALSE(r.scenario.deployments.at(0).auto_rollback);
+  }
   SECTION("a data_loss or security fault needs an incidents section, the only thing it acts on") {
     Doc d;
     d.extra = {R"("faults": [{"type": "security", "tenant": "t1", "at": "5m"}])"};
