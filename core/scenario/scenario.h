@@ -30,6 +30,50 @@ struct ServiceSpec {
 enum class Complexity { low, medium, high };
 enum class ModelSize { standard, large };
 
+// Agents that call agents (SCENARIO_FORMAT.md "agents[].calls", issue 15). A call is a
+// request of the called agent on that agent's service, for the tenant whose request started
+// the chain; the caller holds its slot until its calls have ended.
+enum class Jitter { none, full, equal, decorrelated };  // AWS Architecture Blog, "Exponential Backoff and Jitter"
+
+struct RetrySpec {
+  int max_attempts = 1;  // attempts in all, the first one included; 1: no retries
+  SimDuration backoff = 100 * kMicrosPerMilli;  // before the first retry
+  SimDuration max_backoff = 10 * kMicrosPerSecond;
+  double multiplier = 2.0;  // the k-th retry waits backoff x multiplier^(k-1), capped at max_backoff
+  Jitter jitter = Jitter::none;
+  double budget_percent = -1;  // retries at most this share of first attempts (Finagle's RetryBudget); -1: no budget
+};
+
+// resilience4j's count of calls in a time window: it opens when at least min_calls calls
+// ended in the last `window` and failure_percent of them failed; open for `open_for`, then
+// half-open until half_open_calls trial calls have ended.
+struct CircuitBreakerSpec {
+  bool enabled = false;
+  double failure_percent = 50;
+  SimDuration window = 60 * kMicrosPerSecond;
+  int min_calls = 100;
+  SimDuration open_for = 60 * kMicrosPerSecond;
+  int half_open_calls = 10;
+};
+
+struct CallSpec {
+  std::string agent;
+  int agent_index = -1;
+  int count = 1;  // repeated in sequence, like an agent loop's model calls
+  SimDuration timeout = -1;  // -1: the caller waits as long as the call takes
+  bool cancel_on_timeout = false;  // a timed-out attempt still queued leaves the callee's queue
+  RetrySpec retry;
+  CircuitBreakerSpec circuit_breaker;
+  bool continue_on_failure = false;  // "on_failure": "continue" (degraded) or "fail" (the default)
+};
+
+// One step of an agent's calls: one call, or several sent at once ("parallel") that end when
+// all have ended.
+struct CallStep {
+  std::vector<CallSpec> calls;
+  bool parallel = false;
+};
+
 struct AgentSpec {
   std::string id;
   std::string service;
@@ -42,6 +86,7 @@ struct AgentSpec {
   // set by the loader from complexity and model size.
   double memory_estimate_mb = 256;
   double cpu_estimate_cores = 0.5;
+  std::vector<CallStep> calls;  // run in order after the agent's own work
 };
 
 struct PatternSpec {
