@@ -44,6 +44,10 @@ const char* event_kind_name(EventKind k) {
       "chaos_aborted",
       "chaos_rollback",
       "chaos_finished",
+      "circuit_opened",
+      "circuit_half_open",
+      "circuit_closed",
+      "retry_budget_exhausted",
   };
   return kNames[static_cast<int>(k)];
 }
@@ -86,11 +90,16 @@ EventFields& EventFields::add(const char* key, std::string v) {
   return *this;
 }
 EventFields& EventFields::add(const char* key, std::vector<std::string> v) {
-  push(key, EventField::Type::texts).texts = std::move(v);
+  std::vector<EventField>& items = push(key, EventField::Type::texts).items;
+  items.resize(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    items[i].type = EventField::Type::text;
+    items[i].text = std::move(v[i]);
+  }
   return *this;
 }
 EventFields& EventFields::add(const char* key, EventFields object) {
-  push(key, EventField::Type::object).object = object.take();
+  push(key, EventField::Type::object).items = object.take();
   return *this;
 }
 EventFields& EventFields::append(EventFields more) {

@@ -53,24 +53,30 @@ enum class EventKind : std::uint8_t {
   chaos_aborted,
   chaos_rollback,
   chaos_finished,
+  circuit_opened,
+  circuit_half_open,
+  circuit_closed,
+  retry_budget_exhausted,
 };
-constexpr int kEventKindCount = static_cast<int>(EventKind::chaos_finished) + 1;
+constexpr int kEventKindCount = static_cast<int>(EventKind::retry_budget_exhausted) + 1;
 const char* event_kind_name(EventKind k);
 
 // One field of an event: a key (always a string literal of the code that logs it) and a
 // value of one of seven types, kept as logged so that a number written as an integer stays
-// one in the output.
+// one in the output. 80 bytes: the UI keeps thousands of recent events.
 struct EventField {
   enum class Type : std::uint8_t { number, integer, unsigned_integer, boolean, text, texts, object };
   const char* key = "";
   Type type = Type::number;
-  bool boolean = false;
-  double number = 0;
-  std::int64_t integer = 0;
-  std::uint64_t unsigned_integer = 0;
+  union {  // the one that `type` names
+    double number = 0;
+    std::int64_t integer;
+    std::uint64_t unsigned_integer;
+    bool boolean;
+  };
   std::string text;
-  std::vector<std::string> texts;
-  std::vector<EventField> object;  // the members of a nested object, in order
+  // texts: one text field (without a key) per string; object: its members, in order.
+  std::vector<EventField> items;
 
   // The value as a double whatever its numeric type (NaN for text and objects).
   double as_number() const;

@@ -21,6 +21,17 @@ class RingQueue {
     head_ = (head_ + 1) & (items_.size() - 1);
     --size_;
   }
+  // Removes the first item equal to v, keeping the others' order; false when there is none.
+  // Linear in the queue's length: for the rare removal from the middle (a cancelled call).
+  bool erase(const T& v) {
+    const std::size_t mask = items_.size() - 1;
+    std::size_t i = 0;
+    while (i < size_ && !(items_[(head_ + i) & mask] == v)) ++i;
+    if (i == size_) return false;
+    for (; i + 1 < size_; ++i) items_[(head_ + i) & mask] = items_[(head_ + i + 1) & mask];
+    --size_;
+    return true;
+  }
 
  private:
   void grow() {

@@ -157,6 +157,7 @@ int Fleet::start_instance(int pool_id) {
   if (slot == p.instances.size()) p.instances.emplace_back();
   Instance& in = p.instances[slot];
   in.busy_slots = 0;
+  in.waiting_slots = 0;
   in.memory_used_mb = 0;
   in.cpu_used_millicores = 0;
   set_size(in, pool_id, p.size);
@@ -278,12 +279,14 @@ void Fleet::crash_instance(int pool_id, int instance) {
   for (FleetListener* l : listeners_) l->on_instance_crashing(pool_id, instance);
   p.memory_used_mb -= in.memory_used_mb;
   p.busy_slots -= in.busy_slots;
+  p.waiting_slots -= in.waiting_slots;
   if (in.state == InstanceState::ready) {
     --p.ready_instances;
     p.ready_slots -= in.slots;
     p.free_slots -= std::max(0, in.slots - in.busy_slots);
   }
   in.busy_slots = 0;
+  in.waiting_slots = 0;
   in.memory_used_mb = 0;
   in.cpu_used_millicores = 0;
   in.state = InstanceState::gone;
@@ -740,9 +743,14 @@ void Fleet::check_invariants(SimTime now, const std::vector<int>& busy_by_pool, 
     const Pool& p = pools_[pi];
     const ServiceSpec& service = scenario_.services[static_cast<std::size_t>(p.service)];
     const std::string who = "pool " + n(pi) + " of " + service.id;
-    int live = 0, ready = 0, ready_slots = 0, busy = 0, free_slots = 0;
+    int live = 0, ready = 0, ready_slots = 0, busy = 0, free_slots = 0, waiting = 0;
     for (const Instance& in : p.instances) {
       if (in.busy_slots < 0) invariant_broken("fleet", now, who + ": an instance has " + n(in.busy_slots) + " busy slots");
+      if (in.waiting_slots < 0 || in.waiting_slots > in.busy_slots)
+        invariant_broken("fleet", now,
+                         who + ": an instance has " + n(in.waiting_slots) + " slots waiting for calls of " +
+                             n(in.busy_slots) + " busy");
+      waiting += in.waiting_slots;
       if (in.cpu_used_millicores < 0 || in.cpu_used_millicores > in.cpu_millicores || in.memory_used_mb < -1e-6 ||
           (p.resources_bind && in.memory_used_mb > in.memory_mb + 1e-6))
         invariant_broken("fleet", now,
@@ -767,6 +775,9 @@ void Fleet::check_invariants(SimTime now, const std::vector<int>& busy_by_pool, 
                            n(busy) + " busy, " + n(free_slots) + " free; the pool says " + n(p.live_instances) + ", " +
                            n(p.ready_instances) + ", " + n(p.ready_slots) + ", " + n(p.busy_slots) + ", " +
                            n(p.free_slots));
+    if (waiting != p.waiting_slots)
+      invariant_broken("fleet", now, who + ": its instances have " + n(waiting) + " slots waiting for calls, the pool says " +
+                                         n(p.waiting_slots));
     if (busy_by_pool[pi] != p.busy_slots || !invariant_close(memory_by_pool[pi], p.memory_used_mb))
       invariant_broken("fleet", now,
                        who + ": " + n(p.busy_slots) + " busy slots and " + n(p.memory_used_mb) + " MB in use, but " +

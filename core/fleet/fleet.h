@@ -130,6 +130,10 @@ class Fleet : public Component {
   void take_slot(int pool, int instance, const ExecutionDemand& d);
   // Frees the slot; a draining instance left idle is retired.
   void release_slot(int pool, int instance, const ExecutionDemand& d);
+  // A request on the instance has done its own work and waits for its calls, keeping its
+  // slot, memory and cores (thread per request), or stops waiting. cpu_utilization counts
+  // only the slots working; slot_utilization counts every slot held.
+  void set_waiting(int pool, int instance, bool waiting);
   int instance_version(int pool, int instance) const { return pool_at(pool).instances[static_cast<std::size_t>(instance)].version; }
 
   // [SECTION] Sizes, resizes and rolling restarts
@@ -210,6 +214,7 @@ class Fleet : public Component {
 
   struct Instance {
     int busy_slots = 0;
+    int waiting_slots = 0;  // of the busy ones, held by requests waiting for their calls
     double memory_used_mb = 0;  // held by the executions running on it
     std::int64_t cpu_used_millicores = 0;
     int slots = 0;  // usable slots: concurrency x its size factor, less a capacity_loss fault
@@ -232,6 +237,7 @@ class Fleet : public Component {
     std::size_t flows = 1;
     std::vector<Instance> instances;
     int busy_slots = 0, ready_slots = 0, ready_instances = 0;
+    int waiting_slots = 0;  // busy slots whose requests wait for their calls (no CPU)
     int live_instances = 0;  // starting, ready or draining
     // Vertical scaling: the sizes a vertical policy steps through ({1} without one), the
     // size new instances get, and a rolling restart's progress towards it.
@@ -332,7 +338,7 @@ inline void Fleet::integrate_load(int pool_id) {
   accrue_load(p, dt, *p.window);
   if (p.scaled) {
     const double dtd = static_cast<double>(dt);
-    p.eval.busy_slot_us += p.busy_slots * dtd;
+    p.eval.busy_slot_us += (p.busy_slots - p.waiting_slots) * dtd;
     p.eval.memory_used_mb_us += p.memory_used_mb * dtd;
   }
   p.integrated_until = engine_.now();
@@ -340,7 +346,8 @@ inline void Fleet::integrate_load(int pool_id) {
 
 inline void Fleet::accrue_load(const Pool& p, SimDuration dt, WindowCounters& w) const {
   const double dtd = static_cast<double>(dt);
-  w.busy_slot_us += p.busy_slots * dtd;
+  w.busy_slot_us += (p.busy_slots - p.waiting_slots) * dtd;
+  w.held_slot_us += p.busy_slots * dtd;
   w.memory_used_mb_us += p.memory_used_mb * dtd;
 }
 
@@ -354,6 +361,14 @@ inline void Fleet::take_slot(int pool_id, int instance, const ExecutionDemand& d
   p.busy_slots++;
   p.free_slots--;
   p.memory_used_mb += d.memory_mb;
+}
+
+inline void Fleet::set_waiting(int pool_id, int instance, bool waiting) {
+  integrate_load(pool_id);
+  Pool& p = mutable_pool(pool_id);
+  const int delta = waiting ? 1 : -1;
+  p.instances[static_cast<std::size_t>(instance)].waiting_slots += delta;
+  p.waiting_slots += delta;
 }
 
 inline void Fleet::release_slot(int pool_id, int instance, const ExecutionDemand& d) {

@@ -41,7 +41,9 @@ const std::vector<MetricInfo>& metric_catalog() {
       {MetricId::rejection_rate_percent, "rejection_rate_percent", kRequests, true, "rejected / arrived"},
       {MetricId::latency_avg_ms, "latency_avg_ms", kRequests, true, "mean arrival-to-completion time of successful requests"},
       {MetricId::latency_p50_ms, "latency_p50_ms", kRequests, true, "median latency (histogram, within 0.39 %)"},
-      {MetricId::latency_p95_ms, "latency_p95_ms", kRequests, true, "95th percentile latency (histogram, within 0.39 %)"},
+      {MetricId::latency_p95_ms, "latency_p95_ms", kRequests | kCall, true,
+       "95th percentile latency (histogram, within 0.39 %); of an edge: its successful calls, from sending the "
+       "attempt to its answer"},
       {MetricId::latency_p99_ms, "latency_p99_ms", kRequests, true, "99th percentile latency (histogram, within 0.39 %)"},
       {MetricId::latency_max_ms, "latency_max_ms", kRequests, true, "largest latency of a successful request"},
       {MetricId::request_rate, "request_rate", kRequests, true, "arrivals per second"},
@@ -101,6 +103,29 @@ const std::vector<MetricInfo>& metric_catalog() {
       {MetricId::resilience_score, "resilience_score", kChaos, true,
        "100 x the mean over probes of 1 (within tolerance) or 1 - miss / |bound| (outside); 0 when aborted or "
        "skipped, and before it ends"},
+      {MetricId::requests_degraded, "requests_degraded", kRequests, true,
+       "requests that succeeded without the answer of a call whose on_failure is \"continue\" (cumulative; they "
+       "count as succeeded too)", true},
+      {MetricId::requests_failed_dependency, "requests_failed_dependency", kRequests, true,
+       "failures because a call failed after its retries (cumulative)", true},
+      {MetricId::requests_failed_circuit_open, "requests_failed_circuit_open", kRequests, true,
+       "failures because an open circuit breaker refused a call (cumulative)", true},
+      {MetricId::retries, "retries", kRequests | kCall, true,
+       "call attempts that were retries (cumulative): counted where the attempt was served (service, agent), for the "
+       "tenant whose request started the chain, and on the edge", true},
+      {MetricId::retry_amplification, "retry_amplification", kRequests, true,
+       "call attempts per first attempt over the interval (1 without retries, and when no call was sent)", true},
+      {MetricId::slot_utilization, "slot_utilization", kFleet, true,
+       "slots held (working, or waiting for calls) / slots of ready instances, percent, time-averaged; "
+       "cpu_utilization counts only the slots working", true},
+      {MetricId::attempts, "attempts", kCall, true,
+       "attempts sent on the edge, retries included, not those an open breaker refused (cumulative)", true},
+      {MetricId::timeouts, "timeouts", kCall, true,
+       "attempts that timed out: the call's timeout passed, or the callee's queue timeout (cumulative)", true},
+      {MetricId::failures, "failures", kCall, true,
+       "attempts that failed as the caller saw them, timeouts included (cumulative)", true},
+      {MetricId::circuit_open_percent, "circuit_open_percent", kCall, true,
+       "time the edge's circuit breakers were open, percent of the interval (their mean with several)", true},
   };
   return catalog;
 }
@@ -115,13 +140,20 @@ bool parse_metric_name(std::string_view name, MetricRef& out, std::string& why) 
     ScopeBit scope;
   };
   static const Prefix prefixes[] = {
-      {"tenant.", kTenant}, {"service.", kService}, {"slo.", kSlo}, {"chaos.", kChaos}, {"agent.", kAgent}};
+      {"tenant.", kTenant}, {"service.", kService}, {"slo.", kSlo},
+      {"chaos.", kChaos},   {"agent.", kAgent},     {"call.", kCall}};
   for (const Prefix& p : prefixes) {
     if (name.substr(0, p.text.size()) != p.text) continue;
     const std::string_view rest = name.substr(p.text.size());
-    const std::size_t dot = rest.find('.');
+    // An edge's id is its two agents' ids, "<caller>.<callee>" (ids have no dots).
+    std::size_t dot = rest.find('.');
+    if (p.scope == kCall && dot != std::string_view::npos && dot > 0) {
+      const std::size_t second = rest.find('.', dot + 1);
+      dot = second == dot + 1 ? std::string_view::npos : second;
+    }
     if (dot == std::string_view::npos || dot == 0) {
-      why = "a scoped metric is " + std::string(p.text) + "<id>.<metric>";
+      why = p.scope == kCall ? "an edge's metric is call.<caller>.<callee>.<metric>"
+                             : "a scoped metric is " + std::string(p.text) + "<id>.<metric>";
       return false;
     }
     out.scope = p.scope;

@@ -1,7 +1,8 @@
 // The catalogue of public metric names (SCENARIO_FORMAT.md "Metric names"): the one list
 // that the loader checks references against, the registry builds columns from, and the
 // documentation describes. A name is global, or scoped as tenant.<id>.<name>,
-// service.<id>.<name>, slo.<id>.<name> or chaos.<id>.<name>.
+// service.<id>.<name>, agent.<id>.<name>, slo.<id>.<name>, chaos.<id>.<name> or, for an edge of
+// the call graph, call.<caller>.<callee>.<name>.
 #pragma once
 #include <string>
 #include <string_view>
@@ -68,6 +69,17 @@ enum class MetricId {
   sli_percent,
   passed,
   resilience_score,
+  // The call graph's (issue 15): columns only in scenarios whose agents make calls.
+  requests_degraded,
+  requests_failed_dependency,
+  requests_failed_circuit_open,
+  retries,
+  retry_amplification,
+  slot_utilization,
+  attempts,
+  timeouts,
+  failures,
+  circuit_open_percent,
 };
 
 enum ScopeBit : unsigned {
@@ -77,6 +89,7 @@ enum ScopeBit : unsigned {
   kSlo = 1u << 3,
   kChaos = 1u << 4,
   kAgent = 1u << 5,
+  kCall = 1u << 6,  // an edge of the call graph: call.<caller>.<callee>.<name>
 };
 
 struct MetricInfo {
@@ -85,6 +98,7 @@ struct MetricInfo {
   unsigned scopes;  // ScopeBit set
   bool simulated;  // false: a public name whose subsystem this version does not simulate
   const char* meaning;
+  bool calls_only = false;  // a column only where agents make calls (Scenario::has_calls)
 };
 
 const std::vector<MetricInfo>& metric_catalog();

@@ -24,7 +24,7 @@ void percentiles_ms(const LatencyHistogram& latency, const LatencyHistogram* lat
 
 }  // namespace
 
-void WindowCounters::add_counts(const WindowCounters& o) {
+void WindowCounters::add_request_counts(const WindowCounters& o) {
   arrived += o.arrived;
   succeeded += o.succeeded;
   failed += o.failed;
@@ -35,8 +35,6 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   failed_agent_error += o.failed_agent_error;
   failed_execution_limit += o.failed_execution_limit;
   failed_context += o.failed_context;
-  alerts_fired += o.alerts_fired;
-  scaling_events += o.scaling_events;
   failed_instance_crash += o.failed_instance_crash;
   context_lookups += o.context_lookups;
   context_hits += o.context_hits;
@@ -47,7 +45,18 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   memory_reserved_mb_us += o.memory_reserved_mb_us;
   cpu_reserved_cores_us += o.cpu_reserved_cores_us;
   latency_sum_us += o.latency_sum_us;
+  degraded += o.degraded;
+  failed_dependency += o.failed_dependency;
+  failed_circuit_open += o.failed_circuit_open;
+  call_attempts += o.call_attempts;
+  retries += o.retries;
+}
+
+void WindowCounters::add_fleet_counts(const WindowCounters& o) {
+  alerts_fired += o.alerts_fired;
+  scaling_events += o.scaling_events;
   busy_slot_us += o.busy_slot_us;
+  held_slot_us += o.held_slot_us;
   ready_slot_us += o.ready_slot_us;
   memory_used_mb_us += o.memory_used_mb_us;
   memory_ready_mb_us += o.memory_ready_mb_us;
@@ -55,6 +64,12 @@ void WindowCounters::add_counts(const WindowCounters& o) {
   cost_usd += o.cost_usd;
   performance_score_us += o.performance_score_us;
   scored_us += o.scored_us;
+  breaker_open_us += o.breaker_open_us;
+}
+
+void WindowCounters::add_counts(const WindowCounters& o) {
+  add_request_counts(o);
+  add_fleet_counts(o);
 }
 
 void WindowCounters::add(const WindowCounters& o) {
@@ -76,17 +91,20 @@ namespace {
 // in catalogue order. Calls visit(scope, index, metric) once per column (index -1 for the
 // global scope). The constructor and column_count both walk it, so they cannot disagree.
 template <typename Visit>
-void for_each_column(const Scenario& s, Visit&& visit) {
+void for_each_column(const Scenario& s, std::size_t edges, Visit&& visit) {
   const std::pair<ScopeBit, std::size_t> scopes[] = {{kGlobal, 1},
                                                      {kTenant, s.tenants.size()},
                                                      {kService, s.services.size()},
                                                      {kAgent, s.agents.size()},
                                                      {kSlo, s.slos.size()},
-                                                     {kChaos, s.chaos.size()}};
+                                                     {kChaos, s.chaos.size()},
+                                                     {kCall, edges}};
+  const bool calls = s.has_calls();
   for (const auto& [scope, count] : scopes)
     for (std::size_t i = 0; i < count; ++i)
       for (const MetricInfo& m : metric_catalog())
-        if (m.simulated && (m.scopes & scope)) visit(scope, scope == kGlobal ? -1 : static_cast<int>(i), m);
+        if (m.simulated && (m.scopes & scope) && (calls || !m.calls_only))
+          visit(scope, scope == kGlobal ? -1 : static_cast<int>(i), m);
 }
 
 // "tenant.acme." for tenant 0 of id "acme"; "" for the global scope.
@@ -98,35 +116,46 @@ std::string scope_prefix(const Scenario& s, ScopeBit scope, int index) {
     case kAgent: return "agent." + s.agents[i].id + ".";
     case kSlo: return "slo." + s.slos[i].id + ".";
     case kChaos: return "chaos." + s.chaos[i].id + ".";
+    case kCall: break;  // the registry knows its edges (edge_ids_)
     case kGlobal: break;
   }
   return "";
+}
+
+std::vector<std::string> edge_ids(const Scenario& s) {
+  std::vector<std::string> ids;
+  for (const CallEdge& e : call_edges(s))
+    ids.push_back(s.agents[static_cast<std::size_t>(e.caller)].id + "." + s.agents[static_cast<std::size_t>(e.callee)].id);
+  return ids;
 }
 
 }  // namespace
 
 MetricRegistry::MetricRegistry(const Scenario& s)
     : tenants_(s.tenants.size()), services_(s.services.size()), slos_(s.slos.size()), agents_(s.agents.size()),
-      chaos_(s.chaos.size()) {
+      chaos_(s.chaos.size()), edge_ids_(edge_ids(s)) {
+  edges_.resize(edge_ids_.size());
   for (std::size_t t = 0; t < s.tenants.size(); ++t) {
     tenants_[t].quota = &s.tenants[t].quota;
     tenants_[t].billing = &s.tenants[t].billing;
   }
   columns_.reserve(column_count(s));
-  for_each_column(s, [&](ScopeBit scope, int index, const MetricInfo& m) {
-    columns_.push_back({scope, index, m.id, scope_prefix(s, scope, index) + m.name});
+  for_each_column(s, edges_.size(), [&](ScopeBit scope, int index, const MetricInfo& m) {
+    const std::string prefix =
+        scope == kCall ? "call." + edge_ids_[static_cast<std::size_t>(index)] + "." : scope_prefix(s, scope, index);
+    columns_.push_back({scope, index, m.id, prefix + m.name});
   });
 }
 
 std::size_t MetricRegistry::column_count(const Scenario& s) {
   std::size_t n = 0;
-  for_each_column(s, [&n](ScopeBit, int, const MetricInfo&) { ++n; });
+  for_each_column(s, call_edges(s).size(), [&n](ScopeBit, int, const MetricInfo&) { ++n; });
   return n;
 }
 
 double MetricRegistry::estimated_bytes(const Scenario& s) {
   const double scopes = 1.0 + static_cast<double>(s.tenants.size() + s.services.size() + s.agents.size() +
-                                                  s.slos.size() + s.chaos.size());
+                                                  s.slos.size() + s.chaos.size() + call_edges(s).size());
   const double columns = static_cast<double>(column_count(s));
   // Retained rows with their times, the row being built, and each column's name.
   const double rows = static_cast<double>(s.monitoring.retention) / static_cast<double>(s.monitoring.scrape_interval);
@@ -148,9 +177,12 @@ void MetricRegistry::aggregate_global() {
   global_.window = WindowCounters{};
   global_.window_latency.clear();
   std::int64_t instances = 0;
-  for (const ScopeStats& s : services_) {
-    global_.window.add_counts(s.window);
+  for (const ScopeStats& s : tenants_) {
+    global_.window.add_request_counts(s.window);
     global_.window_latency.merge(s.window_latency);
+  }
+  for (const ScopeStats& s : services_) {
+    global_.window.add_fleet_counts(s.window);
     instances += s.instances_now;
   }
   global_.window.queue_max = queue_max;
@@ -166,6 +198,7 @@ const ScopeStats& MetricRegistry::stats_of(const Column& c) const {
     case kSlo: return slos_[static_cast<std::size_t>(c.index)];
     case kAgent: return agents_[static_cast<std::size_t>(c.index)];
     case kChaos: return chaos_[static_cast<std::size_t>(c.index)];
+    case kCall: return edges_[static_cast<std::size_t>(c.index)];
     default: return global_;
   }
 }
@@ -175,7 +208,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   // Counters in a row are cumulative, so close first and read totals; rates come from the
   // interval's own copy taken before closing.
   std::vector<WindowCounters> interval;
-  interval.reserve(1 + tenants_.size() + services_.size());
+  interval.reserve(1 + tenants_.size() + services_.size() + agents_.size() + edges_.size());
   auto close = [&](ScopeStats& s) {
     s.window.performance_score_us = window_performance_score(s.window, elapsed) * static_cast<double>(elapsed);
     s.window.scored_us = static_cast<double>(elapsed);
@@ -186,6 +219,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   for (ScopeStats& s : tenants_) close(s);
   for (ScopeStats& s : services_) close(s);
   for (ScopeStats& s : agents_) close(s);
+  for (ScopeStats& s : edges_) close(s);
   row.resize(columns_.size());
   // A scope's columns are evaluated together (they are contiguous): every metric of the
   // scope at once, then each column picks its own.
@@ -199,10 +233,12 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
       if (c.scope == kSlo || c.scope == kChaos) {  // gauges only
         evaluate_all_metrics(s.window, s.window_latency, nullptr, elapsed, s.total, s, values);
       } else {
+        const std::size_t i = static_cast<std::size_t>(c.index);
         const std::size_t slot = c.scope == kGlobal    ? 0
-                                 : c.scope == kTenant  ? 1 + static_cast<std::size_t>(c.index)
-                                 : c.scope == kService ? 1 + tenants_.size() + static_cast<std::size_t>(c.index)
-                                                       : 1 + tenants_.size() + services_.size() + static_cast<std::size_t>(c.index);
+                                 : c.scope == kTenant  ? 1 + i
+                                 : c.scope == kService ? 1 + tenants_.size() + i
+                                 : c.scope == kAgent   ? 1 + tenants_.size() + services_.size() + i
+                                                       : 1 + tenants_.size() + services_.size() + agents_.size() + i;
         evaluate_all_metrics(interval[slot], s.window_latency, nullptr, elapsed, s.total, s, values);
       }
     }
@@ -216,6 +252,7 @@ void MetricRegistry::sample_and_close(SimDuration elapsed, std::vector<double>& 
   for (ScopeStats& s : tenants_) finish(s);
   for (ScopeStats& s : services_) finish(s);
   for (ScopeStats& s : agents_) finish(s);
+  for (ScopeStats& s : edges_) finish(s);
 }
 
 void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounters>& pending,
@@ -223,10 +260,13 @@ void MetricRegistry::summary(SimDuration elapsed, const std::vector<WindowCounte
   // The global window is rebuilt on the side so that reading a summary changes nothing.
   WindowCounters global_window;
   LatencyHistogram global_latency;
+  for (const ScopeStats& t : tenants_) {
+    global_window.add_request_counts(t.window);
+    global_latency.merge(t.window_latency);
+  }
   for (std::size_t i = 0; i < services_.size(); ++i) {
-    global_window.add_counts(services_[i].window);
-    global_window.add_counts(pending[i]);
-    global_latency.merge(services_[i].window_latency);
+    global_window.add_fleet_counts(services_[i].window);
+    global_window.add_fleet_counts(pending[i]);
   }
   global_window.queue_max = global_.window.queue_max;
   global_window.instances_max = global_.window.instances_max;
@@ -362,6 +402,20 @@ void evaluate_all_metrics(const WindowCounters& r, const LatencyHistogram& laten
   at(M::mttd_minutes) = scope.mttd_minutes;
   at(M::passed) = scope.chaos_passed;
   at(M::resilience_score) = scope.chaos_resilience_score;
+  at(M::requests_degraded) = static_cast<double>(cum.degraded);
+  at(M::requests_failed_dependency) = static_cast<double>(cum.failed_dependency);
+  at(M::requests_failed_circuit_open) = static_cast<double>(cum.failed_circuit_open);
+  at(M::retries) = static_cast<double>(cum.retries);
+  at(M::retry_amplification) = r.call_attempts > r.retries ? static_cast<double>(r.call_attempts) /
+                                                                 static_cast<double>(r.call_attempts - r.retries)
+                                                           : 1.0;
+  at(M::slot_utilization) = ratio_percent(r.held_slot_us, r.ready_slot_us, 0.0);
+  // An edge's window counts its attempts as requests.
+  at(M::attempts) = static_cast<double>(cum.arrived);
+  at(M::timeouts) = static_cast<double>(cum.failed_timeout);
+  at(M::failures) = static_cast<double>(cum.failed);
+  at(M::circuit_open_percent) =
+      scope.breakers > 0 && elapsed_us > 0 ? 100.0 * r.breaker_open_us / (elapsed_us * scope.breakers) : 0.0;
 }
 
 double evaluate_metric(MetricId m, const WindowCounters& r, const LatencyHistogram& latency,

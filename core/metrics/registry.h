@@ -30,8 +30,13 @@ struct WindowCounters {
   std::uint64_t context_lookups = 0, context_hits = 0, context_failures = 0, context_denials = 0;
   std::uint64_t rejected_by[4] = {0, 0, 0, 0};  // by QuotaLimit bit index
   std::int64_t latency_sum_us = 0;  // successful requests only
-  // Time integrals (value x microseconds) of fleet gauges, for time averages.
-  double busy_slot_us = 0, ready_slot_us = 0;
+  // The call graph: degraded successes, failures by a call, and call attempts (an edge's
+  // window counts its attempts in arrived/succeeded/failed, its timeouts in failed_timeout).
+  std::uint64_t degraded = 0, failed_dependency = 0, failed_circuit_open = 0;
+  std::uint64_t call_attempts = 0, retries = 0;
+  // Time integrals (value x microseconds) of fleet gauges, for time averages. busy_slot_us
+  // counts slots working; held_slot_us also those whose request waits for its calls.
+  double busy_slot_us = 0, held_slot_us = 0, ready_slot_us = 0;
   double memory_used_mb_us = 0, memory_ready_mb_us = 0;
   double queue_len_us = 0;
   double cost_usd = 0;
@@ -40,6 +45,8 @@ struct WindowCounters {
   double performance_score_us = 0, scored_us = 0;
   // A tenant's reserved quota over time.
   double concurrent_agents_us = 0, memory_reserved_mb_us = 0, cpu_reserved_cores_us = 0;
+  // An edge's circuit breakers: time open, summed over its breakers.
+  double breaker_open_us = 0;
   // Maxima combine by max, not by sum.
   std::int64_t queue_max = 0;
   std::int64_t instances_max = 0;
@@ -48,6 +55,11 @@ struct WindowCounters {
   // Sums for a parent scope: maxima of disjoint fleets add up when they are concurrent,
   // which a sum bounds from above; the global maxima are tracked directly instead.
   void add_counts(const WindowCounters& o);
+  // The two halves of add_counts: what requests count (the global scope takes it from the
+  // tenants, where each request as users see it counts once) and what the fleet measures
+  // (taken from the services).
+  void add_request_counts(const WindowCounters& o);
+  void add_fleet_counts(const WindowCounters& o);
 };
 
 struct QuotaSpec;
@@ -67,13 +79,14 @@ struct ScopeStats {
   double incidents_total = 0, incidents_sev[4] = {0, 0, 0, 0}, mttr_minutes = 0, mttd_minutes = 0;
   const QuotaSpec* quota = nullptr;  // a tenant's, for the quota_* metrics
   const BillingSpec* billing = nullptr;  // a tenant's, for billing_usd
+  int breakers = 0;  // an edge's circuit breakers, for circuit_open_percent
 
   void close_window();
 };
 
 struct Column {
   ScopeBit scope;
-  int index;  // tenant or service index; -1 for global
+  int index;  // the scope's index (tenant, service, agent, SLO, experiment, edge); -1 for global
   MetricId metric;
   std::string name;  // "latency_p95_ms", "tenant.acme.latency_p95_ms"
 };
@@ -96,16 +109,19 @@ class MetricRegistry {
   ScopeStats& slo(int i) { return slos_[static_cast<std::size_t>(i)]; }
   ScopeStats& agent(int i) { return agents_[static_cast<std::size_t>(i)]; }
   ScopeStats& chaos(int i) { return chaos_[static_cast<std::size_t>(i)]; }
+  ScopeStats& edge(int i) { return edges_[static_cast<std::size_t>(i)]; }  // call_edges(s) order
   const ScopeStats& global() const { return global_; }
   const ScopeStats& tenant(int i) const { return tenants_[static_cast<std::size_t>(i)]; }
   const ScopeStats& service(int i) const { return services_[static_cast<std::size_t>(i)]; }
   const ScopeStats& agent(int i) const { return agents_[static_cast<std::size_t>(i)]; }
   const ScopeStats& slo(int i) const { return slos_[static_cast<std::size_t>(i)]; }
+  const ScopeStats& edge(int i) const { return edges_[static_cast<std::size_t>(i)]; }
   std::size_t tenant_count() const { return tenants_.size(); }
   std::size_t service_count() const { return services_.size(); }
 
-  // Rebuilds the global window from the services' windows (every request passes through
-  // exactly one service). Call before reading or closing windows.
+  // Rebuilds the global window: request counts from the tenants' windows (each request as
+  // users see it counts in exactly one tenant; calls do not), fleet figures from the
+  // services'. Call before reading or closing windows.
   void aggregate_global();
   // A time-series row for the interval that ends now (interval length `elapsed`), then
   // closes every window. The owner re-seeds the new windows' maxima with current gauges.
@@ -119,7 +135,8 @@ class MetricRegistry {
   const ScopeStats& stats_of(const Column& c) const;
   std::vector<Column> columns_;
   ScopeStats global_;
-  std::vector<ScopeStats> tenants_, services_, slos_, agents_, chaos_;
+  std::vector<ScopeStats> tenants_, services_, slos_, agents_, chaos_, edges_;
+  std::vector<std::string> edge_ids_;  // "<caller>.<callee>"
 };
 
 // One metric's value from a window's counters and latency histogram(s), and the scope's
@@ -129,7 +146,7 @@ double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHis
                        const ScopeStats& scope);
 // Every metric at once (what a scrape does for each scope): values[MetricId] for each id,
 // 0 for names of subsystems this version does not simulate.
-constexpr int kMetricCount = static_cast<int>(MetricId::resilience_score) + 1;  // the last MetricId
+constexpr int kMetricCount = static_cast<int>(MetricId::circuit_open_percent) + 1;  // the last MetricId
 void evaluate_all_metrics(const WindowCounters& rates, const LatencyHistogram& latency,
                           const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
                           const ScopeStats& scope, double* values);

@@ -15,11 +15,11 @@ void write_fields(json::ObjectWriter& w, const std::vector<EventField>& fields) 
       case EventField::Type::text: w.field(f.key, std::string_view(f.text)); break;
       case EventField::Type::texts: {
         std::string list = "[";
-        for (std::size_t i = 0; i < f.texts.size(); ++i) list += (i ? "," : "") + json::quote(f.texts[i]);
+        for (std::size_t i = 0; i < f.items.size(); ++i) list += (i ? "," : "") + json::quote(f.items[i].text);
         w.raw(f.key, list + "]");
         break;
       }
-      case EventField::Type::object: w.raw(f.key, fields_json(f.object)); break;
+      case EventField::Type::object: w.raw(f.key, fields_json(f.items)); break;
     }
   }
 }

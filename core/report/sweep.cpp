@@ -527,6 +527,7 @@ std::string missing_metric_reason(const std::string& name) {
     case kAgent: return "the scenario has no agent \"" + ref.scope_id + "\"";
     case kSlo: return "the scenario has no SLO \"" + ref.scope_id + "\"";
     case kChaos: return "the scenario has no chaos experiment \"" + ref.scope_id + "\"";
+    case kCall: return "the scenario has no call from one agent to the other in \"" + ref.scope_id + "\"";
     case kGlobal: break;
   }
   return "it has no global form (use a scoped form such as tenant.<id>." + name + ")";

@@ -135,10 +135,21 @@ void Loader::check_metric(const Value& obj, const std::string& path, std::string
       ids = &tmp;
       what = "chaos experiment";
       break;
+    case kCall:
+      for (const CallEdge& e : call_edges(s_))
+        tmp.push_back(s_.agents[static_cast<std::size_t>(e.caller)].id + "." + s_.agents[static_cast<std::size_t>(e.callee)].id);
+      ids = &tmp;
+      what = "call edge (caller.callee)";
+      break;
   }
   if (ids && std::find(ids->begin(), ids->end(), ref.scope_id) == ids->end()) {
     error(v, join(path, key), std::string("metric ") + json::quote(name) + " names " + what + " \"" + ref.scope_id +
                                   "\", which the scenario does not define");
+    return;
+  }
+  if (ref.info->calls_only && !s_.has_calls()) {
+    error(v, join(path, key), std::string("metric ") + json::quote(name) +
+                                  " exists only where agents make calls, and no agent of this scenario has calls");
     return;
   }
   if (!ref.info->simulated)

@@ -18,6 +18,25 @@ int Scenario::tenant_index(const std::string& id) const {
     if (tenants[i].id == id) return static_cast<int>(i);
   return -1;
 }
+bool Scenario::has_calls() const {
+  for (const AgentSpec& a : agents)
+    if (!a.calls.empty()) return true;
+  return false;
+}
+
+std::vector<CallEdge> call_edges(const Scenario& s) {
+  std::vector<CallEdge> edges;
+  for (std::size_t a = 0; a < s.agents.size(); ++a)
+    for (const CallStep& step : s.agents[a].calls)
+      for (const CallSpec& c : step.calls) {
+        if (c.agent_index < 0) continue;  // unresolved: the loader has reported it
+        const CallEdge e{static_cast<int>(a), c.agent_index};
+        bool known = false;
+        for (const CallEdge& k : edges) known = known || (k.caller == e.caller && k.callee == e.callee);
+        if (!known) edges.push_back(e);
+      }
+  return edges;
+}
 
 
 bool compare(double lhs, CompareOp op, double rhs) {

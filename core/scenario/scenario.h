@@ -449,6 +449,15 @@ struct Scenario {
   int service_index(const std::string& id) const;
   int agent_index(const std::string& id) const;
   int tenant_index(const std::string& id) const;
+  // Whether any agent calls another (the call graph's metrics exist only then).
+  bool has_calls() const;
 };
+
+// An edge of the call graph: every call entry from one agent to another shares its metrics
+// (call.<caller>.<callee>.*). In the order the agents and their calls first name them.
+struct CallEdge {
+  int caller = 0, callee = 0;
+};
+std::vector<CallEdge> call_edges(const Scenario& s);
 
 }  // namespace opsim

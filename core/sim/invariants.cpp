@@ -41,17 +41,23 @@ void InvariantChecker::check_counters(SimTime now, const Scenario& sc, const Met
     WindowCounters w = s.total;
     w.add(s.window);
     const std::uint64_t reasons = w.failed_queue_full + w.failed_timeout + w.failed_agent_error +
-                                  w.failed_execution_limit + w.failed_context + w.failed_instance_crash;
+                                  w.failed_execution_limit + w.failed_context + w.failed_instance_crash +
+                                  w.failed_dependency + w.failed_circuit_open;
     if (reasons != w.failed)
       invariant_broken("counters", now, scope + ": failures by reason add up to " + n(reasons) + ", not " + n(w.failed));
     for (int i = 0; i < 4; ++i)
       if (w.rejected_by[i] > w.rejected)
         invariant_broken("counters", now, scope + ": more rejections by one limit than rejections");
-    for (const double x : {w.busy_slot_us, w.ready_slot_us, w.memory_used_mb_us, w.memory_ready_mb_us, w.queue_len_us,
+    if (w.degraded > w.succeeded) invariant_broken("counters", now, scope + ": more degraded successes than successes");
+    if (w.retries > w.call_attempts) invariant_broken("counters", now, scope + ": more retries than call attempts");
+    if (w.busy_slot_us > w.held_slot_us + 1e-3)
+      invariant_broken("counters", now, scope + ": slots working for longer than slots held");
+    for (const double x : {w.busy_slot_us, w.held_slot_us, w.ready_slot_us, w.memory_used_mb_us, w.memory_ready_mb_us, w.queue_len_us,
                            w.cost_usd, w.concurrent_agents_us, w.memory_reserved_mb_us, w.cpu_reserved_cores_us})
       if (!std::isfinite(x) || x < -1e-6) invariant_broken("counters", now, scope + ": an integral or cost is " + n(x));
     if (w.latency_sum_us < 0) invariant_broken("counters", now, scope + ": negative latency sum");
-    for (const std::uint64_t x : {w.arrived, w.succeeded, w.failed, w.rejected, w.queued, w.context_lookups})
+    for (const std::uint64_t x :
+         {w.arrived, w.succeeded, w.failed, w.rejected, w.queued, w.context_lookups, w.degraded, w.call_attempts})
       counts.push_back(x);
     counts.push_back(static_cast<std::uint64_t>(std::llround(w.cost_usd * 1e6)));
   };

@@ -9,7 +9,19 @@
 namespace opsim {
 
 // Why a request failed. Every reason has a counter (requests_failed_<reason>).
-enum class Failure : std::uint8_t { none, queue_full, timeout, agent_error, execution_limit, context, instance_crash };
+// dependency: a call failed after its retries; circuit_open: an open circuit breaker refused
+// a call (sim/calls.h).
+enum class Failure : std::uint8_t {
+  none,
+  queue_full,
+  timeout,
+  agent_error,
+  execution_limit,
+  context,
+  instance_crash,
+  dependency,
+  circuit_open
+};
 
 struct RequestOutcome {
   int tenant = 0, agent = 0, service = 0;
@@ -17,6 +29,10 @@ struct RequestOutcome {
   int version = -1;  // the release that served it; -1 when it never reached an instance
   Failure failure = Failure::none;
   std::int64_t latency_us = 0;  // arrival to completion, for a success
+  // A request as users see it (the first of its chain), counted in its tenant's scope too;
+  // a call's attempt counts only where it was served (service, agent).
+  bool root = true;
+  bool degraded = false;  // succeeded without the answer of a call that may fail ("continue")
   bool failed() const { return failure != Failure::none; }
 };
 

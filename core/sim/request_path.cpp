@@ -1,6 +1,8 @@
 // The request path (request_path.h). The route of one request reads top to bottom in
 // [SECTION] The route of one request: on_arrival -> admit -> assemble_context -> dispatch ->
-// start_work -> on_work_done -> outcome -> finish. Each stage is one call in one place.
+// start_work -> on_work_done -> outcome -> finish. Each stage is one call in one place. An
+// agent with calls goes from on_work_done to its call steps (request_calls.cpp) and ends
+// there.
 //
 // [SECTION] Set-up and events
 // [SECTION] The route of one request
@@ -38,7 +40,8 @@ RequestPath::RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed,
       operational_(operational),
       releases_(releases),
       registry_(registry),
-      log_(log) {
+      log_(log),
+      calls_(scenario, seed) {
   for (const AgentSpec& a : scenario_.agents) {
     work_rng_.push_back(Rng::stream(seed, "work/" + a.id));
     error_rng_.push_back(Rng::stream(seed, "errors/" + a.id));
@@ -71,12 +74,18 @@ RequestPath::RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed,
   }
   fault_error_percent_.assign(scenario_.agents.size(), 0.0);
   fault_added_us_.assign(scenario_.agents.size(), 0);
+  for (std::size_t i = 0; i < calls_.size(); ++i)
+    if (calls_.entry(static_cast<int>(i)).spec->circuit_breaker.enabled) registry_.edge(calls_.entry(static_cast<int>(i)).edge).breakers++;
 }
 
 double RequestPath::estimated_bytes(const Scenario& s) {
   const std::vector<int> pools = Fleet::pools_per_service(s);
-  const double per_request =
-      static_cast<double>(sizeof(Request) + EventQueue::bytes_per_event() + sizeof(std::uint32_t) + sizeof(std::uint32_t));
+  // With calls, a request may also have a lane waiting for it and a timer for its timeout.
+  const double per_request = static_cast<double>(sizeof(Request) + EventQueue::bytes_per_event() +
+                                                 sizeof(std::uint32_t) + sizeof(std::uint32_t)) +
+                             (s.has_calls() ? static_cast<double>(sizeof(Lane) + sizeof(CallTimer) +
+                                                                  EventQueue::bytes_per_event() + 2 * sizeof(std::uint32_t))
+                                            : 0.0);
   double requests = 0;
   for (std::size_t v = 0; v < s.services.size(); ++v) {
     const ServiceSpec& sv = s.services[v];
@@ -95,6 +104,13 @@ void RequestPath::on_event(std::uint16_t kind, std::uint32_t target) {
     case kContextDone: on_context_done(target); break;
     case kWorkDone: on_work_done(target); break;
     case kQueueTimeout: on_queue_timeout(static_cast<int>(target)); break;
+    case kCallTimeout: on_call_timeout(target); break;
+    case kRetry: send_attempt(target); break;
+    case kAttemptEnded: {
+      const Lane& l = lanes_[target];
+      on_attempt_end(target, l.ended_sent, l.ended_epoch, l.ended_with);
+      break;
+    }
   }
 }
 
@@ -161,9 +177,7 @@ int RequestPath::pick_user(int tenant) {
   return static_cast<int>(users.size() - 1);
 }
 
-void RequestPath::on_arrival(std::uint32_t stream) {
-  const ArrivalStream& s = streams_[stream];
-  schedule_next_arrival(stream, engine_.now());
+std::uint32_t RequestPath::new_request() {
   std::uint32_t id;
   if (free_requests_.empty()) {
     id = static_cast<std::uint32_t>(requests_.size());
@@ -175,6 +189,18 @@ void RequestPath::on_arrival(std::uint32_t stream) {
   Request& r = requests_[id];
   r = Request{};
   r.arrival = engine_.now();
+  if (!calls_.empty()) {
+    if (call_states_.size() < requests_.size()) call_states_.resize(requests_.size());
+    call_states_[id] = CallState{};
+  }
+  return id;
+}
+
+void RequestPath::on_arrival(std::uint32_t stream) {
+  const ArrivalStream& s = streams_[stream];
+  schedule_next_arrival(stream, engine_.now());
+  const std::uint32_t id = new_request();
+  Request& r = requests_[id];
   r.tenant = static_cast<std::int16_t>(s.tenant);
   r.agent = static_cast<std::int16_t>(s.agent);
   r.service = static_cast<std::int16_t>(scenario_.agents[static_cast<std::size_t>(s.agent)].service_index);
@@ -288,7 +314,8 @@ void RequestPath::dispatch(std::uint32_t id) {
   }
   integrate_queue(r.pool);
   r.enqueued = engine_.now();
-  registry_.tenant(r.tenant).window.queued++;
+  r.in_queue = true;
+  if (r.root) registry_.tenant(r.tenant).window.queued++;
   registry_.agent(r.agent).window.queued++;
   registry_.service(r.service).window.queued++;
   flow.push_back(id);
@@ -330,16 +357,23 @@ void RequestPath::on_work_done(std::uint32_t id) {
   }
   const int pool = r.pool;
   const AgentSpec& agent = scenario_.agents[static_cast<std::size_t>(r.agent)];
-  r.in_service = false;
-  fleet_.release_slot(pool, r.instance, demand_of(r));
+  Failure why = Failure::none;
   if (r.cut_off)
-    outcome(id, Failure::execution_limit);
+    why = Failure::execution_limit;
   else if (const double error_percent = agent.error_percent + fault_error_percent_[static_cast<std::size_t>(r.agent)] +
                                         releases_.behaviour(r.version).error_percent;
            error_percent > 0 && error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < error_percent)
-    outcome(id, Failure::agent_error);
-  else
-    outcome(id, Failure::none);
+    why = Failure::agent_error;
+  if (why == Failure::none && !agent.calls.empty()) {
+    // Its own work is done; it keeps its slot while its calls run.
+    r.waiting = true;
+    fleet_.set_waiting(pool, r.instance, true);
+    start_step(id);
+    return;
+  }
+  r.in_service = false;
+  fleet_.release_slot(pool, r.instance, demand_of(r));
+  outcome(id, why);
   pull_from_queue(pool);
 }
 
@@ -351,7 +385,10 @@ inline void RequestPath::finish(std::uint32_t id) {
     monitors_[static_cast<std::size_t>(r.tenant)].release(scenario_.agents[static_cast<std::size_t>(r.agent)]);
     r.admitted = false;
   }
-  if (!r.crashed) free_requests_.push_back(id);
+  if (!r.crashed) {
+    if (!calls_.empty()) call_states_[id].serial = 0;  // a timer of its last attempt is stale from now on
+    free_requests_.push_back(id);
+  }
 }
 
 void RequestPath::remove_outcome_observer(OutcomeObserver* o) {
@@ -359,7 +396,7 @@ void RequestPath::remove_outcome_observer(OutcomeObserver* o) {
 }
 
 void RequestPath::outcome(std::uint32_t id, Failure why) {
-  const Request& r = requests_[id];
+  Request& r = requests_[id];
   RequestOutcome o;
   o.tenant = r.tenant;
   o.agent = r.agent;
@@ -367,20 +404,50 @@ void RequestPath::outcome(std::uint32_t id, Failure why) {
   o.user = r.user;
   o.version = r.version;
   o.failure = why;
+  o.root = r.root;
+  o.degraded = r.degraded;
   if (why == Failure::none) o.latency_us = engine_.now() - r.arrival;
   for (OutcomeObserver* observer : observers_) observer->on_outcome(o);
+  if (r.root) {
+    finish(id);
+    return;
+  }
+  // A call's attempt answers its lane after its record is free again (the lane may send
+  // the next attempt at once).
+  CallState& cs = call_states_[id];
+  const std::uint32_t lane = cs.lane;
+  const SimTime sent = r.arrival;
+  const std::uint32_t epoch = cs.breaker_epoch;
+  cs.lane = kNoLane;
   finish(id);
+  if (lane == kNoLane) return;
+  if (!crashing_) {
+    on_attempt_end(lane, sent, epoch, why);
+    return;
+  }
+  // While an instance crashes nothing may start on it: the lane hears of it from an event
+  // at the same time.
+  Lane& l = lanes_[lane];
+  l.ended_with = why;
+  l.ended_sent = sent;
+  l.ended_epoch = epoch;
+  engine_.schedule(engine_.now(), id_, kAttemptEnded, lane);
 }
 
 
 void RequestPath::on_instance_crashing(int pool, int instance) {
+  crashing_ = true;
   for (std::uint32_t id = 0; id < requests_.size(); ++id) {
     Request& r = requests_[id];
     if (r.pool != pool || r.instance != instance || r.crashed || !r.in_service) continue;
     r.in_service = false;
-    r.crashed = true;  // the slot stays taken until the stale work event passes
+    r.waiting = false;  // the fleet forgets the instance's waiting slots itself
+    // Its record stays taken until its stale work event passes, or, waiting for calls,
+    // until its lanes have ended.
+    r.crashed = true;
     outcome(id, Failure::instance_crash);
   }
+  crashing_ = false;
 }
 
 // [SECTION] Queues
@@ -397,6 +464,7 @@ std::uint32_t RequestPath::take_head(PoolQueue& q, std::size_t f) {
   RingQueue<std::uint32_t>& flow = q.flows[f];
   const std::uint32_t id = flow.front();
   flow.pop_front();
+  requests_[id].in_queue = false;
   q.next_flow = f + 1 == q.flows.size() ? 0 : f + 1;
   --q.queued;
   --queued_total_;
@@ -458,6 +526,7 @@ void RequestPath::on_queue_timeout(int pool) {
       integrate_queue(pool);
       const std::uint32_t id = flow.front();
       flow.pop_front();
+      requests_[id].in_queue = false;
       --q.queued;
       --queued_total_;
       outcome(id, Failure::timeout);
@@ -518,6 +587,10 @@ void RequestPath::integrate_tenant(int tenant) {
 void RequestPath::integrate_all() {
   for (std::size_t pi = 0; pi < queues_.size(); ++pi) integrate_queue(static_cast<int>(pi));
   for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) integrate_tenant(static_cast<int>(t));
+  for (std::size_t i = 0; i < calls_.size(); ++i) {
+    CallTable::Entry& e = calls_.entry(static_cast<int>(i));
+    if (e.spec->circuit_breaker.enabled) registry_.edge(e.edge).window.breaker_open_us += e.breaker.take_open_us(engine_.now());
+  }
 }
 
 void RequestPath::accrue_pending(std::vector<WindowCounters>& per_service, std::vector<WindowCounters>& per_tenant) const {
@@ -614,7 +687,7 @@ void RequestPath::check_invariants(SimTime now, std::vector<int>& busy_by_pool, 
     const Request& r = requests_[id];
     // A crashed request has failed already; its slot waits for its stale work event.
     if (r.crashed) continue;
-    in_flight_tenant[static_cast<std::size_t>(r.tenant)]++;
+    if (r.root) in_flight_tenant[static_cast<std::size_t>(r.tenant)]++;
     in_flight_service[static_cast<std::size_t>(r.service)]++;
     in_flight_agent[static_cast<std::size_t>(r.agent)]++;
     const AgentSpec& agent = sc.agents[static_cast<std::size_t>(r.agent)];
@@ -631,7 +704,7 @@ void RequestPath::check_invariants(SimTime now, std::vector<int>& busy_by_pool, 
 
   // conservation, per scope and across scopes
   struct Counts {
-    std::uint64_t arrived = 0, succeeded = 0, failed = 0, rejected = 0;
+    std::uint64_t arrived = 0, succeeded = 0, failed = 0, rejected = 0, call_attempts = 0;
   };
   Counts sum_tenants, sum_services, sum_agents;
   auto conserve = [&](const char* scope, const std::string& id, const ScopeStats& s, std::int64_t in_flight, Counts& sum) {
@@ -645,6 +718,7 @@ void RequestPath::check_invariants(SimTime now, std::vector<int>& busy_by_pool, 
     sum.succeeded += c.succeeded;
     sum.failed += c.failed;
     sum.rejected += c.rejected;
+    sum.call_attempts += s.total.call_attempts + s.window.call_attempts;
   };
   for (std::size_t t = 0; t < sc.tenants.size(); ++t)
     conserve("tenant", sc.tenants[t].id, registry_.tenant(static_cast<int>(t)), in_flight_tenant[t], sum_tenants);
@@ -652,14 +726,23 @@ void RequestPath::check_invariants(SimTime now, std::vector<int>& busy_by_pool, 
     conserve("service", sc.services[v].id, registry_.service(static_cast<int>(v)), in_flight_service[v], sum_services);
   for (std::size_t a = 0; a < sc.agents.size(); ++a)
     conserve("agent", sc.agents[a].id, registry_.agent(static_cast<int>(a)), in_flight_agent[a], sum_agents);
+  // Services and agents count every attempt, tenants the requests users see: they agree
+  // once the calls' attempts are set aside (whose outcomes only services and agents count).
   auto same = [&](const char* what, std::uint64_t t, std::uint64_t v, std::uint64_t a) {
     if (t != v || v != a)
       invariant_broken("conservation", now, std::string(what) + ": tenants " + n(t) + ", services " + n(v) + ", agents " + n(a));
   };
-  same("arrived", sum_tenants.arrived, sum_services.arrived, sum_agents.arrived);
-  same("succeeded", sum_tenants.succeeded, sum_services.succeeded, sum_agents.succeeded);
-  same("failed", sum_tenants.failed, sum_services.failed, sum_agents.failed);
+  same("call attempts", sum_tenants.call_attempts, sum_services.call_attempts, sum_agents.call_attempts);
+  same("arrived less call attempts", sum_tenants.arrived, sum_services.arrived - sum_services.call_attempts,
+       sum_agents.arrived - sum_agents.call_attempts);
   same("rejected", sum_tenants.rejected, sum_services.rejected, sum_agents.rejected);
+  if (calls_.empty()) {
+    same("succeeded", sum_tenants.succeeded, sum_services.succeeded, sum_agents.succeeded);
+    same("failed", sum_tenants.failed, sum_services.failed, sum_agents.failed);
+  } else {
+    same("succeeded", sum_services.succeeded, sum_services.succeeded, sum_agents.succeeded);
+    same("failed", sum_services.failed, sum_services.failed, sum_agents.failed);
+  }
 
   // quota
   for (std::size_t t = 0; t < sc.tenants.size(); ++t) {

@@ -10,6 +10,12 @@
 // while no slot is free (one FIFO flow per namespace tenant, served round robin), and fails
 // when the queue is full or its wait passes the service's timeout; the release that serves
 // it (sre/rollouts.h) and any fault on its agent shape its work and its error rate.
+//
+// An agent with calls (sim/calls.h) runs its own work, then its call steps in order,
+// keeping its slot: each call is a request of the called agent on that agent's service,
+// for the same tenant and user, with no admission or context of its own. A call's attempt
+// answers a lane (one call of the step in progress, through its repetitions and retries);
+// when every lane of the step has ended the caller goes on, or fails, or ends degraded.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -22,6 +28,7 @@
 #include "metrics/registry.h"
 #include "scenario/scenario.h"
 #include "sim/event_log.h"
+#include "sim/calls.h"
 #include "sim/load_model.h"
 #include "sim/outcome.h"
 #include "sre/rollouts.h"
@@ -60,8 +67,11 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   const ResourceMonitor& monitor(int tenant) const { return monitors_[static_cast<std::size_t>(tenant)]; }
   std::size_t queue_length(int pool) const { return queues_[static_cast<std::size_t>(pool)].queued; }
 
-  // Scrape-time work: gauges brought up to now, admission refusal episodes logged, the new
-  // windows' queue maxima seeded from the queues now.
+  // The call entries, their breakers and budgets (for the UI and the tests).
+  const CallTable& calls() const { return calls_; }
+
+  // Scrape-time work: gauges brought up to now (circuit breakers' open time too), admission
+  // refusal episodes logged, the new windows' queue maxima seeded from the queues now.
   void integrate_all();
   void log_refusals();
   void reseed_window_maxima();
@@ -84,12 +94,13 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
 
  private:
   friend struct InvariantTestAccess;  // tests break a reservation on purpose
-  enum Kind : std::uint16_t { kArrival, kContextDone, kWorkDone, kQueueTimeout };
+  enum Kind : std::uint16_t { kArrival, kContextDone, kWorkDone, kQueueTimeout, kCallTimeout, kRetry, kAttemptEnded };
+  static constexpr std::uint32_t kNoLane = 0xffffffffu;
 
   // A request in flight, 40 bytes: the indices fit the loader's limits (2,000 tenants, 1,000
   // agents, 200 services, 10,000 users per tenant); pools and instances may be more.
   struct Request {
-    SimTime arrival = 0;
+    SimTime arrival = 0;  // of a call's attempt: when it was sent
     SimTime enqueued = 0;
     std::int32_t pool = 0, instance = -1;
     std::int16_t tenant = 0, agent = 0, service = 0, flow = 0, user = -1;
@@ -97,9 +108,44 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
     bool admitted : 1;  // holds a reservation in its tenant's ResourceMonitor
     bool cut_off : 1;  // its work outlasts the tenant's max_execution_time
     bool no_context : 1;  // every context provider consulted failed
-    bool crashed : 1;  // its instance crashed: already failed, its work event is stale
-    bool in_service : 1;  // working on an instance
-    Request() : admitted(false), cut_off(false), no_context(false), crashed(false), in_service(false) {}
+    bool crashed : 1;  // its instance crashed: already failed, its work event (or its lanes) still to end
+    bool in_service : 1;  // holds a slot on an instance (working, or waiting for its calls)
+    bool root : 1;  // a request as users see it: counted in its tenant's scope
+    bool waiting : 1;  // its own work done, waiting for its calls
+    bool degraded : 1;  // a call that may fail ("continue") failed
+    bool in_queue : 1;  // waiting in its pool's queue
+    Request()
+        : admitted(false), cut_off(false), no_context(false), crashed(false), in_service(false), root(true),
+          waiting(false), degraded(false), in_queue(false) {}
+  };
+  // A request's part in the call graph, beside its record (kept only in scenarios with
+  // calls, so that the others' requests stay small). An attempt: the lane it answers
+  // (kNoLane once its caller has its answer or gave up on it), the breaker epoch that let
+  // it through, and a serial that tells its timeout from a later attempt's in the same
+  // record (0: a free record). A caller: its step, the lanes of the step still open, and
+  // how its calls failed.
+  struct CallState {
+    std::uint32_t lane = kNoLane;
+    std::uint32_t serial = 0;
+    std::uint32_t breaker_epoch = 0;
+    std::int16_t step = 0, lanes_open = 0;
+    Failure call_failure = Failure::none;
+  };
+  // One call of a caller's current step, through its repetitions (count) and retries.
+  struct Lane {
+    std::uint32_t caller = 0;
+    std::uint32_t attempt = kNoLane;  // the attempt in flight; kNoLane while waiting to retry
+    std::int32_t entry = 0;  // in calls_
+    std::int16_t repetition = 0;  // repetitions finished
+    std::int16_t tries = 0;  // attempts of this repetition sent so far
+    SimDuration previous_wait = 0;  // decorrelated jitter's last wait
+    // An attempt that ended while an instance crashed, heard of from an event.
+    SimTime ended_sent = 0;
+    std::uint32_t ended_epoch = 0;
+    Failure ended_with = Failure::none;
+  };
+  struct CallTimer {
+    std::uint32_t attempt = 0, serial = 0;
   };
   struct ArrivalStream {
     int tenant = 0, agent = 0;
@@ -136,6 +182,19 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   void on_work_done(std::uint32_t request);
   void outcome(std::uint32_t request, Failure why);
   void finish(std::uint32_t request);
+  std::uint32_t new_request();
+  // [calls]
+  void start_step(std::uint32_t caller);
+  void send_attempt(std::uint32_t lane);
+  void on_attempt_end(std::uint32_t lane, SimTime sent, std::uint32_t epoch, Failure why);
+  void on_call_timeout(std::uint32_t timer);
+  void attempt_failed(std::uint32_t lane, Failure why);
+  void repetition_done(std::uint32_t lane);
+  // A lane has ended (kNoLane: the guard of a step being opened): the caller goes on when
+  // its step's last lane has.
+  void lane_done(std::uint32_t lane, std::uint32_t caller);
+  void end_caller(std::uint32_t caller, Failure why);
+  void log_breaker(const CallTable::Entry& e, CircuitBreaker::Change change);
   // [queues]
   void pull_from_queue(int pool);
   // Round robin over the flows with requests waiting: the flow served next, and taking its
@@ -174,6 +233,15 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   std::int64_t queued_total_ = 0;
   std::vector<double> fault_error_percent_;  // per agent: added by `errors` faults now
   std::vector<SimDuration> fault_added_us_;  // per agent: work time added by `latency` faults now
+  CallTable calls_;
+  std::vector<CallState> call_states_;  // beside requests_ when calls_ is not empty
+  std::vector<Lane> lanes_;
+  std::vector<std::uint32_t> free_lanes_;
+  std::vector<CallTimer> timers_;
+  std::vector<std::uint32_t> free_timers_;
+  std::uint32_t next_serial_ = 0;
+  int call_depth_ = 0;  // nested sends right now (an immediate failure goes on at once)
+  bool crashing_ = false;  // an instance is crashing: nothing may start on it now
 };
 
 }  // namespace opsim

@@ -70,9 +70,9 @@ std::vector<sre::ServiceSignals> IncidentSignals::signals(const std::vector<bool
       s.users_affected += static_cast<double>(c.failed) >= kAffectedFailedShare * static_cast<double>(c.completed);
       c = UserCounts{};
     }
-    // At its maximum and short of capacity (busy slots over 80 %, or a queue): a fleet held
+    // At its maximum and short of capacity (slots held over 80 %, or a queue): a fleet held
     // at a fixed size that has room is not a contributing factor.
-    const bool saturated = (w.ready_slot_us > 0 && w.busy_slot_us > 0.8 * w.ready_slot_us) || w.queue_len_us > 0;
+    const bool saturated = (w.ready_slot_us > 0 && w.held_slot_us > 0.8 * w.ready_slot_us) || w.queue_len_us > 0;
     for (std::size_t pi = 0; pi < fleet_.pool_count(); ++pi)
       if (fleet_.service_of(static_cast<int>(pi)) == static_cast<int>(v) && saturated &&
           fleet_.serving_instances(static_cast<int>(pi)) >= scenario_.services[v].instances_max)

@@ -30,22 +30,28 @@ void SloAccounting::on_outcome(const RequestOutcome& o) {
   if (o.failed()) return;
   for (int k : latency_slos_) {
     const SloSpec& slo = scenario_.slos[static_cast<std::size_t>(k)];
-    if ((slo.service_index < 0 || slo.service_index == o.service) && o.latency_us <= slo.threshold)
+    // A service's SLO counts every attempt it serves; the platform's, requests as users see them.
+    if ((slo.service_index < 0 ? o.root : slo.service_index == o.service) && o.latency_us <= slo.threshold)
       ++fast_[static_cast<std::size_t>(k)];
   }
 }
 
 void SloAccounting::on_scrape() {
-  // The interval's events: its service's window (or every service's), before it closes.
+  // The interval's events: its service's window (or every tenant's), before it closes.
   const SimTime now = engine_.now();
   for (std::size_t k = 0; k < slos_.size(); ++k) {
     const SloSpec& slo = scenario_.slos[k];
     std::uint64_t succeeded = 0, failed = 0;
-    for (std::size_t v = 0; v < scenario_.services.size(); ++v) {
-      if (slo.service_index >= 0 && slo.service_index != static_cast<int>(v)) continue;
-      const WindowCounters& w = registry_.service(static_cast<int>(v)).window;
-      succeeded += w.succeeded;
-      failed += w.failed;
+    if (slo.service_index >= 0) {
+      const WindowCounters& w = registry_.service(slo.service_index).window;
+      succeeded = w.succeeded;
+      failed = w.failed;
+    } else {
+      for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) {
+        const WindowCounters& w = registry_.tenant(static_cast<int>(t)).window;
+        succeeded += w.succeeded;
+        failed += w.failed;
+      }
     }
     sre::SloTracker& tracker = slos_[k];
     if (slo.indicator == SloSpec::Indicator::latency) tracker.record(now, fast_[k], succeeded);

@@ -756,7 +756,9 @@ TEST_CASE("every metric of the catalogue is a metric name of the schema", "[sche
                                                      {opsim::kTenant, "tenant.acme."},
                                                      {opsim::kService, "service.api-eu."},
                                                      {opsim::kSlo, "slo.fast."},
-                                                     {opsim::kChaos, "chaos.kill-half."}};
+                                                     {opsim::kChaos, "chaos.kill-half."},
+                                                     {opsim::kAgent, "agent.support."},
+                                                     {opsim::kCall, "call.support.retriever."}};
   int checked = 0;
   for (const opsim::MetricInfo& m : opsim::metric_catalog())
     for (const auto& s : scopes) {
@@ -769,7 +771,8 @@ TEST_CASE("every metric of the catalogue is a metric name of the schema", "[sche
       ++checked;
     }
   CHECK(checked > 40);
-  for (const char* bad : {"latency_p95", "tenant.latency_p95_ms", "tenant.a.b.latency_p95_ms", "pod.x.cpu_utilization"}) {
+  for (const char* bad : {"latency_p95", "tenant.latency_p95_ms", "tenant.a.b.latency_p95_ms", "pod.x.cpu_utilization",
+                          "call.support.latency_p95_ms"}) {
     Value name;
     name.type = Type::string;
     name.text = bad;
