@@ -104,6 +104,12 @@ struct Gen {
   // traffic_spike faults multiply.
   std::vector<double> tenant_candidates;
   bool with_incidents = false;  // the scenario has an incidents section
+  // Per agent: its "calls" array as text ("" for none), and the requests one arrival of it
+  // makes at most (itself, and each call's count x attempts of the callee's), which the
+  // loader's kMaxExpectedRequests counts. Calls go only to agents later in the list, so
+  // that they never form a cycle, and are drawn from the last agent back to the first.
+  std::vector<std::string> agent_calls;
+  std::vector<double> requests_per_arrival;
 
   template <typename T>
   T pick(std::initializer_list<T> o) {
@@ -138,6 +144,13 @@ struct Gen {
   // [SECTION] The generator: one function per scenario section
   std::string service(int i);
   std::string agent(int i);
+  // agents[].calls of every agent: fills agent_calls and requests_per_arrival.
+  void calls();
+  // One call of agent `caller`, or "" when it would take the caller's requests per arrival
+  // (`total`, updated) past kMaxRequestsPerArrival.
+  std::string call(int caller, double& total);
+  std::string retry(long long& attempts);
+  std::string circuit_breaker();
   // A load pattern; `peak` gets the factor the loader's request limit takes for it (a
   // trace's highest rate replaces the load's rate: trace_peak).
   std::string pattern(double& peak, double& trace_peak);
@@ -240,7 +253,99 @@ std::string Gen::agent(int i) {
   if (maybe(2)) a.add("complexity", str(pick<const char*>({"low", "medium", "high"})));
   if (maybe(2)) a.add("model_size", str(pick<const char*>({"standard", "large"})));
   if (maybe(2)) a.add("error_percent", percent());
+  if (!agent_calls[static_cast<std::size_t>(i)].empty()) a.add("calls", agent_calls[static_cast<std::size_t>(i)]);
   return a.text();
+}
+
+// Requests one arrival may make with its calls. A tenant's arrival candidates stay within
+// 3e7 (at most three loads of 1e7, tenant(); spikes keep them there), and tenants are at
+// most 60: 60 x 3e7 x 10 stays below the loader's kMaxExpectedRequests (2e10), which
+// counts every attempt of every call.
+constexpr double kMaxRequestsPerArrival = 10;
+
+void Gen::calls() {
+  const std::size_t n = agents.size();
+  agent_calls.assign(n, "");
+  requests_per_arrival.assign(n, 1.0);
+  for (std::size_t k = n; k-- > 0;) {
+    if (k + 1 >= n || !maybe(3)) continue;  // only agents further down may be called
+    const int caller = static_cast<int>(k);
+    double total = 1;
+    std::vector<std::string> steps;
+    const unsigned step_count = maybe(8) ? 0 : 1 + count(2);  // sometimes an empty array
+    for (unsigned s = 0; s < step_count; ++s) {
+      if (maybe(3)) {
+        std::vector<std::string> items;
+        const unsigned width = 1 + count(2);
+        for (unsigned c = 0; c < width; ++c) {
+          const std::string item = call(caller, total);
+          if (!item.empty()) items.push_back(item);
+        }
+        if (!items.empty()) steps.push_back(Obj().add("parallel", array(items)).text());
+      } else {
+        const std::string item = call(caller, total);
+        if (!item.empty()) steps.push_back(item);
+      }
+    }
+    agent_calls[k] = array(steps);
+    requests_per_arrival[k] = total;
+  }
+}
+
+std::string Gen::call(int caller, double& total) {
+  const unsigned later = static_cast<unsigned>(agents.size()) - 1 - static_cast<unsigned>(caller);
+  const std::size_t callee = static_cast<std::size_t>(caller) + 1 + in.below(later);
+  Obj c;
+  c.add("agent", str(agents[callee]));
+  long long calls_made = 1;
+  if (maybe(3)) {
+    calls_made = pick<long long>({2, 1, 3});
+    c.add("count", integer(calls_made));
+  }
+  if (maybe(2)) {
+    c.add("timeout", d(pick<long long>({2 * kSecond, kMs, 30 * kSecond, kDay})));
+    // Only beside a timeout: without one the loader refuses it.
+    if (maybe(2)) c.add("cancel_on_timeout", pick<const char*>({"true", "false"}));
+  }
+  long long attempts = 1;
+  if (maybe(2)) c.add("retry", retry(attempts));
+  if (maybe(3)) c.add("circuit_breaker", circuit_breaker());
+  if (maybe(3)) c.add("on_failure", str(pick<const char*>({"continue", "fail"})));
+  const double more = static_cast<double>(calls_made * attempts) * requests_per_arrival[callee];
+  if (total + more > kMaxRequestsPerArrival) return "";
+  total += more;
+  return c.text();
+}
+
+std::string Gen::retry(long long& attempts) {
+  Obj r;
+  attempts = 3;  // resilience4j's default, which the loader takes
+  if (maybe(2)) {
+    attempts = pick<long long>({2, 1, 3, 5});
+    r.add("max_attempts", integer(attempts));
+  }
+  if (attempts == 1) return r.text();  // any other member would change nothing: refused
+  long long backoff = 500 * kMs;  // the loader's default
+  if (maybe(2)) {
+    backoff = pick<long long>({200 * kMs, 0, kMs, kSecond});
+    r.add("backoff", d(backoff));
+  }
+  // At least the backoff; the default 10s is above every backoff drawn here.
+  if (maybe(3)) r.add("max_backoff", d(pick<long long>({10 * kSecond, backoff, kDay})));
+  if (maybe(2)) r.add("jitter", str(pick<const char*>({"full", "none", "equal", "decorrelated"})));
+  if (maybe(2)) r.add("multiplier", num(pick<double>({2, 1, 1.5, 1000})));
+  if (maybe(3)) r.add("budget_percent", num(pick<double>({10, 0, 0.5, 100})));
+  return r.text();
+}
+
+std::string Gen::circuit_breaker() {
+  Obj b;
+  if (maybe(2)) b.add("failure_percent", num(pick<double>({50, 0.1, 100})));
+  if (maybe(2)) b.add("window", d(pick<long long>({30 * kSecond, kMs, kDay})));
+  if (maybe(2)) b.add("min_calls", integer(pick<long long>({20, 1, 1000000})));
+  if (maybe(2)) b.add("open_for", d(pick<long long>({30 * kSecond, kMs, kDay})));
+  if (maybe(2)) b.add("half_open_calls", integer(pick<long long>({5, 1, 1000000})));
+  return b.text();
 }
 
 std::string Gen::pattern(double& peak, double& trace_peak) {
@@ -825,6 +930,7 @@ std::string Gen::scenario() {
   for (unsigned i = 0; i < service_count; ++i) list.push_back(service(static_cast<int>(i)));
   s.add("services", array(list));
   list.clear();
+  calls();
   for (unsigned i = 0; i < agent_count; ++i) list.push_back(agent(static_cast<int>(i)));
   s.add("agents", array(list));
   list.clear();

@@ -1,7 +1,7 @@
 // The scenario loader: the one place that turns a scenario's JSON into typed objects.
 // This file holds the entry point (load_scenario), the order in which the sections are
 // read, the top-level fields, the checks that span sections and the limits, and the
-// memory estimate. The sections themselves are read in loader_fleet.cpp,
+// memory estimate. The sections themselves are read in loader_fleet.cpp, loader_calls.cpp,
 // loader_operations.cpp and loader_sre.cpp; the Loader class is declared in
 // loader_internal.h, and its typed reading helpers are json::Reader's (json/reader.h).
 //
@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 #include "metrics/metric_catalog.h"
 #include "metrics/registry.h"
@@ -136,7 +138,7 @@ void Loader::check_metric(const Value& obj, const std::string& path, std::string
       what = "chaos experiment";
       break;
     case kCall:
-      for (const CallEdge& e : call_edges(s_))
+      for (const opsim::CallEdge& e : opsim::call_edges(s_))
         tmp.push_back(s_.agents[static_cast<std::size_t>(e.caller)].id + "." + s_.agents[static_cast<std::size_t>(e.callee)].id);
       ids = &tmp;
       what = "call edge (caller.callee)";
@@ -173,6 +175,43 @@ double peak_factor(const PatternSpec& p) {
   return 1.0;
 }
 
+// Requests that one arrival of each agent makes at most: itself, and for each of its calls
+// count x max_attempts requests of the called agent, each with its own calls. The calls form
+// no cycle here (limits() runs only on a scenario without errors). Post-order over the
+// graph with an explicit stack; capped, so that a deep graph of large counts stays finite.
+std::vector<double> requests_per_arrival(const Scenario& s) {
+  const std::size_t n = s.agents.size();
+  std::vector<double> requests(n, -1);
+  std::vector<std::pair<std::size_t, bool>> stack;  // (agent, its callees pushed)
+  for (std::size_t root = 0; root < n; ++root) {
+    stack.push_back({root, false});
+    while (!stack.empty()) {
+      const std::size_t a = stack.back().first;
+      if (requests[a] >= 0) {
+        stack.pop_back();
+        continue;
+      }
+      if (!stack.back().second) {
+        stack.back().second = true;
+        for (const CallStep& step : s.agents[a].calls)
+          for (const CallSpec& c : step.calls)
+            if (requests[static_cast<std::size_t>(c.agent_index)] < 0)
+              stack.push_back({static_cast<std::size_t>(c.agent_index), false});
+        continue;
+      }
+      stack.pop_back();
+      double total = 1;
+      for (const CallStep& step : s.agents[a].calls)
+        for (const CallSpec& c : step.calls) {
+          const double callee = requests[static_cast<std::size_t>(c.agent_index)];
+          total += static_cast<double>(c.count) * c.retry.max_attempts * callee;
+        }
+      requests[a] = std::min(total, 1e30);
+    }
+  }
+  return requests;
+}
+
 }  // namespace
 
 void Loader::limits(const Value& root) {
@@ -202,6 +241,9 @@ void Loader::limits(const Value& root) {
       }
     for (std::size_t t = 0; t < largest.size(); ++t) spike_factor[t] *= largest[t];
   }
+  const std::vector<double> per_arrival = requests_per_arrival(s_);
+  const bool with_calls =
+      std::any_of(s_.agents.begin(), s_.agents.end(), [](const AgentSpec& a) { return !a.calls.empty(); });
   double expected_requests = 0;
   for (std::size_t ti = 0; ti < s_.tenants.size(); ++ti)
     for (const LoadSpec& l : s_.tenants[ti].load) {
@@ -214,12 +256,14 @@ void Loader::limits(const Value& root) {
         }
       }
       for (const PatternSpec& p : l.patterns) peak *= peak_factor(p);
-      expected_requests += peak * spike_factor[ti] * to_seconds(s_.duration);
+      expected_requests +=
+          peak * spike_factor[ti] * to_seconds(s_.duration) * per_arrival[static_cast<std::size_t>(l.agent_index)];
     }
   if (expected_requests > ScenarioLimits::kMaxExpectedRequests)
     error(root.find("tenants"), "$.tenants",
-          "the loads' peak rates over the duration come to " + json::number(expected_requests) +
-              " requests, over the limit kMaxExpectedRequests = " + json::number(ScenarioLimits::kMaxExpectedRequests));
+          "the loads' peak rates over the duration come to " + json::number(expected_requests) + " requests" +
+              (with_calls ? " (each arrival with the calls it makes, every attempt counted)" : "") +
+              ", over the limit kMaxExpectedRequests = " + json::number(ScenarioLimits::kMaxExpectedRequests));
   // Each SLO keeps one bucket per scrape interval over its window (or the longest
   // burn-rate window, if longer).
   SimDuration longest_alert = 0;

@@ -24,13 +24,20 @@ struct ScenarioLimits {
   static constexpr int kMaxInstancesPerService = 10000;
   static constexpr int kMaxConcurrency = 10000;
   static constexpr int kMaxQueueCapacity = 1000000;
+  // An agent's calls (agents[].calls): steps per agent, calls in one parallel step, repeats
+  // of one call (count) and attempts of one call (retry.max_attempts).
+  static constexpr int kMaxCallSteps = 100;
+  static constexpr int kMaxParallelCalls = 100;
+  static constexpr int kMaxCallCount = 1000;
+  static constexpr int kMaxCallAttempts = 100;
   static constexpr SimDuration kMaxDuration = 400 * kMicrosPerDay;
   static constexpr SimDuration kMinScrapeInterval = kMicrosPerSecond;
   // Samples kept in memory: (retention / scrape_interval) x time-series columns.
   static constexpr double kMaxRetainedValues = 5e7;
   static constexpr double kMaxSloBuckets = 4e6;  // 24 bytes each: about 96 MB
   // Expected arrivals over the whole run, from each load's peak rate: beyond this a run
-  // would take hours, so it is refused rather than left to run.
+  // would take hours, so it is refused rather than left to run. An arrival counts with the
+  // calls it makes, each call with all its attempts (count x max_attempts, down the graph).
   static constexpr double kMaxExpectedRequests = 2e10;
   // Slots (instances x concurrency) summed over services.
   static constexpr double kMaxTotalSlots = 2e6;

@@ -67,7 +67,7 @@ void Loader::services(const Value& root) {
 void Loader::agents(const Value& root) {
   read_array(root, "$", "agents", true, 1, ScenarioLimits::kMaxAgents, "kMaxAgents", [&](const Value& v, const std::string& p) {
     AgentSpec a;
-    if (!object(v, p, {"id", "service", "work", "complexity", "model_size", "error_percent"})) return;
+    if (!object(v, p, {"id", "service", "work", "complexity", "model_size", "error_percent", "calls"})) return;
     read_id(v, p, "id", a.id);
     if (read_string(v, p, "service", a.service, true))
       a.service_index = resolve(v, p, "service", a.service, service_ids_, "service");
@@ -116,8 +116,15 @@ void Loader::agents(const Value& root) {
     a.cpu_estimate_cores = 0.5 * (a.complexity == Complexity::high ? 1.5 : 1.0) * (a.model_size == ModelSize::large ? 1.2 : 1.0);
     s_.agents.push_back(a);
     agent_ids_.push_back(a.id);
+    agent_items_.push_back(&v);
+    agent_paths_.push_back(p);
   });
   check_unique(root.find("agents"), "$.agents", "agent");
+  // Calls name agents anywhere in the list, so they are read once every id is known.
+  call_edges_.assign(s_.agents.size(), {});
+  for (std::size_t i = 0; i < s_.agents.size(); ++i)
+    calls(*agent_items_[i], agent_paths_[i], static_cast<int>(i), s_.agents[i]);
+  call_cycles();
   size_instances(root);
 }
 

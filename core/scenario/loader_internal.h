@@ -9,6 +9,7 @@
 //                         scenario-aware helpers, cross-section checks and limits, the
 //                         memory estimate
 //   loader_fleet.cpp      services, agents, tenants and load patterns
+//   loader_calls.cpp      agents' calls (steps, retries, circuit breakers) and their cycles
 //   loader_operations.cpp context, monitoring, scaling
 //   loader_sre.cpp        slos, alerting, incidents, faults, deployments, chaos,
 //                         objectives, exercise
@@ -49,6 +50,12 @@ class Loader : public json::Reader {
   void tenants(const Value& root);
   void size_instances(const Value& root);
   void resources_note(const Value& v, const std::string& p, const AgentSpec& a);
+  // agents[].calls (loader_calls.cpp), read once every agent id is known.
+  void calls(const Value& agent, const std::string& path, int agent_index, AgentSpec& a);
+  bool call(const Value& v, const std::string& path, int agent_index, CallSpec& c);
+  void retry(const Value& v, const std::string& path, RetrySpec& r);
+  void circuit_breaker(const Value& v, const std::string& path, CircuitBreakerSpec& b);
+  void call_cycles();
   void pattern(const Value& v, const std::string& path, PatternSpec& p);
   void context(const Value& root);
   void monitoring(const Value& root);
@@ -75,6 +82,16 @@ class Loader : public json::Reader {
     bool cores_given, memory_given;
   };
   std::vector<Sized> sized_;  // per service: which of its instance's resources the file gives
+  // Per agent read (s_.agents' order): its JSON item and path, and the calls that name a
+  // known agent, where they stand, for the cycle check.
+  struct CallEdge {
+    int callee;
+    const Value* at;  // the "agent" member
+    std::string path;
+  };
+  std::vector<const Value*> agent_items_;
+  std::vector<std::string> agent_paths_;
+  std::vector<std::vector<CallEdge>> call_edges_;
 };
 
 }  // namespace opsim::detail

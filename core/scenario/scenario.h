@@ -35,11 +35,15 @@ enum class ModelSize { standard, large };
 // the chain; the caller holds its slot until its calls have ended.
 enum class Jitter { none, full, equal, decorrelated };  // AWS Architecture Blog, "Exponential Backoff and Jitter"
 
+// Without a "retry" a call has one attempt; with one, absent members take resilience4j's
+// defaults (the loader sets them), which these are.
 struct RetrySpec {
   int max_attempts = 1;  // attempts in all, the first one included; 1: no retries
-  SimDuration backoff = 100 * kMicrosPerMilli;  // before the first retry
+  SimDuration backoff = 500 * kMicrosPerMilli;  // before the first retry
   SimDuration max_backoff = 10 * kMicrosPerSecond;
-  double multiplier = 2.0;  // the k-th retry waits backoff x multiplier^(k-1), capped at max_backoff
+  // The k-th retry waits backoff x multiplier^(k-1), capped at max_backoff; decorrelated
+  // jitter's growth factor from one wait to the next (3 unless given).
+  double multiplier = 1.5;
   Jitter jitter = Jitter::none;
   double budget_percent = -1;  // retries at most this share of first attempts (Finagle's RetryBudget); -1: no budget
 };

@@ -153,7 +153,7 @@ SimDuration retry_backoff(const RetrySpec& spec, int retry, SimDuration& previou
     case Jitter::equal: wait = b / 2.0 + b / 2.0 * rng.uniform_open(); break;
     case Jitter::decorrelated: {
       const auto low = static_cast<double>(spec.backoff);
-      const double high = std::max(low, 3.0 * static_cast<double>(previous));
+      const double high = std::max(low, spec.multiplier * static_cast<double>(previous));
       wait = std::min(cap, low + (high - low) * rng.uniform_open());
       break;
     }

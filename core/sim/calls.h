@@ -20,7 +20,8 @@
 // Backoff (the AWS Architecture Blog's "Exponential Backoff and Jitter"): the k-th retry
 // waits b = min(max_backoff, backoff x multiplier^(k-1)); jitter "none" waits b, "full" a
 // uniform draw in [0, b), "equal" b/2 plus a draw in [0, b/2), "decorrelated"
-// min(max_backoff, a draw in [backoff, 3 x the previous wait)), starting from backoff.
+// min(max_backoff, a draw in [backoff, multiplier x the previous wait)), starting from
+// backoff (the blog's factor is 3, the loader's default for decorrelated jitter).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -213,6 +213,12 @@ const InvalidCase kInvalidCases[] = {
      0},
     {"rule_unknown_service.json", "$.monitoring.rules[1].service", "expected the id of a service (\"svc\"), found \"db\"",
      10, 0},
+    {"call_references_missing_agent.json", "$.agents[0].calls[0].agent",
+     "expected the id of an agent (\"support\", \"retriever\"), found \"retreiver\"", 8, 26},
+    {"calls_form_a_cycle.json", "$.agents[2].calls[0].parallel[1].agent",
+     "the calls form a cycle: support -> retriever -> support (an agent may not call itself, directly or through "
+     "others)",
+     11, 58},
     // Duplicate ids.
     {"duplicate_service_id.json", "$.services[1].id", "duplicate service id \"svc\"", 6, 0},
     {"duplicate_tenant_id.json", "$.tenants[2].id", "duplicate tenant id \"t1\"", 9, 0},
@@ -909,6 +915,279 @@ TEST_CASE("every section is simulated: no warnings; what opsim cannot simulate i
     INFO(describe_all(r.warnings, "warning"));
     REQUIRE(r.ok);
     CHECK(r.warnings.empty());
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// agents[].calls (SCENARIO_FORMAT.md, issue 15).
+
+// Agents "ag" (the caller, loaded by the tenant), "b" and "c" on line 6; "ag" has the given
+// calls, and "b" those in `b_calls` when not empty.
+Doc calls_doc(const std::string& calls, const std::string& b_calls = "") {
+  Doc d;
+  d.agents = R"([{"id": "ag", "service": "svc", "work": {"dist": "constant", "value": "1s"}, "calls": )" + calls +
+             R"(}, {"id": "b", "service": "svc", "work": {"dist": "constant", "value": "100ms"})" +
+             (b_calls.empty() ? "" : ", \"calls\": " + b_calls) +
+             R"(}, {"id": "c", "service": "svc", "work": {"dist": "constant", "value": "10ms"}}])";
+  return d;
+}
+
+TEST_CASE("calls: the contract's example is read and resolved", "[loader][calls]") {
+  Doc d;
+  d.services = R"([{"id": "agents"}, {"id": "tools"}])";
+  d.agents = R"([{"id": "support", "service": "agents", "work": {"dist": "lognormal", "median": "200ms", "p99": "1s"},
+    "calls": [
+      {"agent": "retriever", "timeout": "2s"},
+      {"parallel": [{"agent": "crm-lookup"}, {"agent": "kb-search", "on_failure": "continue"}]},
+      {"agent": "llm-call", "count": 3, "timeout": "30s", "cancel_on_timeout": true,
+       "retry": {"max_attempts": 3, "backoff": "200ms", "max_backoff": "10s", "multiplier": 2,
+                 "jitter": "full", "budget_percent": 10},
+       "circuit_breaker": {"failure_percent": 50, "window": "30s", "min_calls": 20,
+                           "open_for": "30s", "half_open_calls": 5},
+       "on_failure": "fail", "x-note": "extensions are ignored here too"}]},
+    {"id": "retriever", "service": "tools", "work": {"dist": "constant", "value": "50ms"}},
+    {"id": "crm-lookup", "service": "tools", "work": {"dist": "constant", "value": "50ms"}},
+    {"id": "kb-search", "service": "tools", "work": {"dist": "constant", "value": "50ms"}},
+    {"id": "llm-call", "service": "tools", "work": {"dist": "constant", "value": "1s"}}])";
+  d.tenants = R"([{"id": "t1", "load": [{"agent": "support", "rate": 1}]}])";
+  const LoadResult r = load_scenario(d.text());
+  INFO(describe_all(r.errors, "error") << describe_all(r.warnings, "warning"));
+  REQUIRE(r.ok);
+  CHECK(r.warnings.empty());
+  const AgentSpec& support = r.scenario.agents.at(0);
+  REQUIRE(support.calls.size() == 3);
+
+  const CallStep& first = support.calls[0];
+  CHECK_FALSE(first.parallel);
+  REQUIRE(first.calls.size() == 1);
+  CHECK(first.calls[0].agent == "retriever");
+  CHECK(first.calls[0].agent_index == 1);
+  CHECK(first.calls[0].timeout == 2 * kMicrosPerSecond);
+  CHECK(first.calls[0].count == 1);
+
+  const CallStep& second = support.calls[1];
+  CHECK(second.parallel);
+  REQUIRE(second.calls.size() == 2);
+  CHECK(second.calls[0].agent_index == 2);
+  CHECK_FALSE(second.calls[0].continue_on_failure);
+  CHECK(second.calls[1].agent_index == 3);
+  CHECK(second.calls[1].continue_on_failure);
+
+  const CallStep& third = support.calls[2];
+  CHECK_FALSE(third.parallel);
+  REQUIRE(third.calls.size() == 1);
+  const CallSpec& llm = third.calls[0];
+  CHECK(llm.agent_index == 4);
+  CHECK(llm.count == 3);
+  CHECK(llm.timeout == 30 * kMicrosPerSecond);
+  CHECK(llm.cancel_on_timeout);
+  CHECK_FALSE(llm.continue_on_failure);
+  CHECK(llm.retry.max_attempts == 3);
+  CHECK(llm.retry.backoff == 200 * kMicrosPerMilli);
+  CHECK(llm.retry.max_backoff == 10 * kMicrosPerSecond);
+  CHECK(llm.retry.multiplier == 2);
+  CHECK(llm.retry.jitter == Jitter::full);
+  CHECK(llm.retry.budget_percent == 10);
+  CHECK(llm.circuit_breaker.enabled);
+  CHECK(llm.circuit_breaker.failure_percent == 50);
+  CHECK(llm.circuit_breaker.window == 30 * kMicrosPerSecond);
+  CHECK(llm.circuit_breaker.min_calls == 20);
+  CHECK(llm.circuit_breaker.open_for == 30 * kMicrosPerSecond);
+  CHECK(llm.circuit_breaker.half_open_calls == 5);
+
+  // The called agents call nobody.
+  for (std::size_t i = 1; i < r.scenario.agents.size(); ++i) CHECK(r.scenario.agents[i].calls.empty());
+}
+
+TEST_CASE("calls: defaults", "[loader][calls]") {
+  SECTION("a bare call: once, no timeout, no retry, no breaker, failure fails the caller") {
+    const LoadResult r = load_scenario(calls_doc(R"([{"agent": "b"}])").text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    const CallSpec& c = r.scenario.agents.at(0).calls.at(0).calls.at(0);
+    CHECK(c.agent_index == 1);
+    CHECK(c.count == 1);
+    CHECK(c.timeout == -1);
+    CHECK_FALSE(c.cancel_on_timeout);
+    CHECK(c.retry.max_attempts == 1);
+    CHECK_FALSE(c.circuit_breaker.enabled);
+    CHECK_FALSE(c.continue_on_failure);
+  }
+  SECTION("a retry object takes resilience4j's defaults for what it leaves out") {
+    const LoadResult r =
+        load_scenario(calls_doc(R"([{"agent": "b", "retry": {"max_attempts": 5}}, {"agent": "c", "retry": {}}])").text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    const RetrySpec& five = r.scenario.agents.at(0).calls.at(0).calls.at(0).retry;
+    CHECK(five.max_attempts == 5);
+    CHECK(five.backoff == 500 * kMicrosPerMilli);  // resilience4j's waitDuration
+    CHECK(five.multiplier == 1.5);  // resilience4j's exponential backoff
+    CHECK(five.max_backoff == 10 * kMicrosPerSecond);
+    CHECK(five.jitter == Jitter::none);
+    CHECK(five.budget_percent == -1);  // no budget
+    const RetrySpec& empty = r.scenario.agents.at(0).calls.at(1).calls.at(0).retry;
+    CHECK(empty.max_attempts == 3);  // resilience4j's maxAttempts
+    CHECK(empty.backoff == 500 * kMicrosPerMilli);
+  }
+  SECTION("a circuit breaker object is enabled with resilience4j's defaults") {
+    const LoadResult r = load_scenario(calls_doc(R"([{"agent": "b", "circuit_breaker": {}}])").text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    const CircuitBreakerSpec& b = r.scenario.agents.at(0).calls.at(0).calls.at(0).circuit_breaker;
+    CHECK(b.enabled);
+    CHECK(b.failure_percent == 50);
+    CHECK(b.window == 60 * kMicrosPerSecond);
+    CHECK(b.min_calls == 100);
+    CHECK(b.open_for == 60 * kMicrosPerSecond);
+    CHECK(b.half_open_calls == 10);
+  }
+  SECTION("max_attempts 1 alone, an empty calls array, decorrelated jitter, a call to an agent listed later") {
+    const LoadResult r = load_scenario(calls_doc(R"([{"agent": "c", "retry": {"max_attempts": 1}},)"
+                                                 R"( {"agent": "b", "retry": {"jitter": "decorrelated", "budget_percent": 0}}])",
+                                                 "[]")
+                                           .text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    const AgentSpec& a = r.scenario.agents.at(0);
+    CHECK(a.calls.at(0).calls.at(0).agent_index == 2);
+    CHECK(a.calls.at(0).calls.at(0).retry.max_attempts == 1);
+    CHECK(a.calls.at(1).calls.at(0).retry.jitter == Jitter::decorrelated);
+    CHECK(a.calls.at(1).calls.at(0).retry.multiplier == 3);  // the AWS blog's factor, unless given
+    CHECK(a.calls.at(1).calls.at(0).retry.budget_percent == 0);
+    CHECK(r.scenario.agents.at(1).calls.empty());
+  }
+  SECTION("a diamond is not a cycle") {
+    // ag -> b -> c and ag -> c: c is reached twice, on no loop.
+    const LoadResult r = load_scenario(calls_doc(R"([{"agent": "b"}, {"agent": "c"}])", R"([{"agent": "c"}])").text());
+    INFO(describe_all(r.errors, "error"));
+    CHECK(r.ok);
+  }
+}
+
+TEST_CASE("calls: what the loader refuses", "[loader][calls]") {
+  auto refused = [](const std::string& calls, const std::string& path, const std::string& message,
+                    const std::string& b_calls = "") { expect_error(calls_doc(calls, b_calls).text(), path, message, 6); };
+  SECTION("cycles, named in call order from where the walk met them") {
+    refused(R"([{"agent": "ag"}])", "$.agents[0].calls[0].agent",
+            "the calls form a cycle: ag -> ag (an agent may not call itself, directly or through others)");
+    refused(R"([{"agent": "c"}, {"agent": "b"}])", "$.agents[1].calls[0].parallel[0].agent",
+            "the calls form a cycle: ag -> b -> ag", R"([{"parallel": [{"agent": "ag"}]}])");
+    // Through three agents, reported once although b names ag twice.
+    Doc d;
+    d.agents = R"([{"id": "ag", "service": "svc", "work": {"dist": "constant", "value": "1s"}, "calls": [{"agent": "c"}]},)"
+               R"( {"id": "b", "service": "svc", "work": {"dist": "constant", "value": "1s"},)"
+               R"(  "calls": [{"agent": "ag"}, {"agent": "ag", "count": 2}]},)"
+               R"( {"id": "c", "service": "svc", "work": {"dist": "constant", "value": "1s"}, "calls": [{"agent": "b"}]}])";
+    const LoadResult r = load_scenario(d.text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].path == "$.agents[1].calls[0].agent");
+    CHECK(r.errors[0].message.find("the calls form a cycle: ag -> c -> b -> ag") == 0);
+  }
+  SECTION("references and steps") {
+    refused(R"([{"agent": "nobody"}])", "$.agents[0].calls[0].agent",
+            "expected the id of an agent (\"ag\", \"b\", \"c\"), found \"nobody\"");
+    refused(R"([{"count": 2}])", "$.agents[0].calls[0].agent", "expected a string, found nothing (the field is required)");
+    refused(R"(["b"])", "$.agents[0].calls[0]",
+            "expected a call such as {\"agent\": \"retriever\"}, or a parallel step {\"parallel\": [calls]}, found \"b\"");
+    refused(R"({"agent": "b"})", "$.agents[0].calls", "expected an array, found an object");
+    refused(R"([{"parallel": []}])", "$.agents[0].calls[0].parallel", "expected an array of at least 1, found an empty array");
+    refused(R"([{"parallel": [{"parallel": [{"agent": "b"}]}]}])", "$.agents[0].calls[0].parallel[0]",
+            "expected a call such as {\"agent\": \"retriever\"}, found a parallel step: parallel steps do not nest");
+    refused(R"([{"parallel": [{"agent": "b"}], "agent": "c"}])", "$.agents[0].calls[0].agent",
+            "unknown field \"agent\" in a parallel step (expected one of: parallel)");
+    refused(R"([{"agent": "b", "retries": 3}])", "$.agents[0].calls[0].retries",
+            "unknown field \"retries\" (expected one of: agent, count, timeout, cancel_on_timeout, retry, circuit_breaker, "
+            "on_failure)");
+  }
+  SECTION("call options") {
+    refused(R"([{"agent": "b", "count": 0}])", "$.agents[0].calls[0].count", "expected an integer from 1 to 1000, found 0");
+    refused(R"([{"agent": "b", "count": 1.5}])", "$.agents[0].calls[0].count", "expected an integer from 1 to 1000, found 1.5");
+    refused(R"([{"agent": "b", "timeout": "0s"}])", "$.agents[0].calls[0].timeout", "from 1ms to 1d, found \"0s\"");
+    refused(R"([{"agent": "b", "timeout": 2}])", "$.agents[0].calls[0].timeout", "from 1ms to 1d, found 2");
+    refused(R"([{"agent": "b", "on_failure": "ignore"}])", "$.agents[0].calls[0].on_failure",
+            "expected one of \"fail\", \"continue\", found \"ignore\"");
+    refused(R"([{"agent": "b", "cancel_on_timeout": "yes", "timeout": "1s"}])", "$.agents[0].calls[0].cancel_on_timeout",
+            "expected true or false, found \"yes\"");
+  }
+  SECTION("cancel_on_timeout on a call without a timeout would change nothing") {
+    for (const char* value : {"true", "false"})
+      refused(R"([{"agent": "b", "cancel_on_timeout": )" + std::string(value) + "}]", "$.agents[0].calls[0].cancel_on_timeout",
+              "expected no \"cancel_on_timeout\" on a call without a \"timeout\": such a call never times out, so it would "
+              "change nothing");
+  }
+  SECTION("retry") {
+    const std::string p = "$.agents[0].calls[0].retry";
+    refused(R"([{"agent": "b", "retry": {"max_attempts": 0}}])", p + ".max_attempts", "expected an integer from 1 to 100, found 0");
+    refused(R"([{"agent": "b", "retry": {"max_attempts": 101}}])", p + ".max_attempts", "expected an integer from 1 to 100, found 101");
+    refused(R"([{"agent": "b", "retry": {"backoff": "-1s"}}])", p + ".backoff", "from 0s to 1d, found \"-1s\"");
+    refused(R"([{"agent": "b", "retry": {"multiplier": 0.5}}])", p + ".multiplier", "expected a number from 1 to 1000, found 0.5");
+    refused(R"([{"agent": "b", "retry": {"jitter": "random"}}])", p + ".jitter",
+            "expected one of \"none\", \"full\", \"equal\", \"decorrelated\", found \"random\"");
+    refused(R"([{"agent": "b", "retry": {"budget_percent": 101}}])", p + ".budget_percent", "expected a number from 0 to 100, found 101");
+    refused(R"([{"agent": "b", "retry": {"budget_percent": -5}}])", p + ".budget_percent", "expected a number from 0 to 100, found -5");
+    refused(R"([{"agent": "b", "retry": {"attempts": 3}}])", p + ".attempts",
+            "unknown field \"attempts\" (expected one of: max_attempts, backoff, max_backoff, multiplier, jitter, budget_percent)");
+    refused(R"([{"agent": "b", "retry": 3}])", p, "expected an object, found 3");
+  }
+  SECTION("retry settings that would change nothing, or contradict each other") {
+    const std::string p = "$.agents[0].calls[0].retry";
+    for (const char* member : {R"("backoff": "1s")", R"("max_backoff": "1s")", R"("multiplier": 2)", R"("jitter": "full")",
+                               R"("budget_percent": 10)"}) {
+      const std::string m = member;
+      const std::string key = m.substr(1, m.find('"', 1) - 1);
+      refused(R"([{"agent": "b", "retry": {"max_attempts": 1, )" + m + "}}]", p + "." + key,
+              "expected no \"" + key + "\" with max_attempts 1: a call of one attempt is never retried, so it would change nothing");
+    }
+    refused(R"([{"agent": "b", "retry": {"backoff": "2s", "max_backoff": "1s"}}])", p + ".max_backoff",
+            "expected a max_backoff of at least the backoff (2s), found \"1s\"");
+    refused(R"([{"agent": "b", "retry": {"backoff": "30s"}}])", p + ".max_backoff",
+            "expected a max_backoff of at least the backoff (30s), found nothing (its default is 10s)");
+  }
+  SECTION("circuit_breaker") {
+    const std::string p = "$.agents[0].calls[0].circuit_breaker";
+    refused(R"([{"agent": "b", "circuit_breaker": {"failure_percent": 0}}])", p + ".failure_percent",
+            "expected a number above 0 and at most 100, found 0");
+    refused(R"([{"agent": "b", "circuit_breaker": {"failure_percent": 100.5}}])", p + ".failure_percent",
+            "expected a number above 0 and at most 100, found 100.5");
+    refused(R"([{"agent": "b", "circuit_breaker": {"window": "0s"}}])", p + ".window", "from 1ms to 1d, found \"0s\"");
+    refused(R"([{"agent": "b", "circuit_breaker": {"min_calls": 0}}])", p + ".min_calls", "expected an integer from 1 to 1000000, found 0");
+    refused(R"([{"agent": "b", "circuit_breaker": {"open_for": "0s"}}])", p + ".open_for", "from 1ms to 1d, found \"0s\"");
+    refused(R"([{"agent": "b", "circuit_breaker": {"half_open_calls": 2.5}}])", p + ".half_open_calls",
+            "expected an integer from 1 to 1000000, found 2.5");
+    refused(R"([{"agent": "b", "circuit_breaker": {"enabled": true}}])", p + ".enabled",
+            "unknown field \"enabled\" (expected one of: failure_percent, window, min_calls, open_for, half_open_calls)");
+  }
+}
+
+TEST_CASE("calls: limits", "[loader][calls]") {
+  auto repeated = [](const std::string& item, int n) {
+    std::string s = "[";
+    for (int i = 0; i < n; ++i) s += (i ? ", " : "") + item;
+    return s + "]";
+  };
+  SECTION("steps per agent and calls per parallel step") {
+    CHECK(load_scenario(calls_doc(repeated(R"({"agent": "b"})", ScenarioLimits::kMaxCallSteps)).text()).ok);
+    expect_error(calls_doc(repeated(R"({"agent": "b"})", ScenarioLimits::kMaxCallSteps + 1)).text(), "$.agents[0].calls",
+                 "too many entries: 101 exceeds the limit kMaxCallSteps = 100", 6);
+    const std::string wide = "[{\"parallel\": " + repeated(R"({"agent": "b"})", ScenarioLimits::kMaxParallelCalls + 1) + "}]";
+    expect_error(calls_doc(wide).text(), "$.agents[0].calls[0].parallel",
+                 "too many entries: 101 exceeds the limit kMaxParallelCalls = 100", 6);
+  }
+  SECTION("expected requests count each arrival's calls, every attempt of each") {
+    // 1 request per second for a day is 86400 arrivals of ag; each makes 1 + 1000 x 100 x
+    // (1 + 1000 x 100) requests in the worst case, about 1e10, so 8.6e14 in all.
+    Doc d = calls_doc(R"([{"agent": "b", "count": 1000, "retry": {"max_attempts": 100}}])",
+                      R"([{"agent": "c", "count": 1000, "retry": {"max_attempts": 100}}])");
+    d.duration = R"("1d")";
+    expect_error(d.text(), "$.tenants",
+                 "requests (each arrival with the calls it makes, every attempt counted), over the limit "
+                 "kMaxExpectedRequests = 20000000000",
+                 7);
+    // One level fewer, 86400 x (1 + 1e5) = 8.6e9, is within the limit.
+    d = calls_doc(R"([{"agent": "b", "count": 1000, "retry": {"max_attempts": 100}}])");
+    d.duration = R"("1d")";
+    CHECK(load_scenario(d.text()).ok);
   }
 }
 

@@ -639,6 +639,15 @@ std::string small_doc(const std::string& extra, const std::string& load = R"([{"
          load + "}]" + (extra.empty() ? "" : ", " + extra) + "}";
 }
 
+// The base document with a second agent "b", which agent "a" calls through `calls`.
+std::string calls_doc(const std::string& calls) {
+  return R"({"schema": "opsim/1", "name": "t", "duration": "1h", "services": [{"id": "s"}],
+             "agents": [{"id": "a", "service": "s", "work": {"dist": "constant", "value": "1s"}, "calls": )" +
+         calls + R"(},
+                        {"id": "b", "service": "s", "work": {"dist": "constant", "value": "100ms"}}],
+             "tenants": [{"id": "t", "load": [{"agent": "a", "rate": 1}]}]})";
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -794,6 +803,32 @@ TEST_CASE("every scenario validates against the schema and loads", "[schema]") {
   }
 }
 
+namespace {
+
+// Parts of the schema that everything.json does not use yet, each with its reason; a
+// declared property at or below one of these locations is not required of it. An entry
+// stays only while everything.json uses none of it (checked below): once it does, the entry
+// must go, and every_field_test walks the new fields.
+struct NotYetUsed {
+  const char* location;  // a schema location; also covers what lies below it
+  const char* reason;
+};
+const NotYetUsed kNotYetInEverything[] = {
+    {"#/$defs/agent/properties/calls", "agents[].calls (issue 15): read and checked by the loader before the "
+                                       "simulation runs calls; everything.json gets them with the simulation"},
+    {"#/$defs/call", "a call of agents[].calls, as above"},
+    {"#/$defs/parallel_step", "a parallel step of agents[].calls, as above"},
+    {"#/$defs/retry", "a call's retry, as above"},
+    {"#/$defs/circuit_breaker", "a call's circuit breaker, as above"},
+};
+
+bool at_or_below(const std::string& location, const std::string& prefix) {
+  return location.compare(0, prefix.size(), prefix) == 0 &&
+         (location.size() == prefix.size() || location[prefix.size()] == '/');
+}
+
+}  // namespace
+
 TEST_CASE("everything.json uses every field of the schema", "[schema]") {
   const std::string f = "tests/scenarios/valid/everything.json";
   const Value doc = parse_or_fail(opsim::test::read_text(f), f);
@@ -802,11 +837,20 @@ TEST_CASE("everything.json uses every field of the schema", "[schema]") {
   REQUIRE(schema().validate(doc, &errors, &notes));
   const std::set<std::string>& covered = notes.covered;
   std::vector<std::string> missing;
-  for (const std::string& p : schema().declared_properties())
-    if (!covered.count(p)) missing.push_back(p);
+  for (const std::string& p : schema().declared_properties()) {
+    bool pending = false;
+    for (const NotYetUsed& n : kNotYetInEverything) pending = pending || at_or_below(p, n.location);
+    if (!covered.count(p) && !pending) missing.push_back(p);
+  }
   INFO("properties of the schema that everything.json never uses:\n" << first_lines(missing, 40));
   CHECK(missing.empty());
   CHECK(covered.size() > 250);
+  for (const NotYetUsed& n : kNotYetInEverything) {
+    bool used = false;
+    for (const std::string& c : covered) used = used || at_or_below(c, n.location);
+    INFO(n.location << " is in kNotYetInEverything (" << n.reason << ") but everything.json uses it: remove the entry");
+    CHECK_FALSE(used);
+  }
 }
 
 TEST_CASE("schema and loader agree on the cross-field rules the schema expresses", "[schema]") {
@@ -893,6 +937,27 @@ TEST_CASE("schema and loader agree on the cross-field rules the schema expresses
        false},
       {"a plain number as a duration", small_doc(R"("monitoring": {"retention": 3600})"), false},
       {"an unknown metric", small_doc(R"("objectives": [{"id": "o", "metric": "latency_p95", "op": "<", "value": 1}])"), false},
+      {"a call and a parallel step", calls_doc(R"([{"agent": "b", "timeout": "1s", "cancel_on_timeout": true},
+           {"parallel": [{"agent": "b"}, {"agent": "b", "on_failure": "continue"}]}])"),
+       true},
+      {"cancel_on_timeout without a timeout", calls_doc(R"([{"agent": "b", "cancel_on_timeout": true}])"), false},
+      {"a step both a call and a parallel step", calls_doc(R"([{"agent": "b", "parallel": [{"agent": "b"}]}])"), false},
+      {"an empty parallel step", calls_doc(R"([{"parallel": []}])"), false},
+      {"a parallel step inside a parallel step", calls_doc(R"([{"parallel": [{"parallel": [{"agent": "b"}]}]}])"), false},
+      {"a call without an agent", calls_doc(R"([{"count": 2}])"), false},
+      {"an empty retry: resilience4j's defaults", calls_doc(R"([{"agent": "b", "retry": {}}])"), true},
+      {"max_attempts 1 alone", calls_doc(R"([{"agent": "b", "retry": {"max_attempts": 1}}])"), true},
+      {"max_attempts 1 with a backoff", calls_doc(R"([{"agent": "b", "retry": {"max_attempts": 1, "backoff": "1s"}}])"),
+       false},
+      {"decorrelated jitter without a multiplier", calls_doc(R"([{"agent": "b", "retry": {"jitter": "decorrelated"}}])"),
+       true},
+      {"decorrelated jitter with a multiplier",
+       calls_doc(R"([{"agent": "b", "retry": {"jitter": "decorrelated", "multiplier": 2}}])"), true},
+      {"a multiplier with full jitter", calls_doc(R"([{"agent": "b", "retry": {"jitter": "full", "multiplier": 2}}])"),
+       true},
+      {"an empty circuit breaker: resilience4j's defaults", calls_doc(R"([{"agent": "b", "circuit_breaker": {}}])"), true},
+      {"a breaker that opens at 0 % failures", calls_doc(R"([{"agent": "b", "circuit_breaker": {"failure_percent": 0}}])"),
+       false},
   };
   for (const Case& c : cases) {
     const Verdict v = judge(c.text);
