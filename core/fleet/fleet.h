@@ -131,9 +131,11 @@ class Fleet : public Component {
   // Frees the slot; a draining instance left idle is retired.
   void release_slot(int pool, int instance, const ExecutionDemand& d);
   // A request on the instance has done its own work and waits for its calls, keeping its
-  // slot, memory and cores (thread per request), or stops waiting. cpu_utilization counts
-  // only the slots working; slot_utilization counts every slot held.
-  void set_waiting(int pool, int instance, bool waiting);
+  // slot and memory (thread per request) but not its cores, which a blocked thread does not
+  // use. cpu_utilization counts only the slots working; slot_utilization every slot held.
+  // When its calls have ended it gives back its slot and memory.
+  void wait_for_calls(int pool, int instance, const ExecutionDemand& d);
+  void release_waiting_slot(int pool, int instance, const ExecutionDemand& d);
   int instance_version(int pool, int instance) const { return pool_at(pool).instances[static_cast<std::size_t>(instance)].version; }
 
   // [SECTION] Sizes, resizes and rolling restarts
@@ -363,12 +365,21 @@ inline void Fleet::take_slot(int pool_id, int instance, const ExecutionDemand& d
   p.memory_used_mb += d.memory_mb;
 }
 
-inline void Fleet::set_waiting(int pool_id, int instance, bool waiting) {
+inline void Fleet::wait_for_calls(int pool_id, int instance, const ExecutionDemand& d) {
   integrate_load(pool_id);
   Pool& p = mutable_pool(pool_id);
-  const int delta = waiting ? 1 : -1;
-  p.instances[static_cast<std::size_t>(instance)].waiting_slots += delta;
-  p.waiting_slots += delta;
+  Instance& in = p.instances[static_cast<std::size_t>(instance)];
+  in.waiting_slots++;
+  in.cpu_used_millicores -= d.cpu_millicores;
+  p.waiting_slots++;
+}
+
+inline void Fleet::release_waiting_slot(int pool_id, int instance, const ExecutionDemand& d) {
+  integrate_load(pool_id);
+  Pool& p = mutable_pool(pool_id);
+  p.instances[static_cast<std::size_t>(instance)].waiting_slots--;
+  p.waiting_slots--;
+  release_slot(pool_id, instance, {0, d.memory_mb});  // its cores went back when it began to wait
 }
 
 inline void Fleet::release_slot(int pool_id, int instance, const ExecutionDemand& d) {

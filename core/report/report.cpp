@@ -247,6 +247,11 @@ std::string summary_table(const Simulation& sim) {
   s += "failures  " + fmt("%.0f", get("requests_failed_queue_full")) + " queue full, " +
        fmt("%.0f", get("requests_failed_timeout")) + " queue timeout, " +
        fmt("%.0f", get("requests_failed_agent_error")) + " agent error\n";
+  if (sc.has_calls())
+    s += "calls     " + fmt("%.0f", get("requests_failed_dependency")) + " failed by a dependency, " +
+         fmt("%.0f", get("requests_failed_circuit_open")) + " by an open circuit breaker, " +
+         fmt("%.0f", get("requests_degraded")) + " degraded; " + fmt("%.0f", get("retries")) + " retries, " +
+         fmt("%.2f", get("retry_amplification")) + " attempts per first attempt\n";
   s += "latency   avg " + fmt("%.1f", get("latency_avg_ms")) + " ms, p50 " + fmt("%.1f", get("latency_p50_ms")) +
        " ms, p95 " + fmt("%.1f", get("latency_p95_ms")) + " ms, p99 " + fmt("%.1f", get("latency_p99_ms")) + " ms\n";
   s += "rates     " + fmt("%.2f", get("request_rate")) + " req/s, availability " +

@@ -246,8 +246,7 @@ void RequestPath::end_caller(std::uint32_t id, Failure why) {
   const int pool = r.pool;
   r.waiting = false;
   r.in_service = false;
-  fleet_.set_waiting(pool, r.instance, false);
-  fleet_.release_slot(pool, r.instance, demand_of(r));
+  fleet_.release_waiting_slot(pool, r.instance, demand_of(r));
   outcome(id, why);
   pull_from_queue(pool);
 }

@@ -367,7 +367,8 @@ void RequestPath::on_work_done(std::uint32_t id) {
   if (why == Failure::none && !agent.calls.empty()) {
     // Its own work is done; it keeps its slot while its calls run.
     r.waiting = true;
-    fleet_.set_waiting(pool, r.instance, true);
+    fleet_.wait_for_calls(pool, r.instance, demand_of(r));
+    pull_from_queue(pool);  // the cores it gave back may let a queued request start
     start_step(id);
     return;
   }

@@ -619,6 +619,11 @@ const KnownGap kKnownGaps[] = {
     {"$.slos", "which the scenario does not define", "slo.<id>.<metric> refers to slos[].id"},
     // Likewise chaos.<id>.<metric> names a chaos experiment.
     {"$.chaos", "which the scenario does not define", "chaos.<id>.<metric> refers to chaos[].id"},
+    // call.<caller>.<callee>.<metric> names an edge of the call graph, and the call graph's
+    // other metrics (retry_amplification, ...) exist only where agents make calls: deleting
+    // the one agent's calls leaves them without a column.
+    {"$.agents[0].calls", "which the scenario does not define", "call.<caller>.<callee>.<metric> refers to agents[].calls"},
+    {"$.agents[0].calls", "exists only where agents make calls", "the call graph's metrics need agents[].calls"},
 };
 
 std::string first_lines(const std::vector<std::string>& v, std::size_t n) {
