@@ -808,32 +808,6 @@ TEST_CASE("every scenario validates against the schema and loads", "[schema]") {
   }
 }
 
-namespace {
-
-// Parts of the schema that everything.json does not use yet, each with its reason; a
-// declared property at or below one of these locations is not required of it. An entry
-// stays only while everything.json uses none of it (checked below): once it does, the entry
-// must go, and every_field_test walks the new fields.
-struct NotYetUsed {
-  const char* location;  // a schema location; also covers what lies below it
-  const char* reason;
-};
-const NotYetUsed kNotYetInEverything[] = {
-    {"#/$defs/agent/properties/calls", "agents[].calls (issue 15): read and checked by the loader before the "
-                                       "simulation runs calls; everything.json gets them with the simulation"},
-    {"#/$defs/call", "a call of agents[].calls, as above"},
-    {"#/$defs/parallel_step", "a parallel step of agents[].calls, as above"},
-    {"#/$defs/retry", "a call's retry, as above"},
-    {"#/$defs/circuit_breaker", "a call's circuit breaker, as above"},
-};
-
-bool at_or_below(const std::string& location, const std::string& prefix) {
-  return location.compare(0, prefix.size(), prefix) == 0 &&
-         (location.size() == prefix.size() || location[prefix.size()] == '/');
-}
-
-}  // namespace
-
 TEST_CASE("everything.json uses every field of the schema", "[schema]") {
   const std::string f = "tests/scenarios/valid/everything.json";
   const Value doc = parse_or_fail(opsim::test::read_text(f), f);
@@ -842,20 +816,11 @@ TEST_CASE("everything.json uses every field of the schema", "[schema]") {
   REQUIRE(schema().validate(doc, &errors, &notes));
   const std::set<std::string>& covered = notes.covered;
   std::vector<std::string> missing;
-  for (const std::string& p : schema().declared_properties()) {
-    bool pending = false;
-    for (const NotYetUsed& n : kNotYetInEverything) pending = pending || at_or_below(p, n.location);
-    if (!covered.count(p) && !pending) missing.push_back(p);
-  }
+  for (const std::string& p : schema().declared_properties())
+    if (!covered.count(p)) missing.push_back(p);
   INFO("properties of the schema that everything.json never uses:\n" << first_lines(missing, 40));
   CHECK(missing.empty());
   CHECK(covered.size() > 250);
-  for (const NotYetUsed& n : kNotYetInEverything) {
-    bool used = false;
-    for (const std::string& c : covered) used = used || at_or_below(c, n.location);
-    INFO(n.location << " is in kNotYetInEverything (" << n.reason << ") but everything.json uses it: remove the entry");
-    CHECK_FALSE(used);
-  }
 }
 
 TEST_CASE("schema and loader agree on the cross-field rules the schema expresses", "[schema]") {
