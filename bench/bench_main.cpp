@@ -95,10 +95,18 @@ int main(int argc, char** argv) {
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto values = sim.summary_values();
     const double requests = values[static_cast<std::size_t>(sim.metrics().find("requests_total"))];
-    std::printf("run %d: %.0f requests, %llu events, %.3f s, %.0f requests/s, %llu allocations (%.4f per request)\n",
-                i + 1, requests, static_cast<unsigned long long>(sim.events_processed()), wall_s, requests / wall_s,
+    // Calls: every attempt a service served, less the requests users sent.
+    double attempts = 0;
+    for (const opsim::ServiceSpec& sv : r.scenario.services)
+      attempts += values[static_cast<std::size_t>(sim.metrics().find("service." + sv.id + ".requests_total"))];
+    const double calls = attempts - requests;
+    std::printf("run %d: %.0f requests, %llu events, %.3f s, %.0f requests/s, %llu allocations (%.4f per request)", i + 1,
+                requests, static_cast<unsigned long long>(sim.events_processed()), wall_s, requests / wall_s,
                 static_cast<unsigned long long>(allocations),
                 requests > 0 ? static_cast<double>(allocations) / requests : 0.0);
+    if (r.scenario.has_calls())
+      std::printf(", %.0f calls, %.0f calls/s, %.0f attempts/s", calls, calls / wall_s, attempts / wall_s);
+    std::printf("\n");
   }
   std::printf("peak resident memory: %ld KiB\n", peak_rss_kib());
   return 0;

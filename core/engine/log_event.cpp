@@ -90,17 +90,13 @@ EventFields& EventFields::add(const char* key, std::string v) {
   return *this;
 }
 EventFields& EventFields::add(const char* key, std::vector<std::string> v) {
-  std::vector<EventField>& items = push(key, EventField::Type::texts).items;
-  items.resize(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    items[i].type = EventField::Type::text;
-    items[i].text = std::move(v[i]);
-  }
+  push(key, EventField::Type::texts).span = static_cast<std::uint32_t>(v.size());
+  for (std::string& t : v) push("", EventField::Type::text).text = std::move(t);
   return *this;
 }
 EventFields& EventFields::add(const char* key, EventFields object) {
-  push(key, EventField::Type::object).items = object.take();
-  return *this;
+  push(key, EventField::Type::object).span = static_cast<std::uint32_t>(object.fields_.size());
+  return append(std::move(object));
 }
 EventFields& EventFields::append(EventFields more) {
   for (EventField& f : more.fields_) fields_.push_back(std::move(f));
@@ -108,8 +104,9 @@ EventFields& EventFields::append(EventFields more) {
 }
 
 const EventField* LogEvent::find(std::string_view key) const {
-  for (const EventField& f : fields)
-    if (key == f.key) return &f;
+  // The event's own fields, not those flattened into a list or an object.
+  for (std::size_t i = 0; i < fields.size(); i += 1 + fields[i].span)
+    if (key == fields[i].key) return &fields[i];
   return nullptr;
 }
 

@@ -63,11 +63,14 @@ const char* event_kind_name(EventKind k);
 
 // One field of an event: a key (always a string literal of the code that logs it) and a
 // value of one of seven types, kept as logged so that a number written as an integer stays
-// one in the output. 80 bytes: the UI keeps thousands of recent events.
+// one in the output. A list of texts or a nested object is flattened into the fields that
+// follow it: `span` of them belong to it (a text field without a key per string; an
+// object's members, nested ones with theirs). 56 bytes: the UI keeps thousands of events.
 struct EventField {
   enum class Type : std::uint8_t { number, integer, unsigned_integer, boolean, text, texts, object };
   const char* key = "";
   Type type = Type::number;
+  std::uint32_t span = 0;
   union {  // the one that `type` names
     double number = 0;
     std::int64_t integer;
@@ -75,8 +78,6 @@ struct EventField {
     bool boolean;
   };
   std::string text;
-  // texts: one text field (without a key) per string; object: its members, in order.
-  std::vector<EventField> items;
 
   // The value as a double whatever its numeric type (NaN for text and objects).
   double as_number() const;

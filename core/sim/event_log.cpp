@@ -12,6 +12,8 @@ void EventLog::log(EventKind kind, EventFields fields) {
   e.t = engine_.now();
   e.kind = kind;
   e.fields = fields.take();
+  // Kept for the UI: no spare capacity from the builder's growth.
+  e.fields.shrink_to_fit();
   for (SimObserver* o : observers_) o->on_log(e);
   recent_.push_back(std::move(e));
   if (recent_.size() > kRecentEvents) recent_.pop_front();
