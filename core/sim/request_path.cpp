@@ -177,25 +177,6 @@ int RequestPath::pick_user(int tenant) {
   return static_cast<int>(users.size() - 1);
 }
 
-std::uint32_t RequestPath::new_request() {
-  std::uint32_t id;
-  if (free_requests_.empty()) {
-    id = static_cast<std::uint32_t>(requests_.size());
-    requests_.emplace_back();
-  } else {
-    id = free_requests_.back();
-    free_requests_.pop_back();
-  }
-  Request& r = requests_[id];
-  r = Request{};
-  r.arrival = engine_.now();
-  if (!calls_.empty()) {
-    if (call_states_.size() < requests_.size()) call_states_.resize(requests_.size());
-    call_states_[id] = CallState{};
-  }
-  return id;
-}
-
 void RequestPath::on_arrival(std::uint32_t stream) {
   const ArrivalStream& s = streams_[stream];
   schedule_next_arrival(stream, engine_.now());

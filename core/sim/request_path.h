@@ -244,4 +244,24 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   bool crashing_ = false;  // an instance is crashing: nothing may start on it now
 };
 
+// Inline: every request and every call's attempt takes a record.
+inline std::uint32_t RequestPath::new_request() {
+  std::uint32_t id;
+  if (free_requests_.empty()) {
+    id = static_cast<std::uint32_t>(requests_.size());
+    requests_.emplace_back();
+  } else {
+    id = free_requests_.back();
+    free_requests_.pop_back();
+  }
+  Request& r = requests_[id];
+  r = Request{};
+  r.arrival = engine_.now();
+  if (!calls_.empty()) {
+    if (call_states_.size() < requests_.size()) call_states_.resize(requests_.size());
+    call_states_[id] = CallState{};
+  }
+  return id;
+}
+
 }  // namespace opsim
