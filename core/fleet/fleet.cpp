@@ -268,6 +268,25 @@ void Fleet::retire_if_idle(int pool_id, int instance) {
   fleet_changed(pool_id);
 }
 
+// Only callers of calls wait: out of the header, so that the per-request functions there stay
+// small enough to inline.
+void Fleet::wait_for_calls(int pool_id, int instance, const ExecutionDemand& d) {
+  integrate_load(pool_id);
+  Pool& p = mutable_pool(pool_id);
+  Instance& in = p.instances[static_cast<std::size_t>(instance)];
+  in.waiting_slots++;
+  in.cpu_used_millicores -= d.cpu_millicores;
+  p.waiting_slots++;
+}
+
+void Fleet::release_waiting_slot(int pool_id, int instance, const ExecutionDemand& d) {
+  integrate_load(pool_id);
+  Pool& p = mutable_pool(pool_id);
+  p.instances[static_cast<std::size_t>(instance)].waiting_slots--;
+  p.waiting_slots--;
+  release_slot(pool_id, instance, {0, d.memory_mb});  // its cores went back when it began to wait
+}
+
 void Fleet::crash_instance(int pool_id, int instance) {
   // The work in progress on the instance fails and the instance is gone; the fault that
   // crashed it restarts it when it ends.

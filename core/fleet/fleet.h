@@ -365,23 +365,6 @@ inline void Fleet::take_slot(int pool_id, int instance, const ExecutionDemand& d
   p.memory_used_mb += d.memory_mb;
 }
 
-inline void Fleet::wait_for_calls(int pool_id, int instance, const ExecutionDemand& d) {
-  integrate_load(pool_id);
-  Pool& p = mutable_pool(pool_id);
-  Instance& in = p.instances[static_cast<std::size_t>(instance)];
-  in.waiting_slots++;
-  in.cpu_used_millicores -= d.cpu_millicores;
-  p.waiting_slots++;
-}
-
-inline void Fleet::release_waiting_slot(int pool_id, int instance, const ExecutionDemand& d) {
-  integrate_load(pool_id);
-  Pool& p = mutable_pool(pool_id);
-  p.instances[static_cast<std::size_t>(instance)].waiting_slots--;
-  p.waiting_slots--;
-  release_slot(pool_id, instance, {0, d.memory_mb});  // its cores went back when it began to wait
-}
-
 inline void Fleet::release_slot(int pool_id, int instance, const ExecutionDemand& d) {
   integrate_load(pool_id);
   Pool& p = mutable_pool(pool_id);

@@ -194,7 +194,8 @@ void RequestPath::on_arrival(std::uint32_t stream) {
   PoolQueue& q = queues_[static_cast<std::size_t>(r.pool)];
   if (q.scaled) q.eval_arrivals++;
   if (!admit(id)) return;
-  assemble_context(id);
+  if (context_.enabled()) assemble_context(id);
+  else dispatch(id);
 }
 
 bool RequestPath::admit(std::uint32_t id) {
@@ -217,12 +218,9 @@ bool RequestPath::admit(std::uint32_t id) {
 }
 
 void RequestPath::assemble_context(std::uint32_t id) {
-  // The enterprise context the agent receives: providers consulted by priority, through
-  // their caches; the time spent is added before the request reaches the service.
-  if (!context_.enabled()) {
-    dispatch(id);
-    return;
-  }
+  // The enterprise context the agent receives (a scenario with a context section):
+  // providers consulted by priority, through their caches; the time spent is added before
+  // the request reaches the service.
   Request& r = requests_[id];
   // The outcome counts failed providers; the metric counts failed look-ups, as the engine does.
   const ContextOutcome out = context_.assemble(engine_.now(), r.tenant, r.user, operational_);
