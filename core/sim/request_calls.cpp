@@ -29,14 +29,7 @@ void RequestPath::start_step(std::uint32_t id) {
   // open breaker, a full queue) must not end the step before its siblings have started.
   cs.lanes_open = static_cast<std::int16_t>(step.count + 1);
   for (int k = 0; k < step.count; ++k) {
-    std::uint32_t lane;
-    if (free_lanes_.empty()) {
-      lane = static_cast<std::uint32_t>(lanes_.size());
-      lanes_.emplace_back();
-    } else {
-      lane = free_lanes_.back();
-      free_lanes_.pop_back();
-    }
+    const std::uint32_t lane = take_record(lanes_, free_lanes_);
     Lane& l = lanes_[lane];
     l = Lane{};
     l.caller = id;
@@ -100,14 +93,7 @@ void RequestPath::send_attempt(std::uint32_t lane) {
   PoolQueue& q = queues_[static_cast<std::size_t>(a.pool)];
   if (q.scaled) q.eval_arrivals++;
   if (e.spec->timeout >= 0) {
-    std::uint32_t timer;
-    if (free_timers_.empty()) {
-      timer = static_cast<std::uint32_t>(timers_.size());
-      timers_.emplace_back();
-    } else {
-      timer = free_timers_.back();
-      free_timers_.pop_back();
-    }
+    const std::uint32_t timer = take_record(timers_, free_timers_);
     timers_[timer] = {id, as.serial};
     engine_.schedule(now + e.spec->timeout, id_, kCallTimeout, timer);
   }

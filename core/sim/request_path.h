@@ -183,6 +183,18 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   void outcome(std::uint32_t request, Failure why);
   void finish(std::uint32_t request);
   std::uint32_t new_request();
+  // The index of a record to reuse: one given back to `free`, or a new one at the end of
+  // `records` (requests, lanes and timers are kept this way, without allocating per request).
+  template <typename T>
+  static std::uint32_t take_record(std::vector<T>& records, std::vector<std::uint32_t>& free) {
+    if (free.empty()) {
+      records.emplace_back();
+      return static_cast<std::uint32_t>(records.size() - 1);
+    }
+    const std::uint32_t i = free.back();
+    free.pop_back();
+    return i;
+  }
   // [calls]
   void start_step(std::uint32_t caller);
   void send_attempt(std::uint32_t lane);
@@ -246,14 +258,7 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
 
 // Inline: every request and every call's attempt takes a record.
 inline std::uint32_t RequestPath::new_request() {
-  std::uint32_t id;
-  if (free_requests_.empty()) {
-    id = static_cast<std::uint32_t>(requests_.size());
-    requests_.emplace_back();
-  } else {
-    id = free_requests_.back();
-    free_requests_.pop_back();
-  }
+  const std::uint32_t id = take_record(requests_, free_requests_);
   Request& r = requests_[id];
   r = Request{};
   r.arrival = engine_.now();
