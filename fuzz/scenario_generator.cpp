@@ -110,6 +110,7 @@ struct Gen {
   // that they never form a cycle, and are drawn from the last agent back to the first.
   std::vector<std::string> agent_calls;
   std::vector<double> requests_per_arrival;
+  std::vector<bool> is_provider;  // per service: of kind llm_provider
 
   template <typename T>
   T pick(std::initializer_list<T> o) {
@@ -144,6 +145,8 @@ struct Gen {
   // [SECTION] The generator: one function per scenario section
   std::string service(int i);
   std::string agent(int i);
+  void model_provider(Obj& s);
+  std::string distribution(bool tokens);
   // agents[].calls of every agent: fills agent_calls and requests_per_arrival.
   void calls();
   // One call of agent `caller`, or "" when it would take the caller's requests per arrival
@@ -194,6 +197,8 @@ std::string Gen::unscoped_metric(unsigned scope) {
 std::string Gen::service(int i) {
   Obj s;
   s.add("id", str(services[static_cast<std::size_t>(i)]));
+  is_provider.push_back(maybe(4));
+  if (is_provider.back()) model_provider(s);
   const long long concurrency = pick<long long>({1, 2, 8, 64, 1000, 10000});
   if (maybe(2) || concurrency != 1) {
     Obj inst;
@@ -222,34 +227,79 @@ std::string Gen::service(int i) {
   }
   if (maybe(2)) {
     Obj q;
-    if (usually(4)) q.add("capacity", integer(pick<long long>({0, 1, 10, 500, 1000000})));
+    long long capacity = 100;  // the loader's default
+    if (usually(4)) {
+      capacity = pick<long long>({0, 1, 10, 500, 1000000});
+      q.add("capacity", integer(capacity));
+    }
     if (maybe(2)) q.add("timeout", d(pick<long long>({kMs, 100 * kMs, 30 * kSecond, kDay})));
+    if (maybe(3)) {
+      const char* discipline = pick<const char*>({"fifo", "lifo", "adaptive_lifo"});
+      q.add("discipline", str(discipline));
+      if (std::string(discipline) == "adaptive_lifo") q.add("lifo_threshold", integer(pick<long long>({0, 1, 10, 1000000})));
+    }
+    if (capacity > 0 && maybe(3)) {
+      // Below the capacity, default's at or above sheddable's.
+      const long long sheddable = pick<long long>({0, capacity / 4, capacity - 1});
+      const long long fallback = pick<long long>({sheddable, capacity - 1, (sheddable + capacity - 1) / 2});
+      Obj shed;
+      if (maybe(2)) shed.add("sheddable", integer(sheddable));
+      if (usually(3) || shed.text() == "{}") shed.add("default", integer(fallback));
+      q.add("shed_at", shed.text());
+    }
     s.add("queue", q.text());
   }
   return s.text();
 }
 
-std::string Gen::agent(int i) {
-  Obj a;
-  a.add("id", str(agents[static_cast<std::size_t>(i)]));
-  a.add("service", str(any(services)));
-  // Work times from a microsecond to a day (the loader's range), sorted for lognormal.
+void Gen::model_provider(Obj& s) {
+  s.add("kind", str("llm_provider"));
+  if (maybe(2)) s.add("rate_limit_rpm", num(pick<double>({60, 1, 3000, 1e9})));
+  const bool tpm = maybe(2);
+  if (tpm) s.add("rate_limit_tpm", num(pick<double>({100000, 1, 2000000, 1e12})));
+  if (tpm && maybe(2)) s.add("retry_after", d(pick<long long>({kSecond, kMs, kHour})));
+  s.add("time_to_first_token", distribution(false));
+  s.add("output_tokens_per_second", num(pick<double>({50, 0.01, 1000, 1e7})));
+  if (maybe(2)) s.add("input_tokens_per_second", num(pick<double>({5000, 0.01, 1e9})));
+  if (maybe(2)) s.add("cost_per_1k_input_tokens", num(pick<double>({0.003, 0, 10000})));
+  if (maybe(2)) s.add("cost_per_1k_output_tokens", num(pick<double>({0.015, 0, 10000})));
+}
+
+std::string Gen::distribution(bool tokens) {
+  // Work times from a microsecond to a day (the loader's range), token counts from 1 to
+  // 10,000,000; sorted for lognormal.
   static const long long times[] = {1, 1 * kMs, 50 * kMs, 800 * kMs, 6 * kSecond, kHour, kDay};
-  const unsigned n = sizeof times / sizeof times[0];
+  static const long long counts[] = {1, 10, 300, 2000, 100000, 10000000};
+  const long long* values = tokens ? counts : times;
+  const unsigned n = tokens ? sizeof counts / sizeof counts[0] : sizeof times / sizeof times[0];
+  auto v = [&](unsigned i) { return tokens ? integer(values[i]) : d(values[i]); };
   Obj w;
   switch (in.below(4)) {
-    case 0: w.add("dist", str("constant")).add("value", d(times[in.below(n)])); break;
-    case 1: w.add("dist", str("exponential")).add("mean", d(times[in.below(n)])); break;
+    case 0: w.add("dist", str("constant")).add("value", v(in.below(n))); break;
+    case 1: w.add("dist", str("exponential")).add("mean", v(in.below(n))); break;
     case 2: {
       const unsigned median = in.below(n - 1);
       const unsigned p99 = median + 1 + in.below(n - 1 - median);
-      w.add("dist", str("lognormal")).add("median", d(times[median])).add("p99", d(times[p99]));
+      w.add("dist", str("lognormal")).add("median", v(median)).add("p99", v(p99));
       break;
     }
-    default:
-      w.add("dist", str("gamma")).add("mean", d(times[in.below(n)])).add("cv", num(pick<double>({0.01, 0.5, 1, 10})));
+    default: w.add("dist", str("gamma")).add("mean", v(in.below(n))).add("cv", num(pick<double>({0.01, 0.5, 1, 10})));
   }
-  a.add("work", w.text());
+  return w.text();
+}
+
+std::string Gen::agent(int i) {
+  Obj a;
+  a.add("id", str(agents[static_cast<std::size_t>(i)]));
+  const unsigned sv = in.below(static_cast<unsigned>(services.size()));
+  a.add("service", str(services[sv]));
+  if (is_provider[sv]) {
+    Obj t;
+    t.add("input", distribution(true)).add("output", distribution(true));
+    a.add("tokens", t.text());
+  } else {
+    a.add("work", distribution(false));
+  }
   if (maybe(2)) a.add("complexity", str(pick<const char*>({"low", "medium", "high"})));
   if (maybe(2)) a.add("model_size", str(pick<const char*>({"standard", "large"})));
   if (maybe(2)) a.add("error_percent", percent());
@@ -414,6 +464,7 @@ std::string Gen::tenant(int i) {
   t.add("id", str(id));
   if (maybe(4)) t.add("name", str("Tenant " + id));
   if (maybe(2)) t.add("isolation", str(pick<const char*>({"shared", "namespace", "dedicated", "physical"})));
+  if (maybe(3)) t.add("priority", str(pick<const char*>({"critical", "default", "sheddable"})));
   if (maybe(2)) {
     Obj q;
     if (maybe(2)) q.add("max_concurrent_agents", integer(pick<long long>({10, 1, 2, 1000000})));
@@ -421,6 +472,8 @@ std::string Gen::tenant(int i) {
     if (maybe(2)) q.add("max_cpu_cores", num(pick<double>({2, 0.001, 0.5, 1e6})));
     if (maybe(2)) q.add("max_requests_per_minute", num(pick<double>({1000, 1, 60, 1e9})));
     if (maybe(2)) q.add("max_execution_time", d(pick<long long>({5 * kMinute, kMs, kSecond, kDay})));
+    const bool providers = std::find(is_provider.begin(), is_provider.end(), true) != is_provider.end();
+    if (providers && maybe(2)) q.add("max_tokens_per_minute", num(pick<double>({100000, 1, 1e12})));
     t.add("quota", q.text());
   }
   if (maybe(2)) {

@@ -123,6 +123,7 @@ void ContextEngine::summarise(const CacheEntry* block, BlockSummary& summary) co
     from = std::max(from, e.filled);
     until = std::min(until, e.valid_until);
     summary.denied += static_cast<int>(e.answer.denied.size());
+    summary.tokens += e.answer.tokens;
     if (e.answer.denied.empty()) continue;
     if (logged_for == -2) logged_for = e.logged_for;
     common = common && e.logged_for == logged_for;
@@ -225,6 +226,7 @@ ContextOutcome ContextEngine::assemble(SimTime now, int tenant, int user, const 
     }
     out.cache_hits = static_cast<int>(lookups);
     out.denied = summary.denied;
+    out.tokens = summary.tokens;
     const auto denied = static_cast<std::uint64_t>(summary.denied);
     total_.lookups += lookups;
     total_.cache_hits += lookups;
@@ -250,6 +252,7 @@ ContextOutcome ContextEngine::assemble(SimTime now, int tenant, int user, const 
       ++out.cache_hits;
       ++ps.cache_hits;
       ++succeeded;
+      out.tokens += e.answer.tokens;
       if (!e.answer.denied.empty())
         count_denials(now, w, static_cast<int>(pi), static_cast<int>(l.key), e.answer.denied, e.logged_for, out);
       continue;
@@ -273,6 +276,7 @@ ContextOutcome ContextEngine::assemble(SimTime now, int tenant, int user, const 
     ++succeeded;
     Resolution r = context::resolve(spec, candidates_[pi][l.key], spec_.scope, principals_[static_cast<std::size_t>(w.principal)], now);
     count_denials(now, w, static_cast<int>(pi), static_cast<int>(l.key), r.denied, e.logged_for, out);
+    out.tokens += r.tokens;
     if (l.cached) {
       if (!e.held) ++cached_answers_;
       e.held = true;

@@ -46,6 +46,7 @@ struct ContextOutcome {
   int cache_hits = 0, cache_misses = 0;  // look-ups (provider x key)
   int denied = 0;  // entries withheld from the user
   bool any_context = true;  // false only when look-ups were made and every one failed
+  double tokens = 0;  // the prompt tokens of what the user receives (a model call's input adds them)
 };
 
 struct ContextDenial {
@@ -124,6 +125,7 @@ class ContextEngine {
   struct BlockSummary {
     SimTime all_hit_from = 0, all_hit_until = 0;  // every look-up hits in [from, until); empty: never
     int denied = 0;  // entries withheld, summed over the look-ups' answers
+    double tokens = 0;  // the answers' prompt tokens, summed
     int logged_for = -2;  // the tenant_user every answer with denials has logged them for (-2: none in common)
   };
   struct ProviderState {

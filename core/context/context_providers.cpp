@@ -73,9 +73,14 @@ Resolution resolve(const ProviderSpec& p, const std::vector<int>& candidates, Co
   Resolution r;
   using Layer = ContextEntrySpec::Layer;
   switch (p.kind) {
-    case ProviderSpec::Kind::operational:
+    case ProviderSpec::Kind::operational: {
       r.has_data = !p.metrics.empty();
+      // Its answer's JSON: "name": value per metric, a value taking about 8 characters.
+      std::size_t characters = 2;
+      for (OperationalMetric m : p.metrics) characters += std::char_traits<char>::length(metric_name(m)) + 12;
+      r.tokens = r.has_data ? context_tokens_estimate_of_text(characters) : 0;
       return r;
+    }
     case ProviderSpec::Kind::policy: {
       // Base, then role overrides (data order), then scope policies from broad to narrow.
       for (int i : candidates) {
@@ -125,6 +130,7 @@ Resolution resolve(const ProviderSpec& p, const std::vector<int>& candidates, Co
     const SimTime c = p.entries[static_cast<std::size_t>(i)].meta.created_at;
     if (c > now) r.valid_until = std::min(r.valid_until, c);
   }
+  for (int i : r.used) r.tokens += p.entries[static_cast<std::size_t>(i)].tokens;
   r.has_data = !r.used.empty();
   return r;
 }

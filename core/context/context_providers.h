@@ -57,6 +57,7 @@ struct Resolution {
   std::vector<int> used;  // indices into ProviderSpec::entries, in the order they apply
   std::vector<int> denied;  // indices withheld by scope or access control
   SimTime valid_until = kNever;  // the earliest expiry among the entries used, or creation of a candidate
+  double tokens = 0;  // the prompt tokens of the entries used (ContextEntrySpec::tokens)
 };
 
 // `candidates`: the indices of the provider's entries that answer the key (every entry for a

@@ -48,6 +48,10 @@ const char* event_kind_name(EventKind k) {
       "circuit_half_open",
       "circuit_closed",
       "retry_budget_exhausted",
+      "throttling_started",
+      "throttling_ended",
+      "shedding_started",
+      "shedding_ended",
   };
   return kNames[static_cast<int>(k)];
 }

@@ -57,8 +57,12 @@ enum class EventKind : std::uint8_t {
   circuit_half_open,
   circuit_closed,
   retry_budget_exhausted,
+  throttling_started,
+  throttling_ended,
+  shedding_started,
+  shedding_ended,
 };
-constexpr int kEventKindCount = static_cast<int>(EventKind::retry_budget_exhausted) + 1;
+constexpr int kEventKindCount = static_cast<int>(EventKind::shedding_ended) + 1;
 const char* event_kind_name(EventKind k);
 
 // One field of an event: a key (always a string literal of the code that logs it) and a

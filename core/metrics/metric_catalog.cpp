@@ -1,5 +1,7 @@
 #include "metrics/metric_catalog.h"
 
+#include "scenario/scenario.h"
+
 namespace opsim {
 
 const std::vector<MetricInfo>& metric_catalog() {
@@ -55,7 +57,8 @@ const std::vector<MetricInfo>& metric_catalog() {
       {MetricId::queue_depth_max, "queue_depth_max", kFleet, true, "most requests waiting at once"},
       {MetricId::instances, "instances", kFleet, true, "instances running (starting, ready or draining) now"},
       {MetricId::instances_max, "instances_max", kFleet, true, "most instances running at once"},
-      {MetricId::cost_usd, "cost_usd", kFleet, true, "instance cost so far: instance-seconds x cost_per_hour / 3600"},
+      {MetricId::cost_usd, "cost_usd", kFleet, true, "instance cost so far: instance-seconds x cost_per_hour / 3600, plus model calls' token_cost_usd where a "
+       "service is a model provider"},
       {MetricId::quota_utilization_percent, "quota_utilization_percent", kTenant, true,
        "the highest of the quota_*_percent figures"},
       {MetricId::quota_concurrency_percent, "quota_concurrency_percent", kTenant, true,
@@ -64,7 +67,8 @@ const std::vector<MetricInfo>& metric_catalog() {
        "reserved memory / max_memory_mb, time-averaged"},
       {MetricId::quota_cpu_percent, "quota_cpu_percent", kTenant, true, "reserved cores / max_cpu_cores, time-averaged"},
       {MetricId::billing_usd, "billing_usd", kTenant, true,
-       "the tenant's bill so far: successful requests x price_per_request_usd + reserved core-hours x price_per_cpu_hour_usd"},
+       "the tenant's bill so far: successful requests x price_per_request_usd + reserved core-hours x price_per_cpu_hour_usd "
+       "+ its model calls' token_cost_usd"},
       {MetricId::scaling_events, "scaling_events", kFleet, true, "scale-out and scale-in decisions carried out"},
       {MetricId::alerts_fired, "alerts_fired", kGlobal, true, "alerts that reached the firing state"},
       {MetricId::incidents_total, "incidents_total", kGlobal, true, "incidents opened (with an incidents section)"},
@@ -105,29 +109,63 @@ const std::vector<MetricInfo>& metric_catalog() {
        "skipped, and before it ends"},
       {MetricId::requests_degraded, "requests_degraded", kRequests, true,
        "requests that succeeded without the answer of a call whose on_failure is \"continue\" (cumulative; they "
-       "count as succeeded too)", true},
+       "count as succeeded too)", MetricInfo::Needs::calls},
       {MetricId::requests_failed_dependency, "requests_failed_dependency", kRequests, true,
-       "failures because a call failed after its retries (cumulative)", true},
+       "failures because a call failed after its retries (cumulative)", MetricInfo::Needs::calls},
       {MetricId::requests_failed_circuit_open, "requests_failed_circuit_open", kRequests, true,
-       "failures because an open circuit breaker refused a call (cumulative)", true},
+       "failures because an open circuit breaker refused a call (cumulative)", MetricInfo::Needs::calls},
       {MetricId::retries, "retries", kRequests | kCall, true,
        "call attempts that were retries (cumulative): counted where the attempt was served (service, agent), for the "
-       "tenant whose request started the chain, and on the edge", true},
+       "tenant whose request started the chain, and on the edge", MetricInfo::Needs::calls},
       {MetricId::retry_amplification, "retry_amplification", kRequests, true,
-       "call attempts per first attempt over the interval (1 without retries, and when no call was sent)", true},
+       "call attempts per first attempt over the interval (1 without retries, and when no call was sent)", MetricInfo::Needs::calls},
       {MetricId::slot_utilization, "slot_utilization", kFleet, true,
        "slots held (working, or waiting for calls) / slots of ready instances, percent, time-averaged; "
-       "cpu_utilization counts only the slots working", true},
+       "cpu_utilization counts only the slots working", MetricInfo::Needs::calls},
       {MetricId::attempts, "attempts", kCall, true,
-       "attempts sent on the edge, retries included, not those an open breaker refused (cumulative)", true},
+       "attempts sent on the edge, retries included, not those an open breaker refused (cumulative)", MetricInfo::Needs::calls},
       {MetricId::timeouts, "timeouts", kCall, true,
-       "attempts that timed out: the call's timeout passed, or the callee's queue timeout (cumulative)", true},
+       "attempts that timed out: the call's timeout passed, or the callee's queue timeout (cumulative)", MetricInfo::Needs::calls},
       {MetricId::failures, "failures", kCall, true,
-       "attempts that failed as the caller saw them, timeouts included (cumulative)", true},
+       "attempts that failed as the caller saw them, timeouts included (cumulative)", MetricInfo::Needs::calls},
       {MetricId::circuit_open_percent, "circuit_open_percent", kCall, true,
-       "time the edge's circuit breakers were open, percent of the interval (their mean with several)", true},
+       "time the edge's circuit breakers were open, percent of the interval (their mean with several)", MetricInfo::Needs::calls},
+      {MetricId::requests_failed_throttled, "requests_failed_throttled", kRequests, true,
+       "failures because a model provider's rate_limit_rpm or rate_limit_tpm, or the tenant's max_tokens_per_minute, "
+       "refused a model call at once (HTTP 429) (cumulative)", MetricInfo::Needs::providers},
+      {MetricId::tokens_in, "tokens_in", kRequests, true,
+       "input tokens of the model calls served, the assembled context included; a tenant counts those of its chains "
+       "(cumulative)", MetricInfo::Needs::providers},
+      {MetricId::tokens_out, "tokens_out", kRequests, true, "output tokens of the model calls served (cumulative)",
+       MetricInfo::Needs::providers},
+      {MetricId::token_cost_usd, "token_cost_usd", kRequests, true,
+       "what the model calls' tokens cost at the provider's prices per 1,000 input and output tokens (cumulative; "
+       "part of cost_usd and of the tenant's billing_usd)", MetricInfo::Needs::providers},
+      {MetricId::requests_shed, "requests_shed", kRequests, true,
+       "requests a shedding queue refused at once for their tenant's priority (cumulative; counted as failed, reason "
+       "shed)", MetricInfo::Needs::shedding},
   };
   return catalog;
+}
+
+bool MetricInfo::present_in(const Scenario& s) const {
+  switch (needs) {
+    case Needs::nothing: return true;
+    case Needs::calls: return s.has_calls();
+    case Needs::providers: return s.has_providers();
+    case Needs::shedding: return s.sheds();
+  }
+  return true;
+}
+
+const char* MetricInfo::needs_text() const {
+  switch (needs) {
+    case Needs::calls: return "exists only where agents make calls, and no agent of this scenario has calls";
+    case Needs::providers: return "exists only where a service is of kind llm_provider, and this scenario has none";
+    case Needs::shedding: return "exists only where a queue sheds load (queue.shed_at), and no queue of this scenario does";
+    case Needs::nothing: break;
+  }
+  return "";
 }
 
 const MetricInfo& metric_info(MetricId id) { return metric_catalog()[static_cast<std::size_t>(id)]; }

@@ -80,6 +80,13 @@ enum class MetricId {
   timeouts,
   failures,
   circuit_open_percent,
+  // Model providers' (issue 15): columns only in scenarios with a service of kind llm_provider.
+  requests_failed_throttled,
+  tokens_in,
+  tokens_out,
+  token_cost_usd,
+  // Load shedding's: columns only in scenarios whose queues shed.
+  requests_shed,
 };
 
 enum ScopeBit : unsigned {
@@ -92,13 +99,21 @@ enum ScopeBit : unsigned {
   kCall = 1u << 6,  // an edge of the call graph: call.<caller>.<callee>.<name>
 };
 
+struct Scenario;
+
 struct MetricInfo {
   MetricId id;
   const char* name;
   unsigned scopes;  // ScopeBit set
   bool simulated;  // false: a public name whose subsystem this version does not simulate
   const char* meaning;
-  bool calls_only = false;  // a column only where agents make calls (Scenario::has_calls)
+  // A column only in scenarios that have what it measures (otherwise it would always be 0,
+  // and the other scenarios' outputs stay as they were).
+  enum class Needs : std::uint8_t { nothing, calls, providers, shedding };
+  Needs needs = Needs::nothing;
+  // Whether scenario `s` has what the metric needs.
+  bool present_in(const Scenario& s) const;
+  const char* needs_text() const;  // what a scenario lacks when it is absent
 };
 
 const std::vector<MetricInfo>& metric_catalog();

@@ -48,6 +48,11 @@ void WindowCounters::add_request_counts(const WindowCounters& o) {
   degraded += o.degraded;
   failed_dependency += o.failed_dependency;
   failed_circuit_open += o.failed_circuit_open;
+  failed_throttled += o.failed_throttled;
+  shed += o.shed;
+  tokens_in += o.tokens_in;
+  tokens_out += o.tokens_out;
+  token_cost_usd += o.token_cost_usd;
   call_attempts += o.call_attempts;
   retries += o.retries;
 }
@@ -99,11 +104,12 @@ void for_each_column(const Scenario& s, std::size_t edges, Visit&& visit) {
                                                      {kSlo, s.slos.size()},
                                                      {kChaos, s.chaos.size()},
                                                      {kCall, edges}};
-  const bool calls = s.has_calls();
+  bool present[kMetricCount];
+  for (const MetricInfo& m : metric_catalog()) present[static_cast<int>(m.id)] = m.simulated && m.present_in(s);
   for (const auto& [scope, count] : scopes)
     for (std::size_t i = 0; i < count; ++i)
       for (const MetricInfo& m : metric_catalog())
-        if (m.simulated && (m.scopes & scope) && (calls || !m.calls_only))
+        if (present[static_cast<int>(m.id)] && (m.scopes & scope))
           visit(scope, scope == kGlobal ? -1 : static_cast<int>(i), m);
 }
 
@@ -376,7 +382,8 @@ void evaluate_all_metrics(const WindowCounters& r, const LatencyHistogram& laten
   at(M::requests_rejected_request_rate) = static_cast<double>(cum.rejected_by[3]);
   if (quota && billing)
     at(M::billing_usd) = static_cast<double>(cum.succeeded) * billing->price_per_request_usd +
-                         cum.cpu_reserved_cores_us / static_cast<double>(kMicrosPerHour) * billing->price_per_cpu_hour_usd;
+                         cum.cpu_reserved_cores_us / static_cast<double>(kMicrosPerHour) * billing->price_per_cpu_hour_usd +
+                         cum.token_cost_usd;
   if (quota && elapsed_us > 0) {
     const double conc = 100.0 * r.concurrent_agents_us / (quota->max_concurrent_agents * elapsed_us);
     const double mem = 100.0 * r.memory_reserved_mb_us / (quota->max_memory_mb * elapsed_us);
@@ -410,6 +417,11 @@ void evaluate_all_metrics(const WindowCounters& r, const LatencyHistogram& laten
                                                                  static_cast<double>(r.call_attempts - r.retries)
                                                            : 1.0;
   at(M::slot_utilization) = ratio_percent(r.held_slot_us, r.ready_slot_us, 0.0);
+  at(M::requests_failed_throttled) = static_cast<double>(cum.failed_throttled);
+  at(M::requests_shed) = static_cast<double>(cum.shed);
+  at(M::tokens_in) = static_cast<double>(cum.tokens_in);
+  at(M::tokens_out) = static_cast<double>(cum.tokens_out);
+  at(M::token_cost_usd) = cum.token_cost_usd;
   // An edge's window counts its attempts as requests.
   at(M::attempts) = static_cast<double>(cum.arrived);
   at(M::timeouts) = static_cast<double>(cum.failed_timeout);

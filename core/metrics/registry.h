@@ -33,6 +33,11 @@ struct WindowCounters {
   // The call graph: degraded successes, failures by a call, and call attempts (an edge's
   // window counts its attempts in arrived/succeeded/failed, its timeouts in failed_timeout).
   std::uint64_t degraded = 0, failed_dependency = 0, failed_circuit_open = 0;
+  // Model providers and load shedding: failures refused at once, and model calls' tokens
+  // (counted for the tenant of the chain, wherever the call was served) and their cost.
+  std::uint64_t failed_throttled = 0, shed = 0;
+  std::uint64_t tokens_in = 0, tokens_out = 0;
+  double token_cost_usd = 0;
   std::uint64_t call_attempts = 0, retries = 0;
   // Time integrals (value x microseconds) of fleet gauges, for time averages. busy_slot_us
   // counts slots working; held_slot_us also those whose request waits for its calls.
@@ -146,7 +151,7 @@ double evaluate_metric(MetricId m, const WindowCounters& rates, const LatencyHis
                        const ScopeStats& scope);
 // Every metric at once (what a scrape does for each scope): values[MetricId] for each id,
 // 0 for names of subsystems this version does not simulate.
-constexpr int kMetricCount = static_cast<int>(MetricId::circuit_open_percent) + 1;  // the last MetricId
+constexpr int kMetricCount = static_cast<int>(MetricId::requests_shed) + 1;  // the last MetricId
 void evaluate_all_metrics(const WindowCounters& rates, const LatencyHistogram& latency,
                           const LatencyHistogram* latency_more, SimDuration elapsed, const WindowCounters& cumulative,
                           const ScopeStats& scope, double* values);

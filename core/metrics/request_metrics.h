@@ -44,6 +44,8 @@ class RequestMetrics : public OutcomeObserver {
       case Failure::instance_crash: w.failed_instance_crash++; break;
       case Failure::dependency: w.failed_dependency++; break;
       case Failure::circuit_open: w.failed_circuit_open++; break;
+      case Failure::throttled: w.failed_throttled++; break;
+      case Failure::shed: w.shed++; break;
     }
   }
 

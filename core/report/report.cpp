@@ -252,6 +252,18 @@ std::string summary_table(const Simulation& sim) {
          fmt("%.0f", get("requests_failed_circuit_open")) + " by an open circuit breaker, " +
          fmt("%.0f", get("requests_degraded")) + " degraded; " + fmt("%.0f", get("retries")) + " retries, " +
          fmt("%.2f", get("retry_amplification")) + " attempts per first attempt\n";
+  if (sc.has_providers()) {
+    double throttled = 0;  // model calls refused, counted where they were sent
+    for (const ServiceSpec& sv : sc.services) throttled += get("service." + sv.id + ".requests_failed_throttled");
+    s += "models    " + fmt("%.0f", get("tokens_in")) + " tokens in, " + fmt("%.0f", get("tokens_out")) +
+         " out, $" + fmt("%.2f", get("token_cost_usd")) + "; " + fmt("%.0f", throttled) + " model calls throttled (429)\n";
+  }
+  if (sc.sheds()) {
+    double shed = 0;  // requests and call attempts alike, counted where they were shed
+    for (const ServiceSpec& sv : sc.services) shed += get("service." + sv.id + ".requests_shed");
+    s += "shedding  " + fmt("%.0f", shed) + " requests shed by priority, " + fmt("%.0f", get("requests_shed")) +
+         " of them users' own\n";
+  }
   s += "latency   avg " + fmt("%.1f", get("latency_avg_ms")) + " ms, p50 " + fmt("%.1f", get("latency_p50_ms")) +
        " ms, p95 " + fmt("%.1f", get("latency_p95_ms")) + " ms, p99 " + fmt("%.1f", get("latency_p99_ms")) + " ms\n";
   s += "rates     " + fmt("%.2f", get("request_rate")) + " req/s, availability " +

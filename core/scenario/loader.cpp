@@ -149,9 +149,8 @@ void Loader::check_metric(const Value& obj, const std::string& path, std::string
                                   "\", which the scenario does not define");
     return;
   }
-  if (ref.info->calls_only && !s_.has_calls()) {
-    error(v, join(path, key), std::string("metric ") + json::quote(name) +
-                                  " exists only where agents make calls, and no agent of this scenario has calls");
+  if (!ref.info->present_in(s_)) {
+    error(v, join(path, key), std::string("metric ") + json::quote(name) + " " + ref.info->needs_text());
     return;
   }
   if (!ref.info->simulated)

@@ -30,6 +30,8 @@ struct ScenarioLimits {
   static constexpr int kMaxParallelCalls = 100;
   static constexpr int kMaxCallCount = 1000;
   static constexpr int kMaxCallAttempts = 100;
+  // Tokens of one model call's input or output, and of one context entry.
+  static constexpr double kMaxTokensPerCall = 1e7;
   static constexpr SimDuration kMaxDuration = 400 * kMicrosPerDay;
   static constexpr SimDuration kMinScrapeInterval = kMicrosPerSecond;
   // Samples kept in memory: (retention / scrape_interval) x time-series columns.

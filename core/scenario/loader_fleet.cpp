@@ -13,8 +13,13 @@ void Loader::services(const Value& root) {
   read_array(root, "$", "services", true, 1, ScenarioLimits::kMaxServices, "kMaxServices",
              [&](const Value& v, const std::string& p) {
                ServiceSpec sv;
-               if (!object(v, p, {"id", "instance", "instances", "queue"})) return;
+               if (!object(v, p, {"id", "kind", "instance", "instances", "queue", "rate_limit_rpm", "rate_limit_tpm",
+                                  "retry_after", "time_to_first_token", "output_tokens_per_second",
+                                  "input_tokens_per_second", "cost_per_1k_input_tokens", "cost_per_1k_output_tokens"}))
+                 return;
                read_id(v, p, "id", sv.id);
+               read_enum(v, p, "kind", sv.kind, {"service", "llm_provider"});
+               model_provider(v, p, sv);
                bool cores_given = false, memory_given = false;
                if (const Value* inst = member(v, p, "instance", false, "an object")) {
                  const std::string ip = join(p, "instance");
@@ -53,9 +58,10 @@ void Loader::services(const Value& root) {
                }
                if (const Value* q = member(v, p, "queue", false, "an object")) {
                  const std::string qp = join(p, "queue");
-                 if (object(*q, qp, {"capacity", "timeout"})) {
+                 if (object(*q, qp, {"capacity", "timeout", "discipline", "lifo_threshold", "shed_at"})) {
                    read_int(*q, qp, "capacity", sv.queue_capacity, 0, ScenarioLimits::kMaxQueueCapacity);
                    read_duration(*q, qp, "timeout", sv.queue_timeout, kMicrosPerMilli, kMicrosPerDay);
+                   queue_protection(*q, qp, sv);
                  }
                }
                s_.services.push_back(sv);
@@ -64,48 +70,97 @@ void Loader::services(const Value& root) {
   check_unique(root.find("services"), "$.services", "service");
 }
 
+void Loader::model_provider(const Value& v, const std::string& p, ServiceSpec& sv) {
+  static const char* const kFields[] = {"rate_limit_rpm", "rate_limit_tpm", "retry_after", "time_to_first_token",
+                                        "output_tokens_per_second", "input_tokens_per_second",
+                                        "cost_per_1k_input_tokens", "cost_per_1k_output_tokens"};
+  if (sv.kind != ServiceSpec::Kind::llm_provider) {
+    for (const char* f : kFields)
+      if (const Value* x = v.find(f))
+        error(x, join(p, f), std::string(f) + " belongs to a model provider: add \"kind\": \"llm_provider\" to the "
+                                              "service, or remove the field");
+    return;
+  }
+  ModelProviderSpec& m = sv.model;
+  read_number(v, p, "rate_limit_rpm", m.rate_limit_rpm, 1, 1e9);
+  read_number(v, p, "rate_limit_tpm", m.rate_limit_tpm, 1, 1e12);
+  read_duration(v, p, "retry_after", m.retry_after, kMicrosPerMilli, kMicrosPerHour);
+  if (const Value* ra = v.find("retry_after"); ra && m.rate_limit_rpm == 0 && m.rate_limit_tpm == 0)
+    error(ra, join(p, "retry_after"), "retry_after is sent with a 429, and without rate_limit_rpm or rate_limit_tpm "
+                                      "this provider never answers one: give a limit, or remove the field");
+  read_distribution(v, p, "time_to_first_token", m.time_to_first_token, Quantity::duration, true);
+  read_number(v, p, "output_tokens_per_second", m.output_tokens_per_second, 0.01, 1e7, true);
+  read_number(v, p, "input_tokens_per_second", m.input_tokens_per_second, 0.01, 1e9);
+  read_number(v, p, "cost_per_1k_input_tokens", m.cost_per_1k_input_tokens, 0, 1e4);
+  read_number(v, p, "cost_per_1k_output_tokens", m.cost_per_1k_output_tokens, 0, 1e4);
+}
+
+void Loader::queue_protection(const Value& q, const std::string& qp, ServiceSpec& sv) {
+  read_enum(q, qp, "discipline", sv.discipline, {"fifo", "lifo", "adaptive_lifo"});
+  const Value* threshold = q.find("lifo_threshold");
+  if (sv.discipline == QueueDiscipline::adaptive_lifo)
+    read_int(q, qp, "lifo_threshold", sv.lifo_threshold, 0, ScenarioLimits::kMaxQueueCapacity, true);
+  else if (threshold)
+    error(threshold, join(qp, "lifo_threshold"), "lifo_threshold is read only with \"discipline\": \"adaptive_lifo\"");
+  const Value* shed = member(q, qp, "shed_at", false, "an object such as {\"sheddable\": 50, \"default\": 80}");
+  if (!shed) return;
+  const std::string sp = join(qp, "shed_at");
+  if (shed->type != Type::object) {
+    expected(*shed, sp, "an object such as {\"sheddable\": 50, \"default\": 80}");
+    return;
+  }
+  if (!object(*shed, sp, {"sheddable", "default"})) return;
+  const int top = ScenarioLimits::kMaxQueueCapacity - 1;
+  read_int(*shed, sp, "sheddable", sv.shed_sheddable_at, 0, top);
+  read_int(*shed, sp, "default", sv.shed_default_at, 0, top);
+  if (!shed->find("sheddable") && !shed->find("default")) {
+    error(shed, sp, "expected \"sheddable\" or \"default\" (a queue length), found neither");
+    return;
+  }
+  // A threshold at or past the capacity would never shed: the queue is full first.
+  for (const char* key : {"sheddable", "default"}) {
+    int& at = std::string_view(key) == "sheddable" ? sv.shed_sheddable_at : sv.shed_default_at;
+    if (at >= sv.queue_capacity) {
+      error(shed->find(key), join(sp, key),
+            "expected a queue length below the queue's capacity (" + std::to_string(sv.queue_capacity) + "), found " +
+                std::to_string(at) + ": the queue would be full before it shed");
+      at = -1;
+    }
+  }
+  if (sv.shed_sheddable_at >= 0 && sv.shed_default_at >= 0 && sv.shed_default_at < sv.shed_sheddable_at)
+    error(shed->find("default"), join(sp, "default"),
+          "expected default's threshold at or above sheddable's (" + std::to_string(sv.shed_sheddable_at) +
+              "): sheddable requests are shed first, found " + std::to_string(sv.shed_default_at));
+}
+
 void Loader::agents(const Value& root) {
   read_array(root, "$", "agents", true, 1, ScenarioLimits::kMaxAgents, "kMaxAgents", [&](const Value& v, const std::string& p) {
     AgentSpec a;
-    if (!object(v, p, {"id", "service", "work", "complexity", "model_size", "error_percent", "calls"})) return;
+    if (!object(v, p, {"id", "service", "work", "tokens", "complexity", "model_size", "error_percent", "calls"})) return;
     read_id(v, p, "id", a.id);
     if (read_string(v, p, "service", a.service, true))
       a.service_index = resolve(v, p, "service", a.service, service_ids_, "service");
-    if (const Value* w = member(v, p, "work", true, "an object such as {\"dist\": \"exponential\", \"mean\": \"1s\"}")) {
-      const std::string wp = join(p, "work");
-      enum class D { constant, exponential, lognormal, gamma } dist = D::constant;
-      const SimDuration lo = 1, hi = kMicrosPerDay;
-      if (w->type != Type::object) {
-        expected(*w, wp, "an object such as {\"dist\": \"exponential\", \"mean\": \"1s\"}");
-      } else if (read_enum(*w, wp, "dist", dist, {"constant", "exponential", "lognormal", "gamma"}, true)) {
-        SimDuration x = 0, y = 0;
-        double cv = 0;
-        switch (dist) {
-          case D::constant:
-            if (object(*w, wp, {"dist", "value"}) && read_duration(*w, wp, "value", x, lo, hi, true))
-              a.work = Distribution::constant(to_seconds(x));
-            break;
-          case D::exponential:
-            if (object(*w, wp, {"dist", "mean"}) && read_duration(*w, wp, "mean", x, lo, hi, true))
-              a.work = Distribution::exponential(to_seconds(x));
-            break;
-          case D::lognormal:
-            if (object(*w, wp, {"dist", "median", "p99"}) && read_duration(*w, wp, "median", x, lo, hi, true) &&
-                read_duration(*w, wp, "p99", y, lo, hi, true)) {
-              if (y <= x)
-                error(w->find("p99"), join(wp, "p99"), "expected a p99 above the median (" + format_duration(x) +
-                                                           "), found " + json::quote(w->find("p99")->text));
-              else
-                a.work = Distribution::lognormal_median_p99(to_seconds(x), to_seconds(y));
-            }
-            break;
-          case D::gamma:
-            if (object(*w, wp, {"dist", "mean", "cv"}) && read_duration(*w, wp, "mean", x, lo, hi, true) &&
-                read_number(*w, wp, "cv", cv, 0.01, 10, true))
-              a.work = Distribution::gamma_mean_cv(to_seconds(x), cv);
-            break;
+    const bool on_provider = a.service_index >= 0 &&
+                             s_.services[static_cast<std::size_t>(a.service_index)].kind == ServiceSpec::Kind::llm_provider;
+    if (on_provider) {
+      // A model call's time comes from its tokens and the provider's speed.
+      if (const Value* w = v.find("work"))
+        error(w, join(p, "work"), "an agent on a service of kind llm_provider takes its work time from its tokens "
+                                  "and the provider's speed: remove \"work\"");
+      if (const Value* t = member(v, p, "tokens", true, "an object {\"input\": DIST, \"output\": DIST}")) {
+        const std::string tp = join(p, "tokens");
+        if (t->type != Type::object)
+          expected(*t, tp, "an object {\"input\": DIST, \"output\": DIST}");
+        else if (object(*t, tp, {"input", "output"})) {
+          a.has_tokens = read_distribution(*t, tp, "input", a.input_tokens, Quantity::tokens, true) &&
+                         read_distribution(*t, tp, "output", a.output_tokens, Quantity::tokens, true);
         }
       }
+    } else {
+      read_distribution(v, p, "work", a.work, Quantity::duration, true);
+      if (const Value* t = v.find("tokens"))
+        error(t, join(p, "tokens"), "tokens are those of a model call: only an agent on a service of kind "
+                                    "llm_provider has them (this one runs on \"" + a.service + "\")");
     }
     read_enum(v, p, "complexity", a.complexity, {"low", "medium", "high"});
     read_enum(v, p, "model_size", a.model_size, {"standard", "large"});
@@ -126,6 +181,59 @@ void Loader::agents(const Value& root) {
     calls(*agent_items_[i], agent_paths_[i], static_cast<int>(i), s_.agents[i]);
   call_cycles();
   size_instances(root);
+}
+
+bool Loader::read_distribution(const Value& obj, const std::string& path, std::string_view key, Distribution& out,
+                               Quantity quantity, bool required) {
+  const bool tokens = quantity == Quantity::tokens;
+  const std::string example = tokens ? "an object such as {\"dist\": \"lognormal\", \"median\": 800, \"p99\": 4000}"
+                                     : "an object such as {\"dist\": \"exponential\", \"mean\": \"1s\"}";
+  const Value* w = member(obj, path, key, required, example);
+  if (!w) return false;
+  const std::string wp = join(path, key);
+  if (w->type != Type::object) {
+    expected(*w, wp, example);
+    return false;
+  }
+  enum class D { constant, exponential, lognormal, gamma } dist = D::constant;
+  if (!read_enum(*w, wp, "dist", dist, {"constant", "exponential", "lognormal", "gamma"}, true)) return false;
+  // One value of the distribution: a duration in seconds, or a count of tokens.
+  auto value = [&](std::string_view k, double& x) {
+    if (!tokens) {
+      SimDuration d = 0;
+      if (!read_duration(*w, wp, k, d, 1, kMicrosPerDay, true)) return false;
+      x = to_seconds(d);
+      return true;
+    }
+    return read_number(*w, wp, k, x, 1, ScenarioLimits::kMaxTokensPerCall, true);
+  };
+  double x = 0, y = 0, cv = 0;
+  switch (dist) {
+    case D::constant:
+      if (!object(*w, wp, {"dist", "value"}) || !value("value", x)) return false;
+      out = Distribution::constant(x);
+      return true;
+    case D::exponential:
+      if (!object(*w, wp, {"dist", "mean"}) || !value("mean", x)) return false;
+      out = Distribution::exponential(x);
+      return true;
+    case D::lognormal:
+      if (!object(*w, wp, {"dist", "median", "p99"}) || !value("median", x) || !value("p99", y)) return false;
+      if (y <= x) {
+        error(w->find("p99"), join(wp, "p99"),
+              "expected a p99 above the median (" + (tokens ? json::number(x) : format_duration(from_seconds(x))) +
+                  "), found " + (tokens ? json::number(y) : json::quote(w->find("p99")->text)));
+        return false;
+      }
+      out = Distribution::lognormal_median_p99(x, y);
+      return true;
+    case D::gamma:
+      if (!object(*w, wp, {"dist", "mean", "cv"}) || !value("mean", x) || !read_number(*w, wp, "cv", cv, 0.01, 10, true))
+        return false;
+      out = Distribution::gamma_mean_cv(x, cv);
+      return true;
+  }
+  return false;
 }
 
 void Loader::size_instances(const Value& root) {
@@ -266,16 +374,18 @@ void Loader::pattern(const Value& v, const std::string& p, PatternSpec& pat) {
 void Loader::tenants(const Value& root) {
   read_array(root, "$", "tenants", true, 1, ScenarioLimits::kMaxTenants, "kMaxTenants", [&](const Value& v, const std::string& p) {
     TenantSpec t;
-    if (!object(v, p, {"id", "name", "isolation", "quota", "users", "compliance", "security_policies", "billing", "load"}))
+    if (!object(v, p, {"id", "name", "isolation", "priority", "quota", "users", "compliance", "security_policies",
+                       "billing", "load"}))
       return;
     read_id(v, p, "id", t.id);
     t.name = t.id;
     read_string(v, p, "name", t.name, false);
     read_enum(v, p, "isolation", t.isolation, {"shared", "namespace", "dedicated", "physical"});
+    read_enum(v, p, "priority", t.priority, {"critical", "default", "sheddable"});
     if (const Value* q = member(v, p, "quota", false, "an object")) {
       const std::string qp = join(p, "quota");
       if (object(*q, qp, {"max_concurrent_agents", "max_memory_mb", "max_cpu_cores", "max_storage_gb",
-                          "max_requests_per_minute", "max_execution_time"})) {
+                          "max_requests_per_minute", "max_execution_time", "max_tokens_per_minute"})) {
         QuotaSpec& qs = t.quota;
         qs.given = true;
         read_int(*q, qp, "max_concurrent_agents", qs.max_concurrent_agents, 1, 1e6);
@@ -283,6 +393,10 @@ void Loader::tenants(const Value& root) {
         read_number(*q, qp, "max_cpu_cores", qs.max_cpu_cores, 0.001, 1e6);
         read_number(*q, qp, "max_requests_per_minute", qs.max_requests_per_minute, 1, 1e9);
         read_duration(*q, qp, "max_execution_time", qs.max_execution_time, kMicrosPerMilli, kMicrosPerDay);
+        if (read_number(*q, qp, "max_tokens_per_minute", qs.max_tokens_per_minute, 1, 1e12) && !s_.has_providers())
+          error(q->find("max_tokens_per_minute"), join(qp, "max_tokens_per_minute"),
+                "max_tokens_per_minute limits the tokens of model calls, and no service of this scenario is of kind "
+                "llm_provider: add one, or remove the field");
         // Named apart from an unknown field: the seed's quota has it, but nothing an agent
         // does in opsim stores data, so a storage quota could never refuse a request.
         if (const Value* storage = q->find("max_storage_gb"))

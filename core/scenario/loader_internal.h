@@ -49,6 +49,13 @@ class Loader : public json::Reader {
   void agents(const Value& root);
   void tenants(const Value& root);
   void size_instances(const Value& root);
+  void model_provider(const Value& v, const std::string& path, ServiceSpec& sv);
+  void queue_protection(const Value& q, const std::string& path, ServiceSpec& sv);
+  // A positive distribution ("work", a provider's time to first token, an agent's tokens):
+  // {"dist": constant | exponential | lognormal | gamma, ...} of durations or token counts.
+  enum class Quantity { duration, tokens };
+  bool read_distribution(const Value& obj, const std::string& path, std::string_view key, Distribution& out,
+                         Quantity quantity, bool required);
   void resources_note(const Value& v, const std::string& p, const AgentSpec& a);
   // agents[].calls (loader_calls.cpp), read once every agent id is known.
   void calls(const Value& agent, const std::string& path, int agent_index, AgentSpec& a);

@@ -131,8 +131,10 @@ void Loader::context(const Value& root) {
           }
           read_array(*d, dp, "entries", false, 0, 10000, "kMaxContextEntries", [&](const Value& ev, const std::string& ep) {
             ContextEntrySpec e;
-            if (!object(ev, ep, {"key", "value", "scope", "priority", "created_at", "created_by", "expires", "tags", "access"}))
+            if (!object(ev, ep, {"key", "value", "scope", "priority", "created_at", "created_by", "expires", "tags", "access",
+                                 "tokens"}))
               return;
+            read_number(ev, ep, "tokens", e.tokens, 1, ScenarioLimits::kMaxTokensPerCall);
             if (read_string(ev, ep, "key", e.key, true) && e.key.empty())
               expected(*ev.find("key"), join(ep, "key"), "a non-empty string");
             if (const Value* val = member(ev, ep, "value", true, "a JSON value (the context data)")) e.value = *val;
@@ -174,8 +176,10 @@ void Loader::context(const Value& root) {
     }
     if (kind_ok && pr.kind == K::operational && !(d && d->find("metrics")))
       for (int i = 0; i < kOperationalMetricCount; ++i) pr.metrics.push_back(static_cast<OperationalMetric>(i));
-    for (ContextEntrySpec& e : pr.entries)
+    for (ContextEntrySpec& e : pr.entries) {
       if (e.meta.created_by.empty()) e.meta.created_by = pr.id;
+      if (e.tokens == 0) e.tokens = context_tokens_estimate(e.value);
+    }
     c.providers.push_back(std::move(pr));
     provider_ids_.push_back(c.providers.back().id);
   });

@@ -1,6 +1,9 @@
 // Scenario's own functions (scenario.h): look-ups by id and the names of its enums.
 #include "scenario/scenario.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace opsim {
 
 int Scenario::service_index(const std::string& id) const {
@@ -24,6 +27,17 @@ bool Scenario::has_calls() const {
   return false;
 }
 
+bool Scenario::has_providers() const {
+  for (const ServiceSpec& sv : services)
+    if (sv.kind == ServiceSpec::Kind::llm_provider) return true;
+  return false;
+}
+bool Scenario::sheds() const {
+  for (const ServiceSpec& sv : services)
+    if (sv.sheds()) return true;
+  return false;
+}
+
 std::vector<CallEdge> call_edges(const Scenario& s) {
   std::vector<CallEdge> edges;
   for (std::size_t a = 0; a < s.agents.size(); ++a)
@@ -38,6 +52,11 @@ std::vector<CallEdge> call_edges(const Scenario& s) {
   return edges;
 }
 
+
+double context_tokens_estimate_of_text(std::size_t characters) {
+  return std::max(1.0, std::ceil(static_cast<double>(characters) / 4.0));
+}
+double context_tokens_estimate(const json::Value& v) { return context_tokens_estimate_of_text(json::write(v).size()); }
 
 bool compare(double lhs, CompareOp op, double rhs) {
   switch (op) {

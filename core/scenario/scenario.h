@@ -15,8 +15,29 @@
 
 namespace opsim {
 
+// A model provider's limits, speed and prices (SCENARIO_FORMAT.md "services[]", issue 15).
+// Over a limit a call fails at once as `throttled` (HTTP 429). Its work is computed from
+// tokens: time to first token (plus input tokens / input_tokens_per_second when given)
+// plus output tokens / output_tokens_per_second.
+struct ModelProviderSpec {
+  double rate_limit_rpm = 0;  // requests per minute, sliding 60 s; 0: no limit
+  double rate_limit_tpm = 0;  // input + output tokens per minute, sliding 60 s; 0: no limit
+  SimDuration retry_after = -1;  // the 429's Retry-After: a retry waits at least this; -1: none
+  Distribution time_to_first_token;  // seconds
+  double output_tokens_per_second = 0;
+  double input_tokens_per_second = 0;  // prefill speed; 0: input size adds no time
+  double cost_per_1k_input_tokens = 0, cost_per_1k_output_tokens = 0;  // USD
+};
+
+// Server-side protection of a service's queue (issue 15): the order it serves in, and load
+// shed by tenant priority past a queue length.
+enum class QueueDiscipline { fifo, lifo, adaptive_lifo };
+enum class Priority { critical, default_, sheddable };
+
 struct ServiceSpec {
   std::string id;
+  enum class Kind { service, llm_provider } kind = Kind::service;
+  ModelProviderSpec model;  // kind llm_provider only
   int concurrency = 1;  // slots per instance
   double cpu_cores = 1.0;
   double memory_mb = 1024;
@@ -25,6 +46,11 @@ struct ServiceSpec {
   int instances_initial = 1, instances_min = 1, instances_max = 1;
   int queue_capacity = 100;
   SimDuration queue_timeout = 30 * kMicrosPerSecond;
+  QueueDiscipline discipline = QueueDiscipline::fifo;
+  int lifo_threshold = 0;  // adaptive_lifo: newest first while more than this many wait
+  // Requests of a priority arriving while this many or more wait are shed; -1: never.
+  int shed_sheddable_at = -1, shed_default_at = -1;
+  bool sheds() const { return shed_sheddable_at >= 0 || shed_default_at >= 0; }
 };
 
 enum class Complexity { low, medium, high };
@@ -91,6 +117,10 @@ struct AgentSpec {
   double memory_estimate_mb = 256;
   double cpu_estimate_cores = 0.5;
   std::vector<CallStep> calls;  // run in order after the agent's own work
+  // An agent on a model provider: the tokens of one call (its input without the assembled
+  // context, which the chain's first request adds).
+  Distribution input_tokens, output_tokens;
+  bool has_tokens = false;
 };
 
 struct PatternSpec {
@@ -121,6 +151,10 @@ struct UserSpec {
 
 enum class Isolation { shared, namespace_, dedicated, physical };
 const char* isolation_name(Isolation i);  // "shared", "namespace", "dedicated", "physical"
+// The tokens a JSON value takes in a prompt when the scenario does not say: its compact
+// JSON text at 4 characters a token (OpenAI's rule of thumb for English text), at least 1.
+double context_tokens_estimate(const json::Value& v);
+double context_tokens_estimate_of_text(std::size_t characters);
 
 struct QuotaSpec {
   // Defaults are the seed's ResourceQuota defaults.
@@ -129,6 +163,10 @@ struct QuotaSpec {
   double max_cpu_cores = 2.0;
   double max_requests_per_minute = 1000;
   SimDuration max_execution_time = 300 * kMicrosPerSecond;
+  // Tokens sent to and received from model providers in the last 60 s; 0: no limit.
+  // Checked at each model call, as an API gateway's token limit is (a call over it fails
+  // as `throttled`).
+  double max_tokens_per_minute = 0;
   bool given = false;
 };
 
@@ -141,6 +179,7 @@ struct BillingSpec {
 struct TenantSpec {
   std::string id, name;
   Isolation isolation = Isolation::shared;
+  Priority priority = Priority::default_;  // which of its requests a shedding queue refuses first
   QuotaSpec quota;
   std::vector<UserSpec> users;
   std::vector<std::string> compliance;
@@ -181,6 +220,7 @@ struct ContextEntrySpec {
   std::string role;  // Layer::role: the role whose holders get this override
   json::Value value;  // opaque, rendered into prompts (a policy's value is an object)
   ContextMetadata meta;
+  double tokens = 0;  // its size in a prompt: given, or estimated from its JSON (4 characters a token)
 };
 
 // Live values the operational provider exposes (from OperationalSnapshot).
@@ -455,6 +495,8 @@ struct Scenario {
   int tenant_index(const std::string& id) const;
   // Whether any agent calls another (the call graph's metrics exist only then).
   bool has_calls() const;
+  bool has_providers() const;  // a service of kind llm_provider
+  bool sheds() const;  // a queue sheds load
 };
 
 // An edge of the call graph: every call entry from one agent to another shares its metrics

@@ -32,7 +32,7 @@ void SecondBuckets::slide(SimTime now) {
   }
 }
 
-void SecondBuckets::add(SimTime now, int first, int second) {
+void SecondBuckets::add(SimTime now, std::int64_t first, std::int64_t second) {
   slide(now);
   const std::int64_t at = now / kMicrosPerSecond;
   Bucket& b = ring_[static_cast<std::size_t>(at % static_cast<std::int64_t>(ring_.size()))];

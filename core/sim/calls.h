@@ -39,7 +39,7 @@ class SecondBuckets {
   explicit SecondBuckets(int seconds);
   // Moves the window so that it ends in the second of `now`.
   void slide(SimTime now);
-  void add(SimTime now, int first, int second);  // slides, then adds to the current second
+  void add(SimTime now, std::int64_t first, std::int64_t second);  // slides, then adds to the current second
   std::int64_t first() const { return first_; }
   std::int64_t second() const { return second_; }
   void clear();
@@ -47,7 +47,7 @@ class SecondBuckets {
  private:
   struct Bucket {
     std::int64_t at = -1;  // the second it counts; -1: empty
-    int first = 0, second = 0;
+    std::int64_t first = 0, second = 0;
   };
   std::vector<Bucket> ring_;
   std::int64_t oldest_ = 0;  // every second before this one has left the window

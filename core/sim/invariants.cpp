@@ -42,7 +42,7 @@ void InvariantChecker::check_counters(SimTime now, const Scenario& sc, const Met
     w.add(s.window);
     const std::uint64_t reasons = w.failed_queue_full + w.failed_timeout + w.failed_agent_error +
                                   w.failed_execution_limit + w.failed_context + w.failed_instance_crash +
-                                  w.failed_dependency + w.failed_circuit_open;
+                                  w.failed_dependency + w.failed_circuit_open + w.failed_throttled + w.shed;
     if (reasons != w.failed)
       invariant_broken("counters", now, scope + ": failures by reason add up to " + n(reasons) + ", not " + n(w.failed));
     for (int i = 0; i < 4; ++i)

@@ -10,7 +10,8 @@ namespace opsim {
 
 // Why a request failed. Every reason has a counter (requests_failed_<reason>).
 // dependency: a call failed after its retries; circuit_open: an open circuit breaker refused
-// a call (sim/calls.h).
+// a call (sim/calls.h); throttled and shed: refused at once by a model provider's limits
+// (sim/model_providers.h) or a shedding queue.
 enum class Failure : std::uint8_t {
   none,
   queue_full,
@@ -20,7 +21,9 @@ enum class Failure : std::uint8_t {
   context,
   instance_crash,
   dependency,
-  circuit_open
+  circuit_open,
+  throttled,  // a model provider's limit or the tenant's token quota refused it (HTTP 429)
+  shed  // a shedding queue refused it for its tenant's priority
 };
 
 struct RequestOutcome {

@@ -10,6 +10,7 @@
 //     up) -> lane_done -> start_step (the next) | end_caller
 //   on_call_timeout: the caller gives up on an attempt; the callee goes on serving it
 //   unless cancel_on_timeout takes it out of the queue.
+#include <algorithm>
 #include <string>
 
 #include "scaling/decision.h"
@@ -71,6 +72,7 @@ void RequestPath::send_attempt(std::uint32_t lane) {
   a.pool = fleet_.pool_of(a.tenant, a.service);
   a.flow = static_cast<std::int16_t>(fleet_.flow_of(a.tenant, a.service));
   a.root = false;
+  if (models_) tokens_[id].context = tokens_[l.caller].context;  // every model call of the chain sends its context
   CallState& as = call_states_[id];
   as.lane = lane;
   as.serial = ++next_serial_;
@@ -162,7 +164,13 @@ void RequestPath::attempt_failed(std::uint32_t lane, Failure why) {
     const SimTime now = engine_.now();
     if (retry.budget_percent < 0 || e.budget.try_retry(now)) {
       e.budget_refusing = false;
-      engine_.schedule(now + retry_backoff(retry, l.tries, l.previous_wait, e.rng), id_, kRetry, lane);
+      SimDuration wait = retry_backoff(retry, l.tries, l.previous_wait, e.rng);
+      // A 429 with Retry-After: the client waits at least that long, as HTTP clients honour it.
+      if (why == Failure::throttled) {
+        const int callee_service = scenario_.agents[static_cast<std::size_t>(e.spec->agent_index)].service_index;
+        wait = std::max(wait, scenario_.services[static_cast<std::size_t>(callee_service)].model.retry_after);
+      }
+      engine_.schedule(now + wait, id_, kRetry, lane);
       return;
     }
     if (!e.budget_refusing) {

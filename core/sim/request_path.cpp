@@ -76,6 +76,17 @@ RequestPath::RequestPath(Engine& engine, Scenario& scenario, std::uint64_t seed,
   fault_added_us_.assign(scenario_.agents.size(), 0);
   for (std::size_t i = 0; i < calls_.size(); ++i)
     if (calls_.entry(static_cast<int>(i)).spec->circuit_breaker.enabled) registry_.edge(calls_.entry(static_cast<int>(i)).edge).breakers++;
+  models_ = scenario_.has_providers();
+  if (models_) {
+    for (const ServiceSpec& sv : scenario_.services) {
+      model_service_.push_back(sv.kind == ServiceSpec::Kind::llm_provider);
+      provider_limits_.emplace_back(sv.model.rate_limit_rpm, sv.model.rate_limit_tpm);
+    }
+    for (const TenantSpec& t : scenario_.tenants) tenant_token_limits_.emplace_back(0.0, t.quota.max_tokens_per_minute);
+    provider_throttling_.resize(scenario_.services.size());
+    tenant_throttling_.resize(scenario_.tenants.size());
+    for (const AgentSpec& a : scenario_.agents) token_rng_.push_back(Rng::stream(seed, "tokens/" + a.id));
+  }
 }
 
 double RequestPath::estimated_bytes(const Scenario& s) {
@@ -244,6 +255,7 @@ void RequestPath::assemble_context(std::uint32_t id) {
                    .add("reason", d.reason));
     }
   r.no_context = !out.any_context;
+  if (models_) tokens_[id].context = static_cast<std::uint32_t>(std::min(out.tokens, 1e9));
   if (out.latency > 0) {
     engine_.schedule(engine_.now() + out.latency, id_, kContextDone, id);
     return;
@@ -262,6 +274,7 @@ void RequestPath::on_context_done(std::uint32_t id) {
 }
 
 void RequestPath::dispatch(std::uint32_t id) {
+  if (models_ && !admit_model_call(id)) return;
   Request& r = requests_[id];
   PoolQueue& q = queues_[static_cast<std::size_t>(r.pool)];
   if (fleet_.has_free_slot(r.pool) && q.queued == 0) {
@@ -291,6 +304,7 @@ void RequestPath::dispatch(std::uint32_t id) {
     outcome(id, Failure::queue_full);
     return;
   }
+  if (spec.sheds() && !admit_to_queue(id)) return;
   integrate_queue(r.pool);
   r.enqueued = engine_.now();
   r.in_queue = true;
@@ -314,7 +328,9 @@ void RequestPath::start_work(std::uint32_t id, int instance) {
   r.instance = instance;
   r.in_service = true;
   r.version = static_cast<std::int16_t>(releases_.route(r.pool, instance));
-  SimDuration work = std::max<SimDuration>(1, from_seconds(agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)])));
+  SimDuration work = models_ && model_service_[static_cast<std::size_t>(r.service)]
+                         ? model_work_time(id)
+                         : std::max<SimDuration>(1, from_seconds(agent.work.sample(work_rng_[static_cast<std::size_t>(r.agent)])));
   // The release that serves it scales its work; a latency fault adds to it.
   const double factor = releases_.behaviour(r.version).latency_factor;
   if (factor != 1.0) work = std::max<SimDuration>(1, static_cast<SimDuration>(std::llround(static_cast<double>(work) * factor)));
@@ -343,6 +359,7 @@ void RequestPath::on_work_done(std::uint32_t id) {
                                         releases_.behaviour(r.version).error_percent;
            error_percent > 0 && error_rng_[static_cast<std::size_t>(r.agent)].uniform_open() * 100.0 < error_percent)
     why = Failure::agent_error;
+  if (models_ && why == Failure::none && model_service_[static_cast<std::size_t>(r.service)]) count_tokens(id);
   if (why == Failure::none && !agent.calls.empty()) {
     // Its own work is done; it keeps its slot while its calls run.
     r.waiting = true;
@@ -442,8 +459,14 @@ std::size_t RequestPath::next_flow(const PoolQueue& q) {
 
 std::uint32_t RequestPath::take_head(PoolQueue& q, std::size_t f) {
   RingQueue<std::uint32_t>& flow = q.flows[f];
-  const std::uint32_t id = flow.front();
-  flow.pop_front();
+  std::uint32_t id;
+  if (serve_newest(q)) {
+    id = flow.back();
+    flow.pop_back();
+  } else {
+    id = flow.front();
+    flow.pop_front();
+  }
   requests_[id].in_queue = false;
   q.next_flow = f + 1 == q.flows.size() ? 0 : f + 1;
   --q.queued;
@@ -458,7 +481,7 @@ void RequestPath::pull_from_queue(int pool) {
   while (q.queued > 0 && fleet_.has_free_slot(pool)) {
     integrate_queue(pool);
     const std::size_t f = next_flow(q);
-    const std::uint32_t head = q.flows[f].front();
+    const std::uint32_t head = next_in(q, f);
     if (engine_.now() - requests_[head].enqueued >= spec.queue_timeout) {
       outcome(take_head(q, f), Failure::timeout);
       continue;

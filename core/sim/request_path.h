@@ -16,6 +16,12 @@
 // for the same tenant and user, with no admission or context of its own. A call's attempt
 // answers a lane (one call of the step in progress, through its repetitions and retries);
 // when every lane of the step has ended the caller goes on, or fails, or ends degraded.
+//
+// A request on a model provider (sim/model_providers.h) draws its tokens when it reaches
+// the provider, which may refuse it at once (throttled); its work is computed from them.
+// A queue that sheds refuses requests at once by their tenant's priority past a length;
+// its discipline takes the oldest (fifo) or newest (lifo, adaptive_lifo past a length) of
+// a flow first (request_models.cpp).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -30,6 +36,7 @@
 #include "sim/event_log.h"
 #include "sim/calls.h"
 #include "sim/load_model.h"
+#include "sim/model_providers.h"
 #include "sim/outcome.h"
 #include "sre/rollouts.h"
 #include "tenancy/resource_monitor.h"
@@ -75,6 +82,8 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   void integrate_all();
   void log_refusals();
   void reseed_window_maxima();
+  // Throttling and shedding episodes: the first scrape interval without a refusal ends one.
+  void log_episode_ends();
   // What has accrued since each queue's and tenant's last integration, without changing anything.
   void accrue_pending(std::vector<WindowCounters>& per_service, std::vector<WindowCounters>& per_tenant) const;
   // A scaling evaluation's window of one pool since the last call: arrivals and the
@@ -169,6 +178,7 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
     double eval_queue_len_us = 0;
     std::uint64_t eval_arrivals = 0;
     bool scaled = false;
+    ThrottleEpisode shedding;  // requests shed, as an episode
   };
 
   // [the route of one request]
@@ -207,12 +217,24 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   void lane_done(std::uint32_t lane, std::uint32_t caller);
   void end_caller(std::uint32_t caller, Failure why);
   void log_breaker(const CallTable::Entry& e, CircuitBreaker::Change change);
+  // [model providers and server-side protection] (request_models.cpp)
+  // A request reaching a model provider: its tokens drawn, the limits checked; false when
+  // it was refused (failed as throttled).
+  bool admit_model_call(std::uint32_t request);
+  void throttled(std::uint32_t request, TokenLimit limit, const MinuteLimit& window);
+  SimDuration model_work_time(std::uint32_t request);
+  void count_tokens(std::uint32_t request);
+  // A request about to wait in a shedding queue: false when it was shed (failed as shed).
+  bool admit_to_queue(std::uint32_t request);
+  // The flow's next request in the queue's discipline.
+  bool serve_newest(const PoolQueue& q) const;
   // [queues]
   void pull_from_queue(int pool);
   // Round robin over the flows with requests waiting: the flow served next, and taking its
   // head (the turn passes to the flow after it).
   static std::size_t next_flow(const PoolQueue& q);
   std::uint32_t take_head(PoolQueue& q, std::size_t flow);
+  const std::uint32_t& next_in(const PoolQueue& q, std::size_t flow) const;
   void arm_queue_timeout(int pool);
   void on_queue_timeout(int pool);
   void integrate_queue(int pool);
@@ -253,6 +275,15 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
   std::vector<std::uint32_t> free_timers_;
   std::uint32_t next_serial_ = 0;
   int call_depth_ = 0;  // nested sends right now (an immediate failure goes on at once)
+  // Model providers (only in scenarios with one): per service whether it is one, and its
+  // limits; per tenant its token quota; per agent its token draws; beside each request
+  // record its tokens.
+  bool models_ = false;
+  std::vector<char> model_service_;
+  std::vector<MinuteLimit> provider_limits_, tenant_token_limits_;
+  std::vector<ThrottleEpisode> provider_throttling_, tenant_throttling_;
+  std::vector<Rng> token_rng_;
+  std::vector<ModelTokens> tokens_;
   bool crashing_ = false;  // an instance is crashing: nothing may start on it now
 };
 
@@ -265,6 +296,10 @@ inline std::uint32_t RequestPath::new_request() {
   if (!calls_.empty()) {
     if (call_states_.size() < requests_.size()) call_states_.resize(requests_.size());
     call_states_[id] = CallState{};
+  }
+  if (models_) {
+    if (tokens_.size() < requests_.size()) tokens_.resize(requests_.size());
+    tokens_[id] = ModelTokens{};
   }
   return id;
 }

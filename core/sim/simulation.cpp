@@ -69,6 +69,7 @@ void Simulation::on_scrape() {
   fleet_.integrate_all();
   requests_.integrate_all();
   requests_.log_refusals();
+  requests_.log_episode_ends();
   incidents_.on_scrape(scaling_.cooldown_blocked());
   slos_.on_scrape();
   chaos_.check_abort();

@@ -106,6 +106,11 @@ const Exemption kContent[] = {
 const Exemption kStructural[] = {
     {"$.schema", "the format's version: \"opsim/1\" is its only value"},
     {"$.agents[*].work.dist", "selects the distribution's parameters (value, mean, median and p99, mean and cv)"},
+    {"$.agents[*].tokens.*.dist", "selects the distribution's parameters (value, mean, median and p99, mean and cv)"},
+    {"$.services[*].time_to_first_token.dist", "selects the distribution's parameters (value, mean, median and p99, mean and cv)"},
+    {"$.services[*].kind", "selects whether the model provider's fields apply, and its agents' tokens"},
+    {"$.agents[*].service", "moving the model provider's agent to a plain service leaves it tokens and no work"},
+    {"$.services[*].queue.discipline", "selects whether lifo_threshold applies"},
     {"$.tenants[*].load[*].patterns[*].type", "selects the pattern's fields"},
     {"$.context.providers[*].kind",
      "selects the form of the provider's data (policies, entries, live figures); business and custom are the seed's "

@@ -176,7 +176,7 @@ const InvalidCase kInvalidCases[] = {
     {"unknown_field_top_level.json", "$.sloss", "unknown field \"sloss\" (expected one of: schema, name, description", 8,
      0},
     {"unknown_field_in_queue.json", "$.services[0].queue.size",
-     "unknown field \"size\" (expected one of: capacity, timeout)", 7, 0},
+     "unknown field \"size\" (expected one of: capacity, timeout, discipline, lifo_threshold, shed_at)", 7, 0},
     {"unknown_field_in_quota.json", "$.tenants[0].quota.max_concurent_agents",
      "unknown field \"max_concurent_agents\" (expected one of: max_concurrent_agents,", 8, 0},
     {"unknown_field_in_pattern.json", "$.tenants[0].load[0].patterns[0].peak",
@@ -1157,6 +1157,128 @@ TEST_CASE("calls: what the loader refuses", "[loader][calls]") {
             "expected an integer from 1 to 1000000, found 2.5");
     refused(R"([{"agent": "b", "circuit_breaker": {"enabled": true}}])", p + ".enabled",
             "unknown field \"enabled\" (expected one of: failure_percent, window, min_calls, open_for, half_open_calls)");
+  }
+}
+
+TEST_CASE("model providers and queue protection: read, and what the loader refuses", "[loader][models]") {
+  const std::string provider =
+      R"({"id": "llm", "kind": "llm_provider", "rate_limit_rpm": 600, "rate_limit_tpm": 90000, "retry_after": "2s",
+          "time_to_first_token": {"dist": "constant", "value": "300ms"}, "output_tokens_per_second": 50,
+          "input_tokens_per_second": 4000, "cost_per_1k_input_tokens": 0.5, "cost_per_1k_output_tokens": 1.5})";
+  const std::string model_agent =
+      R"({"id": "m", "service": "llm", "tokens": {"input": {"dist": "lognormal", "median": 800, "p99": 4000},
+          "output": {"dist": "constant", "value": 200}}})";
+  SECTION("read") {
+    Doc d;
+    d.services = "[{\"id\": \"svc\", \"queue\": {\"capacity\": 100, \"discipline\": \"adaptive_lifo\", \"lifo_threshold\": 10, "
+                 "\"shed_at\": {\"sheddable\": 20, \"default\": 50}}}, " + provider + "]";
+    d.agents = R"([{"id": "ag", "service": "svc", "work": {"dist": "constant", "value": "1s"}, "calls": [{"agent": "m"}]}, )" +
+               model_agent + "]";
+    d.tenants = R"([{"id": "t1", "priority": "sheddable", "quota": {"max_tokens_per_minute": 50000},
+                     "load": [{"agent": "ag", "rate": 1}]}])";
+    const LoadResult r = load_scenario(d.text());
+    INFO(describe_all(r.errors, "error"));
+    REQUIRE(r.ok);
+    const Scenario& s = r.scenario;
+    CHECK(s.has_providers());
+    CHECK(s.sheds());
+    const ServiceSpec& svc = s.services[0];
+    CHECK(svc.kind == ServiceSpec::Kind::service);
+    CHECK(svc.discipline == QueueDiscipline::adaptive_lifo);
+    CHECK(svc.lifo_threshold == 10);
+    CHECK(svc.shed_sheddable_at == 20);
+    CHECK(svc.shed_default_at == 50);
+    const ModelProviderSpec& m = s.services[1].model;
+    CHECK(s.services[1].kind == ServiceSpec::Kind::llm_provider);
+    CHECK(m.rate_limit_rpm == 600);
+    CHECK(m.rate_limit_tpm == 90000);
+    CHECK(m.retry_after == 2 * kMicrosPerSecond);
+    CHECK(m.time_to_first_token.mean() == Approx(0.3));
+    CHECK(m.output_tokens_per_second == 50);
+    CHECK(m.input_tokens_per_second == 4000);
+    CHECK(m.cost_per_1k_input_tokens == 0.5);
+    CHECK(m.cost_per_1k_output_tokens == 1.5);
+    CHECK(s.agents[1].has_tokens);
+    CHECK(s.agents[1].input_tokens.quantile(0.5) == Approx(800));
+    CHECK(s.agents[1].output_tokens.mean() == 200);
+    CHECK(s.tenants[0].priority == Priority::sheddable);
+    CHECK(s.tenants[0].quota.max_tokens_per_minute == 50000);
+  }
+  SECTION("defaults: a plain service and queue, default priority, no token quota") {
+    const LoadResult r = load_scenario(Doc{}.text());
+    REQUIRE(r.ok);
+    CHECK(r.scenario.services[0].kind == ServiceSpec::Kind::service);
+    CHECK(r.scenario.services[0].discipline == QueueDiscipline::fifo);
+    CHECK_FALSE(r.scenario.sheds());
+    CHECK_FALSE(r.scenario.has_providers());
+    CHECK(r.scenario.tenants[0].priority == Priority::default_);
+    CHECK(r.scenario.tenants[0].quota.max_tokens_per_minute == 0);
+  }
+  auto refused = [&](const std::string& services, const std::string& agents, const std::string& path,
+                     const std::string& message, int line, const std::string& tenants = "") {
+    Doc d;
+    d.services = services;
+    d.agents = agents;
+    if (!tenants.empty()) d.tenants = tenants;
+    const LoadResult r = load_scenario(d.text());
+    INFO("expected: " << path << ": " << message);
+    INFO("got:\n" << describe_all(r.errors, "error"));
+    CHECK_FALSE(r.ok);
+    bool found = false;  // (the members span several lines: the line is not checked here)
+    for (const Diagnostic& e : r.errors) found = found || (e.path == path && e.message.find(message) != std::string::npos);
+    CHECK(found);
+    (void)line;
+  };
+  const std::string plain_agent = R"({"id": "ag", "service": "svc", "work": {"dist": "constant", "value": "1s"}})";
+  SECTION("a model provider's settings belong to a model provider") {
+    refused(R"([{"id": "svc", "rate_limit_rpm": 10}])", "[" + plain_agent + "]", "$.services[0].rate_limit_rpm",
+            "rate_limit_rpm belongs to a model provider: add \"kind\": \"llm_provider\" to the service", 5);
+    refused(R"([{"id": "svc"}, {"id": "llm", "kind": "llm_provider", "output_tokens_per_second": 50}])",
+            "[" + plain_agent + "]", "$.services[1].time_to_first_token",
+            "expected an object such as {\"dist\": \"exponential\", \"mean\": \"1s\"}, found nothing", 5);
+  }
+  SECTION("retry_after needs a limit; tokens and work each where they belong") {
+    refused(R"([{"id": "svc"}, {"id": "llm", "kind": "llm_provider", "retry_after": "1s",
+                 "time_to_first_token": {"dist": "constant", "value": "1s"}, "output_tokens_per_second": 5}])",
+            "[" + plain_agent + "]", "$.services[1].retry_after", "without rate_limit_rpm or rate_limit_tpm", 5);
+    refused("[{\"id\": \"svc\"}, " + provider + "]",
+            R"([{"id": "ag", "service": "llm", "work": {"dist": "constant", "value": "1s"},
+                 "tokens": {"input": {"dist": "constant", "value": 1}, "output": {"dist": "constant", "value": 1}}}])",
+            "$.agents[0].work", "takes its work time from its tokens", 6);
+    refused("[{\"id\": \"svc\"}, " + provider + "]", R"([{"id": "ag", "service": "llm"}])", "$.agents[0].tokens",
+            "found nothing (the field is required)", 6);
+    refused(R"([{"id": "svc"}])",
+            R"([{"id": "ag", "service": "svc", "work": {"dist": "constant", "value": "1s"},
+                 "tokens": {"input": {"dist": "constant", "value": 1}, "output": {"dist": "constant", "value": 1}}}])",
+            "$.agents[0].tokens", "only an agent on a service of kind llm_provider has them", 6);
+    refused("[{\"id\": \"svc\"}, " + provider + "]",
+            R"([{"id": "ag", "service": "llm", "tokens": {"input": {"dist": "lognormal", "median": 800, "p99": 100},
+                 "output": {"dist": "constant", "value": 0}}}])",
+            "$.agents[0].tokens.input.p99", "expected a p99 above the median (800)", 6);
+  }
+  SECTION("a token quota needs a model provider") {
+    refused(R"([{"id": "svc"}])", "[" + plain_agent + "]", "$.tenants[0].quota.max_tokens_per_minute",
+            "no service of this scenario is of kind llm_provider", 7,
+            R"([{"id": "t1", "quota": {"max_tokens_per_minute": 1000}, "load": [{"agent": "ag", "rate": 1}]}])");
+    refused(R"([{"id": "svc"}])", "[" + plain_agent + "]", "$.tenants[0].priority",
+            "expected one of \"critical\", \"default\", \"sheddable\", found \"urgent\"", 7,
+            R"([{"id": "t1", "priority": "urgent", "load": [{"agent": "ag", "rate": 1}]}])");
+  }
+  SECTION("queue protection") {
+    const std::string agents = "[" + plain_agent + "]";
+    refused(R"([{"id": "svc", "queue": {"discipline": "random"}}])", agents, "$.services[0].queue.discipline",
+            "expected one of \"fifo\", \"lifo\", \"adaptive_lifo\", found \"random\"", 5);
+    refused(R"([{"id": "svc", "queue": {"discipline": "lifo", "lifo_threshold": 3}}])", agents,
+            "$.services[0].queue.lifo_threshold", "lifo_threshold is read only with \"discipline\": \"adaptive_lifo\"", 5);
+    refused(R"([{"id": "svc", "queue": {"discipline": "adaptive_lifo"}}])", agents, "$.services[0].queue.lifo_threshold",
+            "found nothing (the field is required)", 5);
+    refused(R"([{"id": "svc", "queue": {"capacity": 50, "shed_at": {"sheddable": 50}}}])", agents,
+            "$.services[0].queue.shed_at.sheddable",
+            "expected a queue length below the queue's capacity (50), found 50: the queue would be full before it shed", 5);
+    refused(R"([{"id": "svc", "queue": {"shed_at": {"sheddable": 30, "default": 20}}}])", agents,
+            "$.services[0].queue.shed_at.default", "expected default's threshold at or above sheddable's (30)", 5);
+    refused(R"([{"id": "svc", "queue": {"shed_at": {}}}])", agents, "$.services[0].queue.shed_at",
+            "expected \"sheddable\" or \"default\" (a queue length), found neither", 5);
   }
 }
 

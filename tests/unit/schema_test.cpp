@@ -1056,6 +1056,9 @@ const char* const kCrossFieldRules[] = {
     "an increasing array of traffic percentages",  // canary steps increase and end at 100
     "[low, high] with low <= high",  // chaos probe tolerance
     "factors ascend",  // a vertical policy's size_factors
+    "below the queue's capacity",  // queue.shed_at below queue.capacity
+    "expected a p99 above the median",  // a lognormal's p99 > median (token counts; durations are strings)
+    "at or above sheddable's",  // queue.shed_at: default >= sheddable
 };
 
 std::string number_literal(double x, bool integer) {
