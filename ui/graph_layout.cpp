@@ -10,6 +10,8 @@ namespace opsim::ui {
 
 namespace {
 
+constexpr float kLabelGap = 2;  // pixels between a label and its arrow, or the label above
+
 // Longest chain of calls from an agent nobody calls (Kahn's order over the call edges). The
 // loader refuses cycles; an agent left on one would stay in column 0.
 std::vector<int> call_depths(std::size_t agents, const std::vector<CallEdge>& edges) {
@@ -154,7 +156,8 @@ GraphLayout layout_call_graph(const Scenario& s, const GraphSizes& z) {
     arrow.label_lines = has_breaker(s, edges[e]) ? 3 : 2;
     const float gap_x = p0.x + (z.column_gap - z.label_width) / 2;
     const float h = static_cast<float>(arrow.label_lines) * z.label_line_height;
-    arrow.label = {gap_x, y_at(arrow, p0.x + z.column_gap / 2) - h / 2, z.label_width, h};
+    // Above its arrow, so that the arrow stays whole under it.
+    arrow.label = {gap_x, y_at(arrow, p0.x + z.column_gap / 2) - h - kLabelGap, z.label_width, h};
     out.arrows.push_back(arrow);
   }
   std::vector<std::size_t> order(out.arrows.size());
@@ -164,7 +167,6 @@ GraphLayout layout_call_graph(const Scenario& s, const GraphSizes& z) {
     if (la.x != lb.x) return la.x < lb.x;
     return la.y != lb.y ? la.y < lb.y : a < b;
   });
-  constexpr float kLabelGap = 2;
   for (std::size_t k = 0; k < order.size(); ++k) {
     GraphRect& l = out.arrows[order[k]].label;
     l.y = std::max(l.y, 0.0f);

@@ -13,8 +13,8 @@
 // agent order, so the same scenario always gives the same picture. Boxes are stacked with a
 // gap, so none overlap. An arrow leaves its caller's row on the box's right edge and enters
 // its callee's row on the left edge, a cubic curve sampled into a polyline; its label sits
-// in the gap right after the caller's column, labels of one gap pushed down until none
-// overlap.
+// above it in the gap right after the caller's column, labels of one gap pushed down until
+// none overlap.
 //
 // [SECTION] Health
 // One scale for nodes and calls, the services' status (sre/incidents.h: healthy, degraded,
