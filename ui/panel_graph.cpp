@@ -71,6 +71,7 @@ struct PanelState {
   // Per simulated instant.
   DerivedStamp breaker_stamp;
   SimTime events_scanned_to = 0;
+  std::vector<char> change_found;  // per edge, in one scan of the events (kept: no allocation per scan)
 };
 
 PanelState& state() {
@@ -260,7 +261,8 @@ void refresh_breakers(const App& app, PanelState& st) {
   }
   // Newest first, back to where the last scan stopped; the first change found per edge is its last.
   const std::deque<LogEvent>& events = sim.recent_events();
-  std::vector<char> found(st.calls.size(), 0);
+  std::vector<char>& found = st.change_found;
+  found.assign(st.calls.size(), 0);
   for (auto it = events.rbegin(); it != events.rend() && it->t >= st.events_scanned_to; ++it) {
     if (it->kind != EventKind::circuit_opened && it->kind != EventKind::circuit_half_open &&
         it->kind != EventKind::circuit_closed)
@@ -301,6 +303,17 @@ const char* short_number(char* buf, std::size_t n, double v) {
   return buf;
 }
 
+// A latency that fits a box: "38 ms", "5.9 ms", or whole seconds from 10 s ("18 s").
+const char* short_ms(char* buf, std::size_t n, double ms) {
+  if (ms >= 10000) {
+    std::snprintf(buf, n, "%.0f s", ms / 1000);
+    return buf;
+  }
+  char num[32];
+  std::snprintf(buf, n, "%s ms", short_number(num, sizeof num, ms));
+  return buf;
+}
+
 ImVec2 add(ImVec2 o, float x, float y) { return ImVec2(o.x + x, o.y + y); }
 
 void text_in(ImDrawList* dl, ImVec2 pos, ImU32 col, const char* text, const GraphRect& clip, ImVec2 origin) {
@@ -334,7 +347,7 @@ void draw_label(ImDrawList* dl, ImVec2 o, const GraphArrow& a, const CallFigures
                 short_number(n2, sizeof n2, f.failed_percent));
   text_in(dl, add(a0, 4, 0), f.health == Health::idle ? dim : text, line, r, o);
   if (f.p95_ms > 0)
-    std::snprintf(line, sizeof line, "p95 %s ms, retry %s/s", short_number(n1, sizeof n1, f.p95_ms),
+    std::snprintf(line, sizeof line, "p95 %s, retry %s/s", short_ms(n1, sizeof n1, f.p95_ms),
                   short_number(n2, sizeof n2, f.retries_per_s));
   else
     std::snprintf(line, sizeof line, "p95 -, retry %s/s", short_number(n2, sizeof n2, f.retries_per_s));
@@ -383,8 +396,8 @@ void draw_box(ImDrawList* dl, ImVec2 o, const GraphLayout& l, const GraphBox& b,
     text_in(dl, ImVec2(name_x, y1), fg, sc.agents[static_cast<std::size_t>(row.agent)].id.c_str(), clip, o);
     char n2[32];
     if (f.p95_ms > 0)
-      std::snprintf(text, sizeof text, "err %s %%, p95 %s ms", short_number(n1, sizeof n1, f.error_percent),
-                    short_number(n2, sizeof n2, f.p95_ms));
+      std::snprintf(text, sizeof text, "err %s %%, p95 %s", short_number(n1, sizeof n1, f.error_percent),
+                    short_ms(n2, sizeof n2, f.p95_ms));
     else
       std::snprintf(text, sizeof text, "err %s %%, p95 -", short_number(n1, sizeof n1, f.error_percent));
     text_in(dl, ImVec2(r0.x + pad, y2), dim, text, row.rect, o);
@@ -401,7 +414,7 @@ void service_tooltip(const Simulation& sim, const PanelState& st, int v) {
   ImGui::Text("service %s", sim.scenario().services[static_cast<std::size_t>(v)].id.c_str());
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(health_u32(f.health)), "%s", health_name(f.health));
-  if (f.health != Health::idle) ImGui::TextDisabled("status: %s", status.reason.c_str());
+  if (status.status != sre::ServiceStatus::healthy) ImGui::TextDisabled("because: %s", status.reason.c_str());
   ImGui::Text("%.2f requests/s arrived, %.0f completed, %.2f %% failed", f.rate_per_s, f.completed, f.error_percent);
   ImGui::Text("latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", f.p50_ms, f.p95_ms, f.p99_ms);
   ImGui::Text("%.0f instances, cpu %.1f %%, slots held %.1f %%, queue %.1f", f.instances, f.cpu_percent,
