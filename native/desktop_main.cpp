@@ -1,10 +1,11 @@
 // opsim-desktop: the shared ImGui front end (ui/) in a desktop window (GLFW + OpenGL 3.3 core).
 //
-//   opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm]
+//   opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm] [--tab LABEL]
 //
 // SCENARIO is a scenario file or the name of a built-in scenario (default: "default").
 // --frames N closes the window after N frames; with --screenshot the last frame is written
-// as a binary PPM (P6) first. Both exist for tests (a virtual X server and a pixel check).
+// as a binary PPM (P6) first. --tab opens on that tab ("Graph"). They exist for tests (a
+// virtual X server and a pixel check).
 // Exit codes: 0 success, 2 bad arguments or scenario, 3 no window or no OpenGL context.
 #include <GLFW/glfw3.h>
 
@@ -29,14 +30,16 @@ struct Options {
   std::string scenario = "default";
   long frames = -1;  // run until the window closes
   std::string screenshot;
+  std::string tab;  // a tab to open on
 };
 
 void usage(std::FILE* to) {
   std::fprintf(to,
-               "usage: opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm]\n"
+               "usage: opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm] [--tab LABEL]\n"
                "  SCENARIO          a scenario file or a built-in scenario name (default: default)\n"
                "  --frames N        close after N frames (N >= 1)\n"
-               "  --screenshot F    with --frames: write the last frame to F as a binary PPM\n");
+               "  --screenshot F    with --frames: write the last frame to F as a binary PPM\n"
+               "  --tab LABEL       open on the tab LABEL (Plots, Graph, ...) instead of the first\n");
 }
 
 bool parse_args(int argc, char** argv, Options& o) {
@@ -58,6 +61,8 @@ bool parse_args(int argc, char** argv, Options& o) {
       }
     } else if (a == "--screenshot" && i + 1 < argc) {
       o.screenshot = argv[++i];
+    } else if (a == "--tab" && i + 1 < argc) {
+      o.tab = argv[++i];
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "opsim-desktop: unknown option or missing value: %s\n", a.c_str());
       return false;
@@ -146,6 +151,7 @@ int main(int argc, char** argv) {
         exit_code = 2;
       }
     }
+    if (!opt.tab.empty()) app.select_tab(opt.tab);
 
     double last = glfwGetTime();
     for (long frame = 1; exit_code == 0 && !glfwWindowShouldClose(window); ++frame) {
@@ -159,6 +165,12 @@ int main(int argc, char** argv) {
       ImGui::NewFrame();
       app.draw();
       ImGui::Render();
+      float tab_rect[4];
+      if (frame == 1 && !opt.tab.empty() && !app.widget_rect("tab:" + opt.tab, tab_rect)) {
+        std::fprintf(stderr, "opsim-desktop: --tab: this scenario has no tab \"%s\"\n", opt.tab.c_str());
+        exit_code = 2;
+        break;
+      }
 
       int fb_w = 0, fb_h = 0;
       glfwGetFramebufferSize(window, &fb_w, &fb_h);

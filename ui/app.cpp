@@ -68,6 +68,7 @@ LoadOutcome App::load(const std::string& name_or_text) {
     if (next.present) tab_focus_ = "Exercise";
   }
   seed_ = r.scenario.seed;
+  plot_focus = PlotFocus{};  // its indices were the last scenario's
   start(r.scenario, text, name);
   return out;
 }
@@ -284,10 +285,9 @@ std::string App::scenarios_json() const {
   return s + "]";
 }
 
-void App::remember_widget(const std::string& id) {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  widget_rects_[id] = {a.x, a.y, b.x - a.x, b.y - a.y};
-}
+void App::remember_widget(const std::string& id) { remember_rect(id, ImGui::GetItemRectMin(), ImGui::GetItemRectMax()); }
+
+void App::remember_rect(const std::string& id, ImVec2 a, ImVec2 b) { widget_rects_[id] = {a.x, a.y, b.x - a.x, b.y - a.y}; }
 
 bool App::widget_rect(const std::string& id, float rect[4]) const {
   const auto it = widget_rects_.find(id);
@@ -318,9 +318,12 @@ void App::draw() {
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(0, 0), false);
   if (ImGui::BeginTabBar("views")) {
+    // Taken now, so that a panel drawn below may ask for another tab in the next frame.
+    const std::string focus = std::move(tab_focus_);
+    tab_focus_.clear();
     // Each tab's rectangle is kept as "tab:LABEL" for scripted clicks.
     auto tab = [&](const char* label, void (*draw_panel)(App&)) {
-      const ImGuiTabItemFlags flags = tab_focus_ == label ? ImGuiTabItemFlags_SetSelected : 0;
+      const ImGuiTabItemFlags flags = focus == label ? ImGuiTabItemFlags_SetSelected : 0;
       const bool open = ImGui::BeginTabItem(label, nullptr, flags);
       remember_widget(std::string("tab:") + label);
       if (open) {
@@ -333,6 +336,7 @@ void App::draw() {
     const Scenario& sc = sim_->scenario();
     if (sc.exercise.present) tab("Exercise", draw_exercise);
     tab("Plots", draw_plots);
+    tab("Graph", draw_graph);
     tab("Alerts", draw_alerts);
     tab("Scaling", draw_scaling);
     tab("Performance", draw_performance);
@@ -354,7 +358,6 @@ void App::draw() {
     }
     editor_->focus_request = false;
     tab("Library", draw_library);
-    tab_focus_.clear();
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

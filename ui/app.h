@@ -53,6 +53,13 @@ struct LoadOutcome {
   std::string error;  // every diagnostic, one per line, "LINE:COL: PATH: MESSAGE"
 };
 
+// What the Plots tab shows above the overview plots: one service's, agent's or call edge's
+// plots (the Graph tab's click), or nothing.
+struct PlotFocus {
+  enum class Kind { none, service, agent, call } kind = Kind::none;
+  int index = -1;  // into the scenario's services, agents or call_edges()
+};
+
 class App {
  public:
   explicit App(Platform& platform);
@@ -135,7 +142,10 @@ class App {
   // "fault-inject") and each experiment's row ("chaos:ID"), the Exercise (or Objectives)
   // panel ("panel:exercise"), its Show a hint button ("exercise-hint"), each revealed hint
   // ("exercise-hint-K", from 0), the final grade ("exercise-grade"), the For teachers
-  // header ("exercise-teachers") and Open the reference solution ("exercise-solution").
+  // header ("exercise-teachers") and Open the reference solution ("exercise-solution"),
+  // the Graph panel ("panel:graph") with each agent's row ("graph:agent:ID") and each
+  // service's first box header ("graph:service:ID"), and the Plots tab's focused plots
+  // ("plots-focus") with their Show all plots button ("plots-focus-close").
   // rect = {x, y, width, height} in ImGui coordinates (framebuffer pixels of the canvas or
   // window; the page converts them to CSS pixels). False if not drawn.
   bool widget_rect(const std::string& id, float rect[4]) const;
@@ -152,10 +162,15 @@ class App {
   Platform& platform() { return platform_; }
   double events_per_wall_second() const { return events_per_wall_s_; }
   void remember_widget(const std::string& id);  // records the last item's rect
+  void remember_rect(const std::string& id, ImVec2 min, ImVec2 max);  // a drawn region's
+  // Brings the tab `label` to the front in the next frame.
+  void select_tab(const std::string& label) { tab_focus_ = label; }
 
   EditorState& editor() { return *editor_; }
   // The time range all plots show (their x axes are linked).
   PlotView plot_view;
+  // The node whose plots the Plots tab shows first; back to none when a scenario is loaded.
+  PlotFocus plot_focus;
   // Event kinds the event log hides.
   std::set<EventKind> hidden_event_kinds;
   // The context inspector's choices: tenant, user (-1: none) and the base prompt.

@@ -16,9 +16,16 @@ void History::reset(std::size_t columns) {
   open_sum_.assign(columns, 0.0);
   open_min_.assign(columns, std::numeric_limits<double>::infinity());
   open_max_.assign(columns, -std::numeric_limits<double>::infinity());
+  last_.assign(columns, 0.0);
+  previous_.assign(columns, 0.0);
+  last_t_ = previous_t_ = 0;
 }
 
 void History::on_sample(SimTime t, const std::vector<double>& row) {
+  previous_.swap(last_);
+  previous_t_ = last_t_;
+  last_.assign(row.begin(), row.end());  // within the capacity reset() gave: no allocation
+  last_t_ = t;
   for (std::size_t c = 0; c < columns_; ++c) {
     open_sum_[c] += row[c];
     open_min_[c] = std::min(open_min_[c], row[c]);

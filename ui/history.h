@@ -25,6 +25,14 @@ class History : public SimObserver {
   double min(std::size_t i, std::size_t col) const { return min_[i * columns_ + col]; }
   double max(std::size_t i, std::size_t col) const { return max_[i * columns_ + col]; }
   std::size_t samples_per_point() const { return samples_per_point_; }
+  // The last two samples as they came, not coarsened, so that a panel can read the last
+  // scrape interval's change of a cumulative counter (call.*.attempts) at any plot
+  // resolution. Before the first sample both are zeros at time 0, which is what every
+  // counter was at the start; before the second, previous_sample is that start.
+  const std::vector<double>& last_sample() const { return last_; }
+  SimTime last_sample_time() const { return last_t_; }
+  const std::vector<double>& previous_sample() const { return previous_; }
+  SimTime previous_sample_time() const { return previous_t_; }
 
  private:
   void halve();
@@ -34,6 +42,8 @@ class History : public SimObserver {
   std::vector<SimTime> times_;
   std::vector<double> mean_, min_, max_;
   std::vector<double> open_sum_, open_min_, open_max_;
+  std::vector<double> last_, previous_;
+  SimTime last_t_ = 0, previous_t_ = 0;
 };
 
 }  // namespace opsim::ui

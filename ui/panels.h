@@ -14,7 +14,8 @@ void draw_toolbar(App& app);  // panel_toolbar.cpp: play, pause, step, reset, se
 void draw_overview(App& app);  // panel_overview.cpp: time, events/s, requests, latency, errors
 void draw_services(App& app);  // panel_services.cpp: services and their instances
 void draw_tenants(App& app);  // panel_tenants.cpp: load, latency and errors per tenant
-void draw_plots(App& app);  // panel_plots.cpp: the time-series plots
+void draw_plots(App& app);  // panel_plots.cpp: the time-series plots, a focused node's first
+void draw_graph(App& app);  // panel_graph.cpp: services, agents and calls coloured by health
 void draw_events(App& app);
 void draw_compare(App& app);  // panel_compare.cpp: variant B beside A, figures side by side, plots overlaid
   // panel_events.cpp: event log with filters by kind

@@ -27,8 +27,11 @@
 // --shot) is not blank; exercises/cooldown opens on its Exercise tab, a scripted click on
 // Show a hint reveals one, and played to its end its state().grade equals `opsim grade
 // --format json` (failed), as does that of its reference solution opened through For
-// teachers (passed); a scripted click on the Pause button (window.opsim.widgetRect)
-// stops the clock and one on Play starts it again. Prints "N passed, M failed"; exit code 0
+// teachers (passed); circuit-breaker-fallback with its breaker open: the Graph tab opens,
+// is not blank (saved as graph-shot.png beside --shot), draws the open call red and the
+// healthy caller green, and a scripted click on an agent opens its plots in the Plots tab;
+// a scripted click on the Pause button (window.opsim.widgetRect) stops the clock and one on
+// Play starts it again. Prints "N passed, M failed"; exit code 0
 // only when nothing failed. Every wait is bounded.
 import {execFileSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -588,6 +591,55 @@ try {
     const stopped = await clickWidget(page, 'compare-stop') &&
                     await waitFor(page, () => window.opsim.state().variant === null, null, 5000);
     check('a scripted click on Stop comparing ends the side-by-side mode', stopped);
+    await clickWidget(page, 'tab:Plots');
+  }
+
+  // The call graph: circuit-breaker-fallback 70 minutes in, its recommender failing since
+  // 1h and the breaker of the assistant's calls to it open. The Graph tab opens and is not
+  // blank (saved as graph-shot.png beside --shot); the open call and its failing callee are
+  // drawn in the palette's red (kRed, ui/style.cpp) and the healthy caller in its green
+  // (kGreen); a scripted click on the recommender's row opens its plots in the Plots tab.
+  {
+    const loaded = await page.evaluate(() => {
+      const result = window.opsim.load('circuit-breaker-fallback');
+      window.opsim.pause();
+      window.opsim.advance(70 * 60);
+      return result.ok;
+    });
+    const opened = loaded && await openTab(page, 'Graph', 'panel:graph');
+    check('circuit-breaker-fallback at 01:10: the Graph tab opens (widgetRect("tab:Graph"), then its panel)', opened);
+    const drawn = await waitFor(page, () => ['graph:agent:assistant', 'graph:agent:recommender', 'graph:service:recs']
+                                              .every((id) => window.opsim.widgetRect(id) !== null), null, 5000);
+    check('the Graph tab draws a row per agent and a box per service (widgetRect("graph:agent:ID"), ' +
+          '"graph:service:ID")', drawn);
+    await page.mouse.move(1, 799);  // no hover read-out in the picture
+    await sleep(300);
+    const graphShot = path.join(path.dirname(opts.shot), 'graph-shot.png');
+    mkdirSync(path.dirname(graphShot), {recursive: true});
+    await page.screenshot({path: graphShot});
+    const img = decodePng(readFileSync(graphShot));
+    const look = checkNotBlank(img);
+    check(`the Graph tab is not blank (${look.whole.colours} colours; ${graphShot})`, look.ok, look.problems.join('; '));
+    // Pixels of one colour (within a little, for anti-aliasing) right of the left column.
+    const near = (rgb) => {
+      let n = 0;
+      for (let y = Math.floor(0.12 * img.height); y < img.height; y++)
+        for (let x = Math.floor(0.32 * img.width); x < img.width; x++) {
+          const i = (y * img.width + x) * img.channels;
+          if (Math.abs(img.data[i] - rgb[0]) + Math.abs(img.data[i + 1] - rgb[1]) + Math.abs(img.data[i + 2] - rgb[2]) <= 12) n++;
+        }
+      return n;
+    };
+    const red = near([255, 115, 89]), green = near([77, 204, 128]);
+    check(`the Graph tab colours by health: the open call and the failing recommender red (${red} px), the ` +
+          `assistant green (${green} px)`, red > 300 && green > 100);
+    const focused = drawn && await clickWidget(page, 'graph:agent:recommender') &&
+                    await waitFor(page, () => window.opsim.widgetRect('plots-focus') !== null, null, 5000);
+    check('a scripted click on the recommender in the Graph tab opens its plots in the Plots tab ' +
+          '(widgetRect("plots-focus"))', focused);
+    const closed = focused && await clickWidget(page, 'plots-focus-close') &&
+                   await waitFor(page, () => window.opsim.widgetRect('plots-focus') === null, null, 5000);
+    check('Show all plots ends the focus (the overview plots alone again)', closed);
     await clickWidget(page, 'tab:Plots');
   }
 
