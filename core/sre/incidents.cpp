@@ -278,12 +278,12 @@ const ServiceSignals* IncidentManager::signals_for(const std::string& service) c
   return nullptr;
 }
 
-int IncidentManager::find_cause(const std::string& service, SimTime detected) const {
+int IncidentManager::find_cause(const std::string& service, SimTime detected, bool specific_only) const {
   int best = -1;
   bool best_specific = false;
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const FaultRecord& f = faults_[i];
-    if (f.started_at > detected || !relevant(f.spec, service)) continue;
+    if (f.started_at > detected || !relevant(f.spec, service) || (specific_only && f.spec.service != service)) continue;
     if (f.ended_at >= 0 && f.ended_at < detected - th_.cause_lookback) continue;
     const bool specific = !service.empty() && f.spec.service == service;
     // Same service first, then the latest start; equal starts: the later record.
@@ -296,8 +296,37 @@ int IncidentManager::find_cause(const std::string& service, SimTime detected) co
   return best;
 }
 
+// With calls, an incident usually opens on the service users call while its cause is
+// downstream: the search follows the failure down the call edges first (the header's order).
+void IncidentManager::find_dependency_cause(Incident& inc) const {
+  const DependencyPath path = deepest_failing_dependency(graph_, last_graph_, inc.service, th_.propagation);
+  inc.dependency_path = path.edges;
+  std::vector<int> along;  // the path's services, deepest first, up to the incident's (or its own alone)
+  for (std::size_t j = path.edges.size(); j-- > 0;) along.push_back(graph_.callee_service(path.edges[j]));
+  if (!path.empty()) along.push_back(graph_.caller_service(path.edges[0]));
+  else if (graph_.service_index(inc.service) >= 0) along.push_back(graph_.service_index(inc.service));
+  const std::vector<int> others = graph_.dependencies_of(graph_.service_index(inc.service));
+  along.insert(along.end(), others.begin(), others.end());
+  inc.cause_fault = -1;
+  for (std::size_t k = 0; k < along.size() && inc.cause_fault < 0; ++k)
+    inc.cause_fault = find_cause(graph_.services[static_cast<std::size_t>(along[k])], inc.detected_at, true);
+  if (inc.cause_fault < 0) inc.cause_fault = find_cause(inc.service, inc.detected_at);  // platform-wide
+  if (path.empty()) return;
+  inc.cause_service = graph_.services[static_cast<std::size_t>(along[0])];
+  const std::vector<PropagationStep> steps = propagation_chain(graph_, last_graph_, path, inc.service, th_.propagation);
+  inc.cause_failure = inc.cause_service + " failing: " +
+                      (steps.empty() ? last_graph_.services[static_cast<std::size_t>(along[0])].status_reason
+                                     : steps[0].text + " (" + steps[0].evidence + ")");
+}
+
+bool IncidentManager::explains(const FaultSpec& f, const std::string& service) const {
+  if (relevant(f, service) || graph_.empty()) return relevant(f, service);
+  const std::vector<int> deps = graph_.dependencies_of(graph_.service_index(service));
+  return std::binary_search(deps.begin(), deps.end(), graph_.service_index(f.service));
+}
+
 std::string IncidentManager::root_cause(const Incident& inc) const {
-  if (inc.cause_fault < 0) return "unknown";
+  if (inc.cause_fault < 0) return inc.cause_failure.empty() ? "unknown" : inc.cause_failure;
   return describe_record(faults_[static_cast<std::size_t>(inc.cause_fault)]);
 }
 
@@ -317,6 +346,7 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   inc.opened_by = opened_by;
   inc.opened_at = inc.detected_at = t;
   inc.cause_fault = find_cause(service, t);
+  if (!graph_.empty()) find_dependency_cause(inc);
   if (inc.cause_fault >= 0) {
     const FaultRecord& f = faults_[static_cast<std::size_t>(inc.cause_fault)];
     inc.mttd = t - f.started_at;
@@ -346,9 +376,7 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   inc.severity = c.severity;
   inc.severity_history.push_back({t, c.severity, c.reason});
   add_timeline(inc, t, "opened",
-               "Opened by " + opened_by + " as " + severity_name(c.severity) + ": " + c.reason + "; cause " +
-                   (inc.cause_fault >= 0 ? describe_record(faults_[static_cast<std::size_t>(inc.cause_fault)])
-                                         : std::string("unknown")));
+               "Opened by " + opened_by + " as " + severity_name(c.severity) + ": " + c.reason + "; cause " + root_cause(inc));
   incidents_.push_back(std::move(inc));
   tracking_.push_back(std::move(tr));
   // evaluate() already ran at this time: its interval is the one that fired the alert.
@@ -428,9 +456,9 @@ std::vector<IncidentTransition> IncidentManager::on_fault(SimTime t, const Fault
     faults_.push_back({fault, t, -1, {}});
     const int fi = static_cast<int>(faults_.size() - 1);
     for (std::size_t i = 0; i < incidents_.size(); ++i) {
-      if (!incidents_[i].open() || !relevant(fault, incidents_[i].service)) continue;
+      if (!incidents_[i].open() || !explains(fault, incidents_[i].service)) continue;
       add_timeline(incidents_[i], t, "fault_started", describe_fault(fault));
-      if (is_flag_fault(fault.type)) flag(i, t, fi, out);
+      if (is_flag_fault(fault.type) && relevant(fault, incidents_[i].service)) flag(i, t, fi, out);
     }
     // Data loss and security are incidents by themselves: no alert rule watches for them.
     if (is_flag_fault(fault.type) && find_open(fault.service) < 0)
@@ -443,7 +471,7 @@ std::vector<IncidentTransition> IncidentManager::on_fault(SimTime t, const Fault
     if (f.ended_at >= 0 || !f.change.empty() || !same_fault(f.spec, fault)) continue;
     f.ended_at = t;
     for (Incident& inc : incidents_)
-      if (inc.open() && relevant(fault, inc.service)) add_timeline(inc, t, "fault_ended", describe_fault(fault));
+      if (inc.open() && explains(fault, inc.service)) add_timeline(inc, t, "fault_ended", describe_fault(fault));
     break;
   }
   return out;
@@ -477,6 +505,7 @@ void IncidentManager::on_event(SimTime t, const std::string& service, const std:
 
 void IncidentManager::account(std::size_t i, SimTime interval_start, SimTime now, const std::vector<ServiceSignals>& signals) {
   Incident& inc = incidents_[i];
+  if (!last_graph_.empty()) tracking_[i].figures.add(last_graph_);
   const ServiceSignals* sig = signals_for(inc.service);
   if (sig) {
     inc.failed_requests += static_cast<double>(sig->requests) * (100.0 - sig->availability_percent) / 100.0;
@@ -489,9 +518,15 @@ void IncidentManager::account(std::size_t i, SimTime interval_start, SimTime now
   }
   const ServiceStatus st = service_status(inc.service);
   if (static_cast<int>(st) > static_cast<int>(inc.worst_status)) inc.worst_status = st;
-  // The services that count: its own, or every service for a platform incident.
+  // The services that count: its own, or every service for a platform incident, and those
+  // its failure came through (the dependency path found at detection).
+  auto on_path = [&](const std::string& service) {
+    for (int k : inc.dependency_path)
+      if (graph_.services[static_cast<std::size_t>(graph_.callee_service(k))] == service) return true;
+    return false;
+  };
   for (const ServiceSignals& s : signals) {
-    if (s.service.empty() || !(inc.service.empty() || s.service == inc.service)) continue;
+    if (s.service.empty() || !(inc.service.empty() || s.service == inc.service || on_path(s.service))) continue;
     if (service_status(s.service) != ServiceStatus::healthy &&
         std::find(inc.services_impacted.begin(), inc.services_impacted.end(), s.service) == inc.services_impacted.end())
       inc.services_impacted.push_back(s.service);
@@ -512,7 +547,8 @@ void IncidentManager::account(std::size_t i, SimTime interval_start, SimTime now
   }
 }
 
-std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std::vector<ServiceSignals>& signals) {
+std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std::vector<ServiceSignals>& signals,
+                                                         const GraphFigures* graph) {
   std::vector<IncidentTransition> out;
   const SimTime interval_start = last_eval_ < 0 ? 0 : last_eval_;  // the first interval runs from the start
   last_signals_ = signals;
@@ -546,6 +582,19 @@ std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std
     if (a.status == ServiceStatus::healthy) unhealthy_since_.erase(s.service);
     else unhealthy_since_.emplace(s.service, ImpactStart{interval_start, a});  // kept if already there
     status_[s.service] = a;
+  }
+  // The call graph's figures take each service's status and p95 from the same signals.
+  last_graph_ = graph && !graph_.empty() ? *graph : GraphFigures{};
+  for (std::size_t v = 0; v < last_graph_.services.size() && v < graph_.services.size(); ++v) {
+    const ServiceSignals* s = signals_for(graph_.services[v]);
+    if (!s) continue;
+    const StatusAssessment& a = status_[s->service];
+    ServiceFigures& sf = last_graph_.services[v];
+    sf.latency_p95_ms = s->latency_p95_ms;
+    sf.baseline_latency_p95_ms = s->baseline_latency_p95_ms;
+    sf.unhealthy = a.status != ServiceStatus::healthy;
+    sf.status_metric = a.metric;
+    sf.status_reason = a.reason;
   }
   for (std::size_t i = 0; i < incidents_.size(); ++i) {
     if (!incidents_[i].open() || incidents_[i].opened_at > now) continue;
@@ -605,7 +654,7 @@ void IncidentManager::resolve(std::size_t i, SimTime now, std::vector<IncidentTr
   tx.severity = tx.previous = inc.severity;
   out.push_back(tx);
   if (!postmortem_for(inc.severity)) return;
-  postmortems_.push_back(write_postmortem(inc));
+  postmortems_.push_back(write_postmortem(inc, tracking_[i].figures));
   add_timeline(inc, now, "postmortem",
                "postmortem drafted with " + times(static_cast<int>(postmortems_.back().action_items.size()), "action item"));
   tx.kind = IncidentTransition::Kind::postmortem;
@@ -690,7 +739,7 @@ ActionItem cause_item(const FaultSpec& f, const std::string& priority) {
 
 }  // namespace
 
-Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
+Postmortem IncidentManager::write_postmortem(const Incident& inc, const GraphFigures& figures) const {
   Postmortem pm;
   const std::string where = scope_name(inc.service);
   const bool high = inc.severity == Severity::sev1 || inc.severity == Severity::sev2;
@@ -716,6 +765,11 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
                " requests failed, up to " + std::to_string(inc.peak_users_affected) + " users affected (" +
                pct(inc.peak_users_affected_percent) + "); worst status " + service_status_name(inc.worst_status) +
                "; cause: " + pm.primary_cause + ".";
+  if (!graph_.empty()) {
+    pm.propagation_measured = true;
+    pm.propagation = propagation_chain(graph_, figures, DependencyPath{inc.dependency_path}, inc.service, th_.propagation);
+    if (!pm.propagation.empty()) pm.summary += " It reached users as: " + chain_text(pm.propagation) + ".";
+  }
 
   // Detection.
   const SimDuration lead = inc.impact_started_at >= 0 ? inc.opened_at - inc.impact_started_at : -1;
@@ -756,11 +810,34 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
       pm.action_items.push_back({"P2", "Shorten the recovery of " + where + " (instance start-up, queue drain, cache warm-up)",
                                  "it stayed unhealthy " + dur(lag) + " after the fault ended"});
     }
+  } else if (!inc.cause_failure.empty()) {
+    pm.went_poorly.push_back("no fault explains it: " + inc.cause_service + " failed without one");
+    pm.action_items.push_back({p_high, "Find why " + inc.cause_service + " failed and instrument it", inc.cause_failure});
   } else {
     pm.went_poorly.push_back("no fault explains it: the cause is unknown");
     pm.action_items.push_back({p_high, "Find what caused the incident on " + where + " and instrument it",
                                "no fault was active at detection"});
   }
+
+  // How it spread: the call on the path nearest the cause (unless the cause's own item asks
+  // for a timeout and a fallback already), and callers' slots.
+  const bool fallback_named = cause && (cause->spec.type == FaultType::latency || cause->spec.type == FaultType::errors);
+  if (!inc.dependency_path.empty() && !pm.propagation.empty() && !fallback_named) {
+    const CallGraph::Edge& e = graph_.edges[static_cast<std::size_t>(inc.dependency_path.back())];
+    const EdgeFigures& ef = figures.edges[static_cast<std::size_t>(inc.dependency_path.back())];
+    const std::string& caller = graph_.agents[static_cast<std::size_t>(e.caller)].id;
+    const std::string& callee = graph_.agents[static_cast<std::size_t>(e.callee)].id;
+    pm.action_items.push_back(
+        {p_high,
+         "Contain failures of " + callee + " at " + caller +
+             ": a timeout with a fallback (on_failure continue) or a circuit breaker on its calls" +
+             (ef.retries > 0 ? ", and a retry budget (" + format_number(ef.retries, 0) + " retries were sent)" : ""),
+         "the failure reached users as: " + chain_text(pm.propagation)});
+  }
+  for (const PropagationStep& step : pm.propagation)
+    if (step.kind == "slots_exhausted")
+      pm.action_items.push_back({"P2", "Scale " + step.service + " on slot_utilization, or give it slots for callers waiting on calls",
+                                 step.evidence});
 
   // Contributing factors.
   for (const ContributingFactor& f : inc.factors) {

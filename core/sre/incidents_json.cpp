@@ -111,6 +111,27 @@ std::string IncidentManager::incident_json(const Incident& inc, SimTime now) con
 }
 
 std::string IncidentManager::postmortem_json(const Postmortem& pm) {
+  json::ObjectWriter root_cause_analysis;
+  root_cause_analysis.field("primary_cause", pm.primary_cause);
+  // Only where agents make calls, so that other scenarios' postmortems keep their shape.
+  if (pm.propagation_measured)
+    root_cause_analysis.raw(
+        "propagation", json::ObjectWriter()
+                           .field("chain", chain_text(pm.propagation))
+                           .raw("steps", array_of(pm.propagation, [](const PropagationStep& p) {
+                                  json::ObjectWriter o;
+                                  o.field("service", p.service);
+                                  if (p.agent.empty()) o.raw("agent", "null");
+                                  else o.field("agent", p.agent);
+                                  return o.field("kind", p.kind)
+                                      .field("text", p.text)
+                                      .field("metric", p.metric)
+                                      .field("value", p.value)
+                                      .field("evidence", p.evidence)
+                                      .str();
+                                }))
+                           .str());
+  root_cause_analysis.raw("contributing_factors", string_array(pm.contributing_factors)).field("detection", pm.detection);
   json::ObjectWriter w;
   w.field("incident_id", pm.incident_id).field("title", pm.title);
   if (pm.service.empty()) w.raw("service", "null");
@@ -127,11 +148,7 @@ std::string IncidentManager::postmortem_json(const Postmortem& pm) {
                          .raw("services", string_array(pm.services))
                          .str())
       .raw("timeline", timeline_json(pm.timeline))
-      .raw("root_cause_analysis", json::ObjectWriter()
-                                      .field("primary_cause", pm.primary_cause)
-                                      .raw("contributing_factors", string_array(pm.contributing_factors))
-                                      .field("detection", pm.detection)
-                                      .str())
+      .raw("root_cause_analysis", root_cause_analysis.str())
       .raw("what_went_well", string_array(pm.went_well))
       .raw("what_went_poorly", string_array(pm.went_poorly))
       .raw("action_items", array_of(pm.action_items, [](const ActionItem& a) {
