@@ -1,8 +1,8 @@
 // Faults, chaos and incidents where agents call agents (issue 15): a fault on an agent or a
 // service that is only ever called acts there and reaches its callers; a chaos experiment
-// breaks a dependency while its probes read the caller's metrics; an incident on the
-// user-facing service names the deepest failing dependency as its cause and its postmortem
-// says how the failure reached users. The
+// breaks a dependency while its probes read the caller's metrics, and the callers' error
+// budgets guard it; an incident on the user-facing service names the deepest failing
+// dependency as its cause and its postmortem says how the failure reached users. The
 // library's call-graph stories (slow-dependency, retry-storm) with an `incidents` section
 // and an availability SLO on the user-facing service added in this test's copy.
 #include <algorithm>
@@ -116,6 +116,23 @@ TEST_CASE("calls: a chaos experiment breaks a dependency while its probes read t
     CHECK(r.verdict == sre::ChaosVerdict::passed);
     CHECK(r.after[0].value == 100.0);
     CHECK(test::metric(sim, "agent.support.requests_degraded") > 0);
+  }
+  SECTION("the callers' error budgets guard it: a spent budget on the caller skips the experiment") {
+    // An earlier half hour of failing calls spends most of the agents SLO's budget: 0.5 h
+    // of 100 % failures against the 0.72 h that 0.1 % of 30 days allows, 69 %.
+    std::vector<std::pair<std::string, std::string>> set = incidents_on("agents");
+    set.erase(set.begin() + 1);  // the SLO only
+    set.push_back({"faults", R"([{"at": "20m", "duration": "30m", "type": "errors", "agent": "retriever", "error_percent": 100}])"});
+    std::string guarded = experiment;
+    guarded.replace(guarded.find(R"("rollbacks")"), 0, R"("safety": {"min_error_budget_remaining_percent": 50}, )");
+    set.push_back({"chaos", guarded});
+    const Scenario s = edited("scenarios/slow-dependency.json", set);
+    Simulation sim(s, s.seed);
+    sim.run_until(H + 10 * M);
+    const sre::ChaosResult& r = *sim.chaos_view(0).result;
+    INFO(r.reason);
+    CHECK(r.verdict == sre::ChaosVerdict::skipped);
+    CHECK(r.reason.find("SLO avail has") != std::string::npos);
   }
 }
 
