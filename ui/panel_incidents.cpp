@@ -2,7 +2,9 @@
 // MTTD, open); the incidents, opened from page alerts and faults, with their severity,
 // service, times and root cause; and, for the one selected, its severity history, response
 // plan (immediate actions, communication and escalation with their deadlines), contributing
-// factors, impact, timeline and, once written, its postmortem.
+// factors, impact (with calls: the deepest failing dependency and the calls that led to it),
+// timeline and, once written, its postmortem (with calls: how the failure reached users, one
+// link per row with the series and figures behind it).
 //
 // Only when the scenario has an `incidents` section (Simulation::incidents() is null
 // otherwise). The root causes are derived once per simulated instant (cached by
@@ -268,6 +270,15 @@ void draw_impact(const Simulation& sim, const sre::Incident& inc) {
   std::string services;
   for (const std::string& s : inc.services_impacted) services += (services.empty() ? "" : ", ") + (s.empty() ? "platform" : s);
   ImGui::Text("services impacted: %s", services.empty() ? "-" : services.c_str());
+  if (!inc.cause_service.empty()) {
+    // The calls from the incident's service down to the dependency found failing at detection.
+    const sre::CallGraph& g = sim.incidents()->call_graph();
+    std::string calls;
+    for (int k : inc.dependency_path)
+      calls += (calls.empty() ? g.agents[static_cast<std::size_t>(g.edges[static_cast<std::size_t>(k)].caller)].id : "") +
+               " -> " + g.agents[static_cast<std::size_t>(g.edges[static_cast<std::size_t>(k)].callee)].id;
+    ImGui::Text("deepest failing dependency: %s (%s)", inc.cause_service.c_str(), calls.c_str());
+  }
   ImGui::Text("detected %s%s", short_time(cal, inc.detected_at).c_str(),
               inc.mttd >= 0 ? (", " + seconds_text(inc.mttd) + " after the fault").c_str() : "");
   if (inc.impact_started_at >= 0)
@@ -276,6 +287,40 @@ void draw_impact(const Simulation& sim, const sre::Incident& inc) {
               inc.rollbacks);
   if (inc.data_loss) ImGui::TextColored(kRed, "data loss");
   if (inc.security) ImGui::TextColored(kRed, "security");
+}
+
+// How the failure reached users, deepest first: the chain, then each link's figures.
+void draw_propagation(const std::vector<sre::PropagationStep>& steps) {
+  ImGui::TextUnformatted("How it reached users:");
+  ImGui::SameLine();
+  if (steps.empty()) {
+    ImGui::TextDisabled("no link measured (no failing dependency, no failure over 1 %% of requests)");
+    return;
+  }
+  ImGui::TextWrapped("%s", sre::chain_text(steps).c_str());
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("propagation", 4, flags)) return;
+  ImGui::TableSetupColumn("link");
+  ImGui::TableSetupColumn("series");
+  ImGui::TableSetupColumn("value");
+  ImGui::TableSetupColumn("evidence", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const sre::PropagationStep& p = steps[i];
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    // The first link is the cause; the last is what users met.
+    if (i == 0) ImGui::TextColored(kRed, "%s", p.text.c_str());
+    else if (i + 1 == steps.size()) ImGui::TextColored(kAmber, "%s", p.text.c_str());
+    else ImGui::TextUnformatted(p.text.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(p.metric.c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%.0f", p.value);
+    ImGui::TableNextColumn();
+    ImGui::TextWrapped("%s", p.evidence.c_str());
+  }
+  ImGui::EndTable();
 }
 
 void draw_postmortem(const Simulation& sim, const sre::Postmortem& pm) {
@@ -293,6 +338,7 @@ void draw_postmortem(const Simulation& sim, const sre::Postmortem& pm) {
   ImGui::TextUnformatted("Primary cause:");
   ImGui::SameLine();
   ImGui::TextWrapped("%s", pm.primary_cause.c_str());
+  if (pm.propagation_measured) draw_propagation(pm.propagation);
   ImGui::TextUnformatted("Contributing factors");
   bullets(pm.contributing_factors);
   ImGui::TextUnformatted("Detection:");

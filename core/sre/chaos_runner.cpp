@@ -30,7 +30,8 @@ ChaosRunner::ChaosRunner(Engine& engine, const Scenario& scenario, Faults& fault
       incidents_(incidents),
       registry_(registry),
       series_(series),
-      log_(log) {
+      log_(log),
+      graph_(sre::call_graph(scenario)) {
   for (std::size_t i = 0; i < scenario_.chaos.size(); ++i) {
     Run run;
     run.spec = scenario_.chaos[i];
@@ -74,6 +75,8 @@ sre::SafetyInputs ChaosRunner::safety_inputs(const ChaosSpec& c) const {
     if (v < 0 && f.agent_index >= 0) v = scenario_.agents[static_cast<std::size_t>(f.agent_index)].service_index;
     if (v < 0) platform = true;
     else services.push_back(v);
+    if (v >= 0)  // its callers, through calls: an agent's fault reaches only that agent's callers
+      for (int caller : graph_.callers_of(v, f.service_index < 0 ? f.agent_index : -1)) services.push_back(caller);
     int serving = 0;
     for (std::size_t pi = 0; pi < fleet_.pool_count(); ++pi)
       if (fleet_.service_of(static_cast<int>(pi)) == v) serving += fleet_.serving_instances(static_cast<int>(pi));

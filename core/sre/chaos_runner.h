@@ -1,7 +1,10 @@
 // The chaos runner: the scenario's experiments and those started from the UI, next to the
 // experiment rules they follow (sre/chaos.h). At its start an experiment checks its safety
 // (blast radius, error budget left, open incidents) and its steady state (each probe's
-// avg_over_time); either one failing skips it. Its method's steps then inject their faults
+// avg_over_time); either one failing skips it. The error budgets checked are those of the
+// SLOs of the services its faults touch and, where agents make calls, of the services that
+// call them, directly or not: breaking a dependency reaches its callers' users, whose
+// metrics its probes may read. Its method's steps then inject their faults
 // one after another; at each scrape a safety breach aborts it. At the end its rollbacks
 // run (end its faults, restore pool sizes), its probes are read again, and it concludes
 // with a verdict and a resilience score (chaos.<id>.* metrics).
@@ -20,6 +23,7 @@
 #include "sim/faults.h"
 #include "sre/chaos.h"
 #include "sre/incident_signals.h"
+#include "sre/propagation.h"
 #include "sre/slo_accounting.h"
 
 namespace opsim {
@@ -76,6 +80,7 @@ class ChaosRunner : public Component {
   MetricRegistry& registry_;
   const SeriesStore& series_;
   EventLog& log_;
+  sre::CallGraph graph_;  // the callers a fault's failures can reach
   std::vector<Run> runs_;
 };
 

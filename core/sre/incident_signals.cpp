@@ -11,6 +11,14 @@ IncidentSignals::IncidentSignals(const Engine& engine, const Scenario& scenario,
   // Service signals (and so each service's status) are measured in every run; incident
   // management only when the scenario asks for it.
   if (scenario_.incidents.given) manager_ = std::make_unique<sre::IncidentManager>(scenario_.incidents);
+  if (manager_ && scenario_.has_calls()) {
+    manager_->set_call_graph(sre::call_graph(scenario_));
+    for (const sre::FailureReason& r : sre::failure_reasons()) {
+      const auto& catalog = metric_catalog();
+      auto it = std::find_if(catalog.begin(), catalog.end(), [&](const MetricInfo& m) { return r.metric == std::string(m.name); });
+      reason_metrics_.push_back(it->id);  // every reason names a catalogued counter (a unit test checks)
+    }
+  }
   for (const TenantSpec& t : scenario_.tenants) {
     user_slot_base_.push_back(user_slots_);
     user_slots_ += std::max<std::size_t>(1, t.users.size());
@@ -31,7 +39,47 @@ double IncidentSignals::estimated_bytes(const Scenario& s) {
 void IncidentSignals::on_scrape(const std::vector<bool>& cooldown_blocked) {
   const std::vector<sre::ServiceSignals> s = signals(cooldown_blocked);
   for (std::size_t v = 0; v < s.size(); ++v) service_status_[v] = sre::assess_status(s[v]);
-  if (manager_) transitions(manager_->evaluate(engine_.now(), s));
+  const SimTime now = engine_.now();
+  if (manager_ && !reason_metrics_.empty()) {
+    const sre::GraphFigures graph = graph_figures(now - last_scrape_);
+    transitions(manager_->evaluate(now, s, &graph));
+  } else if (manager_) {
+    transitions(manager_->evaluate(now, s));
+  }
+  last_scrape_ = now;
+}
+
+sre::GraphFigures IncidentSignals::graph_figures(SimDuration elapsed) const {
+  // Each window read as the time series reads it, with the window itself as the
+  // "cumulative" counters, so that counters give the interval's counts.
+  sre::GraphFigures f;
+  double v[kMetricCount];
+  auto evaluate = [&](const ScopeStats& st) {
+    evaluate_all_metrics(st.window, st.window_latency, nullptr, elapsed, st.window, st, v);
+    return [&](MetricId m) { return v[static_cast<int>(m)]; };
+  };
+  for (std::size_t k = 0; k < scenario_.services.size(); ++k) {
+    const auto at = evaluate(registry_.service(static_cast<int>(k)));
+    sre::ServiceFigures s;
+    s.requests = at(MetricId::requests_succeeded) + at(MetricId::requests_failed);
+    s.failed = at(MetricId::requests_failed);
+    for (MetricId m : reason_metrics_) s.failed_by_reason.push_back(at(m));
+    s.slot_utilization_percent = at(MetricId::slot_utilization);
+    s.queue_depth = at(MetricId::queue_depth);
+    f.services.push_back(std::move(s));  // status and p95: the incident manager's, from the signals
+  }
+  for (std::size_t k = 0; k < manager_->call_graph().edges.size(); ++k) {
+    const auto at = evaluate(registry_.edge(static_cast<int>(k)));
+    sre::EdgeFigures e;
+    e.attempts = at(MetricId::attempts);
+    e.retries = at(MetricId::retries);
+    e.timeouts = at(MetricId::timeouts);
+    e.failures = at(MetricId::failures);
+    e.circuit_open_percent = at(MetricId::circuit_open_percent);
+    e.latency_p95_ms = at(MetricId::latency_p95_ms);
+    f.edges.push_back(e);
+  }
+  return f;
 }
 
 std::vector<sre::ServiceSignals> IncidentSignals::signals(const std::vector<bool>& cooldown_blocked) {

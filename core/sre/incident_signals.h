@@ -2,9 +2,11 @@
 // users affected, smoothed p95 against its healthy baseline, saturation at the maximum,
 // scaling held back by a cooldown), the status they give (measured in every run), and,
 // when the scenario has an `incidents` section, the incident manager (sre/incidents.h)
-// fed with them, with alerts, faults, scaling decisions and deployments. Its transitions
-// are logged and counted, and listeners hear of each incident opened (a deployment's
-// incident response).
+// fed with them, with alerts, faults, scaling decisions and deployments, and, where agents
+// make calls, with the call graph and each interval's figures of its services and edges
+// (sre/propagation.h: the deepest failing dependency, the propagation chain). Its
+// transitions are logged and counted, and listeners hear of each incident opened (a
+// deployment's incident response).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -65,6 +67,7 @@ class IncidentSignals : public OutcomeObserver {
     std::uint32_t completed = 0, failed = 0;
   };
   std::vector<sre::ServiceSignals> signals(const std::vector<bool>& cooldown_blocked);
+  sre::GraphFigures graph_figures(SimDuration elapsed) const;
   void transitions(const std::vector<sre::IncidentTransition>& ts);
 
   const Engine& engine_;
@@ -81,6 +84,9 @@ class IncidentSignals : public OutcomeObserver {
   std::vector<std::vector<double>> healthy_sorted_;  // per service: the same values, ascending (for their median)
   std::vector<double> p95_smoothed_ms_;  // per service: interval p95s, exponentially smoothed
   std::vector<sre::StatusAssessment> service_status_;  // per service, from the last scrape
+  // With calls and incidents: the failure_reasons() counters as catalogue ids, and the last scrape.
+  std::vector<MetricId> reason_metrics_;
+  SimTime last_scrape_ = 0;
 };
 
 }  // namespace opsim

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "json/json.h"
 #include "scaling/decision.h"  // format_number, the one number formatter for sentences
 #include "sre/slo.h"
 
@@ -279,12 +278,12 @@ const ServiceSignals* IncidentManager::signals_for(const std::string& service) c
   return nullptr;
 }
 
-int IncidentManager::find_cause(const std::string& service, SimTime detected) const {
+int IncidentManager::find_cause(const std::string& service, SimTime detected, bool specific_only) const {
   int best = -1;
   bool best_specific = false;
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const FaultRecord& f = faults_[i];
-    if (f.started_at > detected || !relevant(f.spec, service)) continue;
+    if (f.started_at > detected || !relevant(f.spec, service) || (specific_only && f.spec.service != service)) continue;
     if (f.ended_at >= 0 && f.ended_at < detected - th_.cause_lookback) continue;
     const bool specific = !service.empty() && f.spec.service == service;
     // Same service first, then the latest start; equal starts: the later record.
@@ -297,8 +296,37 @@ int IncidentManager::find_cause(const std::string& service, SimTime detected) co
   return best;
 }
 
+// With calls, an incident usually opens on the service users call while its cause is
+// downstream: the search follows the failure down the call edges first (the header's order).
+void IncidentManager::find_dependency_cause(Incident& inc) const {
+  const DependencyPath path = deepest_failing_dependency(graph_, last_graph_, inc.service, th_.propagation);
+  inc.dependency_path = path.edges;
+  std::vector<int> along;  // the path's services, deepest first, up to the incident's (or its own alone)
+  for (std::size_t j = path.edges.size(); j-- > 0;) along.push_back(graph_.callee_service(path.edges[j]));
+  if (!path.empty()) along.push_back(graph_.caller_service(path.edges[0]));
+  else if (graph_.service_index(inc.service) >= 0) along.push_back(graph_.service_index(inc.service));
+  const std::vector<int> others = graph_.dependencies_of(graph_.service_index(inc.service));
+  along.insert(along.end(), others.begin(), others.end());
+  inc.cause_fault = -1;
+  for (std::size_t k = 0; k < along.size() && inc.cause_fault < 0; ++k)
+    inc.cause_fault = find_cause(graph_.services[static_cast<std::size_t>(along[k])], inc.detected_at, true);
+  if (inc.cause_fault < 0) inc.cause_fault = find_cause(inc.service, inc.detected_at);  // platform-wide
+  if (path.empty()) return;
+  inc.cause_service = graph_.services[static_cast<std::size_t>(along[0])];
+  const std::vector<PropagationStep> steps = propagation_chain(graph_, last_graph_, path, inc.service, th_.propagation);
+  inc.cause_failure = inc.cause_service + " failing: " +
+                      (steps.empty() ? last_graph_.services[static_cast<std::size_t>(along[0])].status_reason
+                                     : steps[0].text + " (" + steps[0].evidence + ")");
+}
+
+bool IncidentManager::explains(const FaultSpec& f, const std::string& service) const {
+  if (relevant(f, service) || graph_.empty()) return relevant(f, service);
+  const std::vector<int> deps = graph_.dependencies_of(graph_.service_index(service));
+  return std::binary_search(deps.begin(), deps.end(), graph_.service_index(f.service));
+}
+
 std::string IncidentManager::root_cause(const Incident& inc) const {
-  if (inc.cause_fault < 0) return "unknown";
+  if (inc.cause_fault < 0) return inc.cause_failure.empty() ? "unknown" : inc.cause_failure;
   return describe_record(faults_[static_cast<std::size_t>(inc.cause_fault)]);
 }
 
@@ -318,6 +346,7 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   inc.opened_by = opened_by;
   inc.opened_at = inc.detected_at = t;
   inc.cause_fault = find_cause(service, t);
+  if (!graph_.empty()) find_dependency_cause(inc);
   if (inc.cause_fault >= 0) {
     const FaultRecord& f = faults_[static_cast<std::size_t>(inc.cause_fault)];
     inc.mttd = t - f.started_at;
@@ -347,9 +376,7 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   inc.severity = c.severity;
   inc.severity_history.push_back({t, c.severity, c.reason});
   add_timeline(inc, t, "opened",
-               "Opened by " + opened_by + " as " + severity_name(c.severity) + ": " + c.reason + "; cause " +
-                   (inc.cause_fault >= 0 ? describe_record(faults_[static_cast<std::size_t>(inc.cause_fault)])
-                                         : std::string("unknown")));
+               "Opened by " + opened_by + " as " + severity_name(c.severity) + ": " + c.reason + "; cause " + root_cause(inc));
   incidents_.push_back(std::move(inc));
   tracking_.push_back(std::move(tr));
   // evaluate() already ran at this time: its interval is the one that fired the alert.
@@ -429,9 +456,9 @@ std::vector<IncidentTransition> IncidentManager::on_fault(SimTime t, const Fault
     faults_.push_back({fault, t, -1, {}});
     const int fi = static_cast<int>(faults_.size() - 1);
     for (std::size_t i = 0; i < incidents_.size(); ++i) {
-      if (!incidents_[i].open() || !relevant(fault, incidents_[i].service)) continue;
+      if (!incidents_[i].open() || !explains(fault, incidents_[i].service)) continue;
       add_timeline(incidents_[i], t, "fault_started", describe_fault(fault));
-      if (is_flag_fault(fault.type)) flag(i, t, fi, out);
+      if (is_flag_fault(fault.type) && relevant(fault, incidents_[i].service)) flag(i, t, fi, out);
     }
     // Data loss and security are incidents by themselves: no alert rule watches for them.
     if (is_flag_fault(fault.type) && find_open(fault.service) < 0)
@@ -444,7 +471,7 @@ std::vector<IncidentTransition> IncidentManager::on_fault(SimTime t, const Fault
     if (f.ended_at >= 0 || !f.change.empty() || !same_fault(f.spec, fault)) continue;
     f.ended_at = t;
     for (Incident& inc : incidents_)
-      if (inc.open() && relevant(fault, inc.service)) add_timeline(inc, t, "fault_ended", describe_fault(fault));
+      if (inc.open() && explains(fault, inc.service)) add_timeline(inc, t, "fault_ended", describe_fault(fault));
     break;
   }
   return out;
@@ -478,6 +505,7 @@ void IncidentManager::on_event(SimTime t, const std::string& service, const std:
 
 void IncidentManager::account(std::size_t i, SimTime interval_start, SimTime now, const std::vector<ServiceSignals>& signals) {
   Incident& inc = incidents_[i];
+  if (!last_graph_.empty()) tracking_[i].figures.add(last_graph_);
   const ServiceSignals* sig = signals_for(inc.service);
   if (sig) {
     inc.failed_requests += static_cast<double>(sig->requests) * (100.0 - sig->availability_percent) / 100.0;
@@ -490,9 +518,15 @@ void IncidentManager::account(std::size_t i, SimTime interval_start, SimTime now
   }
   const ServiceStatus st = service_status(inc.service);
   if (static_cast<int>(st) > static_cast<int>(inc.worst_status)) inc.worst_status = st;
-  // The services that count: its own, or every service for a platform incident.
+  // The services that count: its own, or every service for a platform incident, and those
+  // its failure came through (the dependency path found at detection).
+  auto on_path = [&](const std::string& service) {
+    for (int k : inc.dependency_path)
+      if (graph_.services[static_cast<std::size_t>(graph_.callee_service(k))] == service) return true;
+    return false;
+  };
   for (const ServiceSignals& s : signals) {
-    if (s.service.empty() || !(inc.service.empty() || s.service == inc.service)) continue;
+    if (s.service.empty() || !(inc.service.empty() || s.service == inc.service || on_path(s.service))) continue;
     if (service_status(s.service) != ServiceStatus::healthy &&
         std::find(inc.services_impacted.begin(), inc.services_impacted.end(), s.service) == inc.services_impacted.end())
       inc.services_impacted.push_back(s.service);
@@ -513,7 +547,8 @@ void IncidentManager::account(std::size_t i, SimTime interval_start, SimTime now
   }
 }
 
-std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std::vector<ServiceSignals>& signals) {
+std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std::vector<ServiceSignals>& signals,
+                                                         const GraphFigures* graph) {
   std::vector<IncidentTransition> out;
   const SimTime interval_start = last_eval_ < 0 ? 0 : last_eval_;  // the first interval runs from the start
   last_signals_ = signals;
@@ -547,6 +582,19 @@ std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std
     if (a.status == ServiceStatus::healthy) unhealthy_since_.erase(s.service);
     else unhealthy_since_.emplace(s.service, ImpactStart{interval_start, a});  // kept if already there
     status_[s.service] = a;
+  }
+  // The call graph's figures take each service's status and p95 from the same signals.
+  last_graph_ = graph && !graph_.empty() ? *graph : GraphFigures{};
+  for (std::size_t v = 0; v < last_graph_.services.size() && v < graph_.services.size(); ++v) {
+    const ServiceSignals* s = signals_for(graph_.services[v]);
+    if (!s) continue;
+    const StatusAssessment& a = status_[s->service];
+    ServiceFigures& sf = last_graph_.services[v];
+    sf.latency_p95_ms = s->latency_p95_ms;
+    sf.baseline_latency_p95_ms = s->baseline_latency_p95_ms;
+    sf.unhealthy = a.status != ServiceStatus::healthy;
+    sf.status_metric = a.metric;
+    sf.status_reason = a.reason;
   }
   for (std::size_t i = 0; i < incidents_.size(); ++i) {
     if (!incidents_[i].open() || incidents_[i].opened_at > now) continue;
@@ -606,7 +654,7 @@ void IncidentManager::resolve(std::size_t i, SimTime now, std::vector<IncidentTr
   tx.severity = tx.previous = inc.severity;
   out.push_back(tx);
   if (!postmortem_for(inc.severity)) return;
-  postmortems_.push_back(write_postmortem(inc));
+  postmortems_.push_back(write_postmortem(inc, tracking_[i].figures));
   add_timeline(inc, now, "postmortem",
                "postmortem drafted with " + times(static_cast<int>(postmortems_.back().action_items.size()), "action item"));
   tx.kind = IncidentTransition::Kind::postmortem;
@@ -691,7 +739,7 @@ ActionItem cause_item(const FaultSpec& f, const std::string& priority) {
 
 }  // namespace
 
-Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
+Postmortem IncidentManager::write_postmortem(const Incident& inc, const GraphFigures& figures) const {
   Postmortem pm;
   const std::string where = scope_name(inc.service);
   const bool high = inc.severity == Severity::sev1 || inc.severity == Severity::sev2;
@@ -717,6 +765,11 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
                " requests failed, up to " + std::to_string(inc.peak_users_affected) + " users affected (" +
                pct(inc.peak_users_affected_percent) + "); worst status " + service_status_name(inc.worst_status) +
                "; cause: " + pm.primary_cause + ".";
+  if (!graph_.empty()) {
+    pm.propagation_measured = true;
+    pm.propagation = propagation_chain(graph_, figures, DependencyPath{inc.dependency_path}, inc.service, th_.propagation);
+    if (!pm.propagation.empty()) pm.summary += " It reached users as: " + chain_text(pm.propagation) + ".";
+  }
 
   // Detection.
   const SimDuration lead = inc.impact_started_at >= 0 ? inc.opened_at - inc.impact_started_at : -1;
@@ -757,11 +810,34 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
       pm.action_items.push_back({"P2", "Shorten the recovery of " + where + " (instance start-up, queue drain, cache warm-up)",
                                  "it stayed unhealthy " + dur(lag) + " after the fault ended"});
     }
+  } else if (!inc.cause_failure.empty()) {
+    pm.went_poorly.push_back("no fault explains it: " + inc.cause_service + " failed without one");
+    pm.action_items.push_back({p_high, "Find why " + inc.cause_service + " failed and instrument it", inc.cause_failure});
   } else {
     pm.went_poorly.push_back("no fault explains it: the cause is unknown");
     pm.action_items.push_back({p_high, "Find what caused the incident on " + where + " and instrument it",
                                "no fault was active at detection"});
   }
+
+  // How it spread: the call on the path nearest the cause (unless the cause's own item asks
+  // for a timeout and a fallback already), and callers' slots.
+  const bool fallback_named = cause && (cause->spec.type == FaultType::latency || cause->spec.type == FaultType::errors);
+  if (!inc.dependency_path.empty() && !pm.propagation.empty() && !fallback_named) {
+    const CallGraph::Edge& e = graph_.edges[static_cast<std::size_t>(inc.dependency_path.back())];
+    const EdgeFigures& ef = figures.edges[static_cast<std::size_t>(inc.dependency_path.back())];
+    const std::string& caller = graph_.agents[static_cast<std::size_t>(e.caller)].id;
+    const std::string& callee = graph_.agents[static_cast<std::size_t>(e.callee)].id;
+    pm.action_items.push_back(
+        {p_high,
+         "Contain failures of " + callee + " at " + caller +
+             ": a timeout with a fallback (on_failure continue) or a circuit breaker on its calls" +
+             (ef.retries > 0 ? ", and a retry budget (" + format_number(ef.retries, 0) + " retries were sent)" : ""),
+         "the failure reached users as: " + chain_text(pm.propagation)});
+  }
+  for (const PropagationStep& step : pm.propagation)
+    if (step.kind == "slots_exhausted")
+      pm.action_items.push_back({"P2", "Scale " + step.service + " on slot_utilization, or give it slots for callers waiting on calls",
+                                 step.evidence});
 
   // Contributing factors.
   for (const ContributingFactor& f : inc.factors) {
@@ -809,161 +885,6 @@ Postmortem IncidentManager::write_postmortem(const Incident& inc) const {
   std::stable_sort(pm.action_items.begin(), pm.action_items.end(),
                    [](const ActionItem& a, const ActionItem& b) { return a.priority < b.priority; });
   return pm;
-}
-
-// [SECTION] JSON
-
-namespace {
-
-std::string string_array(const std::vector<std::string>& v) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + json::quote(v[i]);
-  return s + "]";
-}
-
-template <class T, class F>
-std::string array_of(const std::vector<T>& v, F&& one) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + one(v[i]);
-  return s + "]";
-}
-
-void time_field(json::ObjectWriter& w, std::string_view key, SimTime t) {
-  if (t < 0) w.raw(key, "null");
-  else w.field(key, to_seconds(t));
-}
-
-double in_minutes(SimDuration d) {
-  return d < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(d) / kMicrosPerMinute;
-}
-
-std::string timeline_json(const std::vector<TimelineEntry>& t) {
-  return array_of(t, [](const TimelineEntry& e) {
-    return json::ObjectWriter().field("t_s", to_seconds(e.t)).field("kind", e.kind).field("text", e.text).str();
-  });
-}
-
-}  // namespace
-
-std::string IncidentManager::incident_json(const Incident& inc, SimTime now) const {
-  bool monitoring = false;  // open with a healthy streak running
-  for (std::size_t i = 0; i < incidents_.size(); ++i)
-    if (&incidents_[i] == &inc) monitoring = inc.open() && tracking_[i].healthy_since >= 0;
-  const SimTime until = inc.open() ? now : inc.resolved_at;
-  const SimTime since = inc.severity_since();
-  const ResponsePlan& plan = response_plan(inc.severity);
-  json::ObjectWriter w;
-  w.field("id", inc.id).field("title", inc.title);
-  if (inc.service.empty()) w.raw("service", "null");
-  else w.field("service", inc.service);
-  w.field("opened_by", inc.opened_by)
-      .field("severity", severity_name(inc.severity))
-      .field("status", inc.open() ? (monitoring ? "monitoring" : "investigating") : "resolved");
-  time_field(w, "opened_at_s", inc.opened_at);
-  time_field(w, "detected_at_s", inc.detected_at);
-  time_field(w, "recovered_at_s", inc.recovered_at);
-  time_field(w, "resolved_at_s", inc.resolved_at);
-  w.field("minutes_to_resolve", in_minutes(inc.time_to_resolve()))
-      .field("root_cause", root_cause(inc))
-      .field("mttd_minutes", in_minutes(inc.mttd));
-  time_field(w, "impact_started_at_s", inc.impact_started_at);
-  w.field("data_loss", inc.data_loss).field("security", inc.security).field("worst_status", service_status_name(inc.worst_status));
-  w.raw("impact", json::ObjectWriter()
-                      .field("failed_requests", std::round(inc.failed_requests))
-                      .field("peak_users_affected", inc.peak_users_affected)
-                      .field("peak_users_affected_percent", inc.peak_users_affected_percent)
-                      .field("worst_availability_percent", inc.worst_availability_percent)
-                      .field("peak_latency_p95_ms", inc.peak_latency_p95_ms)
-                      .field("budget_burned_percent", inc.budget_burned_percent)
-                      .raw("services", string_array(inc.services_impacted))
-                      .str());
-  w.raw("severity_history", array_of(inc.severity_history, [](const SeverityChange& c) {
-          return json::ObjectWriter().field("t_s", to_seconds(c.t)).field("severity", severity_name(c.severity)).field("reason", c.reason).str();
-        }));
-  w.raw("contributing_factors", array_of(inc.factors, [](const ContributingFactor& f) {
-          return json::ObjectWriter()
-              .field("kind", f.kind)
-              .field("service", f.service)
-              .field("first_seen_s", to_seconds(f.first_seen))
-              .field("intervals", f.intervals)
-              .field("minutes", in_minutes(f.duration))
-              .str();
-        }));
-  w.raw("response_plan",
-        json::ObjectWriter()
-            .field("escalation_required", plan.escalation_required)
-            .raw("immediate_actions", string_array(plan.immediate_actions))
-            .raw("communication", array_of(plan.communication,
-                                           [&](const Notice& n) {
-                                             json::ObjectWriter o;
-                                             o.field("audience", n.audience).field("due_at_s", to_seconds(since + n.within));
-                                             if (!n.condition.empty()) o.field("condition", n.condition);
-                                             return o.field("due_reached", since + n.within <= until).str();
-                                           }))
-            .raw("escalation", array_of(plan.escalation,
-                                        [&](const EscalationStep& e) {
-                                          return json::ObjectWriter()
-                                              .field("role", e.role)
-                                              .field("at_s", to_seconds(since + e.after))
-                                              .field("reached", since + e.after <= until)
-                                              .str();
-                                        }))
-            .raw("recovery_procedures", string_array(plan.recovery_procedures))
-            .str());
-  w.raw("timeline", timeline_json(inc.timeline));
-  return w.str();
-}
-
-std::string IncidentManager::postmortem_json(const Postmortem& pm) {
-  json::ObjectWriter w;
-  w.field("incident_id", pm.incident_id).field("title", pm.title);
-  if (pm.service.empty()) w.raw("service", "null");
-  else w.field("service", pm.service);
-  w.field("severity", severity_name(pm.severity))
-      .field("written_at_s", to_seconds(pm.written_at))
-      .field("duration_minutes", in_minutes(pm.duration))
-      .field("summary", pm.summary)
-      .raw("impact", json::ObjectWriter()
-                         .field("failed_requests", std::round(pm.failed_requests))
-                         .field("peak_users_affected", pm.peak_users_affected)
-                         .field("peak_users_affected_percent", pm.peak_users_affected_percent)
-                         .field("budget_burned_percent", pm.budget_burned_percent)
-                         .raw("services", string_array(pm.services))
-                         .str())
-      .raw("timeline", timeline_json(pm.timeline))
-      .raw("root_cause_analysis", json::ObjectWriter()
-                                      .field("primary_cause", pm.primary_cause)
-                                      .raw("contributing_factors", string_array(pm.contributing_factors))
-                                      .field("detection", pm.detection)
-                                      .str())
-      .raw("what_went_well", string_array(pm.went_well))
-      .raw("what_went_poorly", string_array(pm.went_poorly))
-      .raw("action_items", array_of(pm.action_items, [](const ActionItem& a) {
-             return json::ObjectWriter().field("priority", a.priority).field("title", a.title).field("because", a.because).str();
-           }));
-  return w.str();
-}
-
-std::string IncidentManager::report_json(SimTime now) const {
-  json::ObjectWriter metrics;
-  metrics.field("incidents_total", incidents_total())
-      .field("incidents_sev1", incidents_with_severity(Severity::sev1))
-      .field("incidents_sev2", incidents_with_severity(Severity::sev2))
-      .field("incidents_sev3", incidents_with_severity(Severity::sev3))
-      .field("incidents_sev4", incidents_with_severity(Severity::sev4))
-      .field("incidents_open", open_count())
-      .field("mttr_minutes", mttr_minutes())
-      .field("mttd_minutes", mttd_minutes());
-  json::ObjectWriter status;
-  for (const auto& [service, a] : status_)
-    if (!service.empty()) status.field(service, service_status_name(a.status));
-  json::ObjectWriter w;
-  w.raw("metrics", metrics.str())
-      .field("platform_status", service_status_name(service_status("")))
-      .raw("service_status", status.str())
-      .raw("incidents", array_of(incidents_, [&](const Incident& inc) { return incident_json(inc, now); }))
-      .raw("postmortems", array_of(postmortems_, [](const Postmortem& pm) { return postmortem_json(pm); }));
-  return w.str();
 }
 
 }  // namespace opsim::sre

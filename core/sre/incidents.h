@@ -41,7 +41,17 @@
 //   a same-service fault wins over a platform-wide one, then the latest start. None:
 //   "unknown". The simulation fills `service` of an agent-scoped fault with the agent's
 //   service if it wants the fault tied to that service.
+//   With calls (set_call_graph), the cause is searched along the call graph first
+//   (sre/propagation.h): the deepest failing dependency of the incident's service at
+//   detection, read from the detection interval's figures; a fault on it wins, then one on
+//   each service up the path to the incident's own, then one on any other dependency,
+//   then a platform-wide one. With no fault, the failing dependency itself is the cause,
+//   described by what failed (`cause_failure`). A fault on a dependency also goes on the
+//   timelines of its callers' open incidents.
 // - MTTD of an incident = detected_at - the root-cause fault's start (only with a cause).
+// - Propagation (with calls): the postmortem's chain from the deepest failing dependency
+//   found at detection up to the incident's service, read from the figures summed over the
+//   incident's evaluated intervals (the detection interval included), as for its impact.
 //
 // [SECTION] Metrics
 //   incidents_total, incidents_sev1..4  by each incident's current (final) severity
@@ -61,6 +71,7 @@
 #include "engine/sim_time.h"
 #include "monitoring/alert_rules.h"
 #include "scenario/scenario.h"
+#include "sre/propagation.h"
 
 namespace opsim::sre {
 
@@ -94,6 +105,7 @@ struct IncidentThresholds {
   SimDuration slow_detection = 5 * kMicrosPerMinute;  // detection later than this is slow
   SimDuration mttr_target = 30 * kMicrosPerMinute;    // the seed's mttr_target_minutes
   double budget_alarm_percent = 10;  // an incident burning more of an SLO budget is called out
+  PropagationThresholds propagation;  // the call graph's: what counts as failing, slots exhausted
 };
 
 // [SECTION] Inputs
@@ -210,6 +222,11 @@ struct Incident {
   SimTime impact_started_at = -1;  // when its status last left healthy before detection (-1: was healthy)
   std::string impact_metric;       // the signal that showed that impact first
   int cause_fault = -1;            // index into IncidentManager::faults(); -1 = unknown
+  // With calls: the edges from its service down to the deepest failing dependency at
+  // detection (empty: none failing), that dependency's service, and, when no fault explains
+  // it, how it failed ("retriever timeouts (...)").
+  std::vector<int> dependency_path;
+  std::string cause_service, cause_failure;
   SimDuration mttd = -1;           // -1 without a cause
   bool data_loss = false, security = false;
   ServiceStatus worst_status = ServiceStatus::healthy;
@@ -250,7 +267,10 @@ struct Postmortem {
   double budget_burned_percent = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::string> services;
   std::vector<TimelineEntry> timeline;
-  std::string primary_cause;  // describe_fault(...) or "unknown"
+  std::string primary_cause;  // describe_fault(...), a failing dependency, or "unknown"
+  // With calls (and only then in its JSON): how the failure reached users, deepest first.
+  bool propagation_measured = false;
+  std::vector<PropagationStep> propagation;
   std::vector<std::string> contributing_factors;
   std::string detection;  // how and how fast it was detected
   std::vector<std::string> went_well, went_poorly;
@@ -296,13 +316,19 @@ class IncidentManager {
   // At each scrape, with one entry per service for the interval (previous call, now]; the
   // first interval starts at 0. A service left out keeps its last status; a platform entry
   // (service "") is aggregated from the others when not given.
-  std::vector<IncidentTransition> evaluate(SimTime now, const std::vector<ServiceSignals>& signals);
+  // `graph`: the interval's call-graph figures (with calls; see set_call_graph), whose
+  // status fields evaluate() fills from the signals.
+  std::vector<IncidentTransition> evaluate(SimTime now, const std::vector<ServiceSignals>& signals,
+                                           const GraphFigures* graph = nullptr);
+  // The call graph (once, before the first evaluation; without one, nothing above differs).
+  void set_call_graph(CallGraph g) { graph_ = std::move(g); }
+  const CallGraph& call_graph() const { return graph_; }
 
   // Outputs.
   const std::vector<Incident>& incidents() const { return incidents_; }
   const std::vector<Postmortem>& postmortems() const { return postmortems_; }
   const std::vector<FaultRecord>& faults() const { return faults_; }
-  std::string root_cause(const Incident& inc) const;  // describe_fault(...) or "unknown"
+  std::string root_cause(const Incident& inc) const;  // describe_fault(...), cause_failure or "unknown"
   ServiceStatus service_status(const std::string& service) const;  // healthy if never seen
   const std::map<std::string, StatusAssessment>& service_statuses() const { return status_; }
   int open_count() const;
@@ -328,6 +354,7 @@ class IncidentManager {
     SimTime healthy_since = -1;  // start of the current healthy streak, -1: none
     SimTime status_healthy_since = -1;  // start of the current run of healthy status (alerts aside)
     std::vector<int> flag_faults;  // data_loss / security faults that flagged it
+    GraphFigures figures;          // with calls: summed over its evaluated intervals
   };
   bool opens(const std::string& alert_severity) const;
   bool postmortem_for(Severity s) const;
@@ -337,11 +364,13 @@ class IncidentManager {
   void add_timeline(Incident& inc, SimTime t, const std::string& kind, const std::string& text);
   void set_severity(std::size_t i, SimTime t, const Classification& c, std::vector<IncidentTransition>& out);
   void flag(std::size_t i, SimTime t, int fault_index, std::vector<IncidentTransition>& out);
-  int find_cause(const std::string& service, SimTime detected) const;
+  int find_cause(const std::string& service, SimTime detected, bool specific_only = false) const;
+  void find_dependency_cause(Incident& inc) const;
+  bool explains(const FaultSpec& f, const std::string& service) const;  // relevant, or on a dependency
   const ServiceSignals* signals_for(const std::string& service) const;
   void account(std::size_t i, SimTime interval_start, SimTime now, const std::vector<ServiceSignals>& signals);
   void resolve(std::size_t i, SimTime now, std::vector<IncidentTransition>& out);
-  Postmortem write_postmortem(const Incident& inc) const;
+  Postmortem write_postmortem(const Incident& inc, const GraphFigures& figures) const;
 
   IncidentsSpec spec_;
   IncidentThresholds th_;
@@ -356,6 +385,8 @@ class IncidentManager {
   // The latest evaluation: signals by service ("" included, aggregated if not given),
   // statuses, and when each unhealthy service's status left healthy, with how it looked then.
   std::vector<ServiceSignals> last_signals_;
+  CallGraph graph_;
+  GraphFigures last_graph_;  // the latest interval's, with calls
   SimTime last_eval_ = -1, last_interval_start_ = -1;
   std::map<std::string, StatusAssessment> status_;
   struct ImpactStart {
