@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "graph_layout.h"
+#include "scaling/decision.h"
 #include "imgui.h"
 #include "panels.h"
 #include "style.h"
@@ -364,7 +365,10 @@ void draw_box(ImDrawList* dl, ImVec2 o, const GraphLayout& l, const GraphBox& b,
   const bool box_hovered = hover.kind == GraphHit::Kind::service && hover.index == b.service;
   const ImVec2 a0 = add(o, b.rect.x, b.rect.y), a1 = add(o, b.rect.x + b.rect.w, b.rect.y + b.rect.h);
   const float rounding = 4, pad = 6, line = ImGui::GetTextLineHeight();
-  dl->AddRectFilled(a0, a1, IM_COL32(32, 36, 44, 255), rounding);
+  // A model provider is outside the platform: drawn on a violet ground, its name marked.
+  const ServiceSpec& spec = sc.services[static_cast<std::size_t>(b.service)];
+  const bool model = spec.kind == ServiceSpec::Kind::llm_provider;
+  dl->AddRectFilled(a0, a1, model ? IM_COL32(44, 34, 60, 255) : IM_COL32(32, 36, 44, 255), rounding);
   // The header, tinted with the service's health.
   const ImVec2 h1 = add(o, b.header.x + b.header.w, b.header.y + b.header.h);
   dl->AddRectFilled(a0, h1, health_u32(sf.health, box_hovered ? 0.45f : 0.25f), rounding, ImDrawFlags_RoundCornersTop);
@@ -376,7 +380,8 @@ void draw_box(ImDrawList* dl, ImVec2 o, const GraphLayout& l, const GraphBox& b,
   text_right(dl, h1.x - pad, text_y, dim, text);
   GraphRect name_clip = b.header;
   name_clip.w -= figures_w + 2 * pad;
-  text_in(dl, ImVec2(a0.x + pad, text_y), fg, sc.services[static_cast<std::size_t>(b.service)].id.c_str(), name_clip, o);
+  const std::string name = model ? spec.id + " (model)" : spec.id;
+  text_in(dl, ImVec2(a0.x + pad, text_y), fg, name.c_str(), name_clip, o);
   // One row per agent: a dot of its health, its name and rate, then errors and p95.
   for (int r = b.first_row; r < b.first_row + b.row_count; ++r) {
     const GraphRow& row = l.rows[static_cast<std::size_t>(r)];
@@ -420,6 +425,13 @@ void service_tooltip(const Simulation& sim, const PanelState& st, int v) {
   ImGui::Text("%.0f instances, cpu %.1f %%, slots held %.1f %%, queue %.1f", f.instances, f.cpu_percent,
               f.slots_percent, f.queue_depth);
   ImGui::Text("retries served %.2f/s", f.retries_per_s);
+  const ServiceSpec& spec = sim.scenario().services[static_cast<std::size_t>(v)];
+  if (spec.kind == ServiceSpec::Kind::llm_provider) {
+    const ModelProviderSpec& m = spec.model;
+    ImGui::Text("model provider: %s requests and %s tokens a minute; over them a call fails at once (429)",
+                m.rate_limit_rpm > 0 ? scaling::format_number(m.rate_limit_rpm).c_str() : "unlimited",
+                m.rate_limit_tpm > 0 ? scaling::format_number(m.rate_limit_tpm).c_str() : "unlimited");
+  }
   ImGui::TextDisabled("click: its plots");
   ImGui::EndTooltip();
 }
