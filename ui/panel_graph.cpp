@@ -365,7 +365,7 @@ void draw_box(ImDrawList* dl, ImVec2 o, const GraphLayout& l, const GraphBox& b,
   const bool box_hovered = hover.kind == GraphHit::Kind::service && hover.index == b.service;
   const ImVec2 a0 = add(o, b.rect.x, b.rect.y), a1 = add(o, b.rect.x + b.rect.w, b.rect.y + b.rect.h);
   const float rounding = 4, pad = 6, line = ImGui::GetTextLineHeight();
-  // A model provider is outside the platform: drawn on a violet ground, its name marked.
+  // A model provider is outside the platform: drawn on a violet ground.
   const ServiceSpec& spec = sc.services[static_cast<std::size_t>(b.service)];
   const bool model = spec.kind == ServiceSpec::Kind::llm_provider;
   dl->AddRectFilled(a0, a1, model ? IM_COL32(44, 34, 60, 255) : IM_COL32(32, 36, 44, 255), rounding);
@@ -375,13 +375,14 @@ void draw_box(ImDrawList* dl, ImVec2 o, const GraphLayout& l, const GraphBox& b,
   char n1[32], text[96];
   const ImU32 fg = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   const float text_y = a0.y + (b.header.h - line) / 2;
-  std::snprintf(text, sizeof text, "cpu %s %%", short_number(n1, sizeof n1, sf.cpu_percent));
+  // A provider's cpu is its own business: its header says what it is instead.
+  if (model) std::snprintf(text, sizeof text, "model");
+  else std::snprintf(text, sizeof text, "cpu %s %%", short_number(n1, sizeof n1, sf.cpu_percent));
   const float figures_w = ImGui::CalcTextSize(text).x;
   text_right(dl, h1.x - pad, text_y, dim, text);
   GraphRect name_clip = b.header;
   name_clip.w -= figures_w + 2 * pad;
-  const std::string name = model ? spec.id + " (model)" : spec.id;
-  text_in(dl, ImVec2(a0.x + pad, text_y), fg, name.c_str(), name_clip, o);
+  text_in(dl, ImVec2(a0.x + pad, text_y), fg, spec.id.c_str(), name_clip, o);
   // One row per agent: a dot of its health, its name and rate, then errors and p95.
   for (int r = b.first_row; r < b.first_row + b.row_count; ++r) {
     const GraphRow& row = l.rows[static_cast<std::size_t>(r)];
