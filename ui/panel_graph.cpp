@@ -102,41 +102,37 @@ void relayout(const App& app, PanelState& st, float font) {
   st.layout_run = app.run_id();
   st.layout_font = font;
 
-  st.agent_cols.assign(sc.agents.size(), {});
+  // The columns an agent and a service both have; a service's fleet gauges besides.
+  auto request_columns = [&](const std::string& p) {
+    NodeColumns c;
+    c.rate = column(sim, p + "request_rate");
+    c.succeeded = column(sim, p + "requests_succeeded");
+    c.failed = column(sim, p + "requests_failed");
+    c.error = column(sim, p + "error_rate_percent");
+    c.p50 = column(sim, p + "latency_p50_ms");
+    c.p95 = column(sim, p + "latency_p95_ms");
+    c.p99 = column(sim, p + "latency_p99_ms");
+    c.retries = column(sim, p + "retries");
+    c.degraded = column(sim, p + "requests_degraded");
+    return c;
+  };
+  st.agent_cols.clear();
   st.agent_ids.clear();
-  for (std::size_t a = 0; a < sc.agents.size(); ++a) {
-    const std::string p = "agent." + sc.agents[a].id + ".";
-    NodeColumns& c = st.agent_cols[a];
-    c.rate = column(sim, p + "request_rate");
-    c.succeeded = column(sim, p + "requests_succeeded");
-    c.failed = column(sim, p + "requests_failed");
-    c.error = column(sim, p + "error_rate_percent");
-    c.p50 = column(sim, p + "latency_p50_ms");
-    c.p95 = column(sim, p + "latency_p95_ms");
-    c.p99 = column(sim, p + "latency_p99_ms");
-    c.retries = column(sim, p + "retries");
-    c.degraded = column(sim, p + "requests_degraded");
-    st.agent_ids.push_back("graph:agent:" + sc.agents[a].id);
+  for (const AgentSpec& a : sc.agents) {
+    st.agent_cols.push_back(request_columns("agent." + a.id + "."));
+    st.agent_ids.push_back("graph:agent:" + a.id);
   }
-  st.service_cols.assign(sc.services.size(), {});
+  st.service_cols.clear();
   st.service_ids.clear();
-  for (std::size_t v = 0; v < sc.services.size(); ++v) {
-    const std::string p = "service." + sc.services[v].id + ".";
-    NodeColumns& c = st.service_cols[v];
-    c.rate = column(sim, p + "request_rate");
-    c.succeeded = column(sim, p + "requests_succeeded");
-    c.failed = column(sim, p + "requests_failed");
-    c.error = column(sim, p + "error_rate_percent");
-    c.p50 = column(sim, p + "latency_p50_ms");
-    c.p95 = column(sim, p + "latency_p95_ms");
-    c.p99 = column(sim, p + "latency_p99_ms");
-    c.retries = column(sim, p + "retries");
-    c.degraded = column(sim, p + "requests_degraded");
+  for (const ServiceSpec& sv : sc.services) {
+    const std::string p = "service." + sv.id + ".";
+    NodeColumns c = request_columns(p);
     c.cpu = column(sim, p + "cpu_utilization");
     c.slots = column(sim, p + "slot_utilization");
     c.queue = column(sim, p + "queue_depth");
     c.instances = column(sim, p + "instances");
-    st.service_ids.push_back("graph:service:" + sc.services[v].id);
+    st.service_cols.push_back(c);
+    st.service_ids.push_back("graph:service:" + sv.id);
   }
   st.first_box_of_service.assign(sc.services.size(), -1);
   for (std::size_t b = st.layout.boxes.size(); b-- > 0;)
