@@ -333,8 +333,9 @@ void App::draw() {
     };
     // An exercise opens on its statement; a scenario with objectives alone shows them
     // beside the editor, where a student changing the scenario looks.
-    const Scenario& sc = sim_->scenario();
-    if (sc.exercise.present) tab("Exercise", draw_exercise);
+    // (Read from the simulation each time: a panel may load another scenario, which frees
+    // the one a reference taken here would still point at.)
+    if (sim_->scenario().exercise.present) tab("Exercise", draw_exercise);
     tab("Plots", draw_plots);
     tab("Graph", draw_graph);
     tab("Alerts", draw_alerts);
@@ -348,7 +349,7 @@ void App::draw() {
     tab("Context", draw_context);
     tab("Events", draw_events);
     tab("Compare", draw_compare);
-    if (!sc.exercise.present && !sc.objectives.empty()) tab("Objectives", draw_exercise);
+    if (!sim_->scenario().exercise.present && !sim_->scenario().objectives.empty()) tab("Objectives", draw_exercise);
     const ImGuiTabItemFlags editor_flags = editor_->focus_request ? ImGuiTabItemFlags_SetSelected : 0;
     const bool editor_open = ImGui::BeginTabItem("Scenario", nullptr, editor_flags);
     remember_widget("tab:Scenario");
