@@ -25,8 +25,9 @@ constexpr SimDuration M = kMicrosPerMinute;
 // A library scenario with top-level members replaced or added (each value as JSON text).
 Scenario edited(const std::string& file, const std::vector<std::pair<std::string, std::string>>& set) {
   json::Value doc = test::must_parse(test::read_text(file));
-  for (const auto& [key, text] : set) {
-    json::Value v = test::must_parse(text);
+  for (const auto& member : set) {
+    const std::string& key = member.first;  // (a lambda may not capture a structured binding in C++17)
+    json::Value v = test::must_parse(member.second);
     auto it = std::find_if(doc.members.begin(), doc.members.end(), [&](const auto& m) { return m.first == key; });
     if (it != doc.members.end()) it->second = std::move(v);
     else doc.members.emplace_back(key, std::move(v));
