@@ -409,13 +409,18 @@ void draw_box(ImDrawList* dl, ImVec2 o, const GraphLayout& l, const GraphBox& b,
 
 // [SECTION] Hover read-outs
 
+// A read-out's health, in its colour, after its title on the same line.
+void health_after(Health h) {
+  ImGui::SameLine();
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(health_u32(h)), "%s", health_name(h));
+}
+
 void service_tooltip(const Simulation& sim, const PanelState& st, int v) {
   const NodeFigures& f = st.services[static_cast<std::size_t>(v)];
   const sre::StatusAssessment& status = sim.service_status(v);
   ImGui::BeginTooltip();
   ImGui::Text("service %s", sim.scenario().services[static_cast<std::size_t>(v)].id.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(health_u32(f.health)), "%s", health_name(f.health));
+  health_after(f.health);
   if (status.status != sre::ServiceStatus::healthy) ImGui::TextDisabled("because: %s", status.reason.c_str());
   ImGui::Text("%.2f requests/s arrived, %.0f completed, %.2f %% failed", f.rate_per_s, f.completed, f.error_percent);
   ImGui::Text("latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", f.p50_ms, f.p95_ms, f.p99_ms);
@@ -439,8 +444,7 @@ void agent_tooltip(const Simulation& sim, const PanelState& st, int a) {
   const NodeFigures& f = st.agents[static_cast<std::size_t>(a)];
   ImGui::BeginTooltip();
   ImGui::Text("agent %s on service %s", spec.id.c_str(), spec.service.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(health_u32(f.health)), "%s", health_name(f.health));
+  health_after(f.health);
   ImGui::Text("%.2f requests/s arrived (first requests and call attempts), %.0f completed", f.rate_per_s, f.completed);
   ImGui::Text("%.2f %% failed, %.0f degraded (a call it can do without failed)", f.error_percent, f.degraded);
   ImGui::Text("latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", f.p50_ms, f.p95_ms, f.p99_ms);
@@ -458,8 +462,7 @@ void call_tooltip(const Simulation& sim, const PanelState& st, int e) {
   ImGui::BeginTooltip();
   ImGui::Text("calls from %s to %s", sc.agents[static_cast<std::size_t>(edge.caller)].id.c_str(),
               sc.agents[static_cast<std::size_t>(edge.callee)].id.c_str());
-  ImGui::SameLine();
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(health_u32(f.health)), "%s", health_name(f.health));
+  health_after(f.health);
   ImGui::Text("%.2f attempts/s (%.0f in the interval), %.2f retries/s", f.attempts_per_s, f.attempts, f.retries_per_s);
   ImGui::Text("%.2f %% failed, %.2f timeouts/s", f.failed_percent, f.timeouts_per_s);
   if (f.timeout_ms >= 0) ImGui::Text("latency p95 %.0f ms (timeout %.0f ms)", f.p95_ms, f.timeout_ms);
