@@ -415,6 +415,12 @@ void health_after(Health h) {
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(health_u32(h)), "%s", health_name(h));
 }
 
+// The figures a service's and an agent's read-outs share.
+void latency_and_retries(const NodeFigures& f) {
+  ImGui::Text("latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", f.p50_ms, f.p95_ms, f.p99_ms);
+  ImGui::Text("retries served %.2f/s", f.retries_per_s);
+}
+
 void service_tooltip(const Simulation& sim, const PanelState& st, int v) {
   const NodeFigures& f = st.services[static_cast<std::size_t>(v)];
   const sre::StatusAssessment& status = sim.service_status(v);
@@ -423,10 +429,9 @@ void service_tooltip(const Simulation& sim, const PanelState& st, int v) {
   health_after(f.health);
   if (status.status != sre::ServiceStatus::healthy) ImGui::TextDisabled("because: %s", status.reason.c_str());
   ImGui::Text("%.2f requests/s arrived, %.0f completed, %.2f %% failed", f.rate_per_s, f.completed, f.error_percent);
-  ImGui::Text("latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", f.p50_ms, f.p95_ms, f.p99_ms);
+  latency_and_retries(f);
   ImGui::Text("%.0f instances, cpu %.1f %%, slots held %.1f %%, queue %.1f", f.instances, f.cpu_percent,
               f.slots_percent, f.queue_depth);
-  ImGui::Text("retries served %.2f/s", f.retries_per_s);
   const ServiceSpec& spec = sim.scenario().services[static_cast<std::size_t>(v)];
   if (spec.kind == ServiceSpec::Kind::llm_provider) {
     const ModelProviderSpec& m = spec.model;
@@ -447,8 +452,7 @@ void agent_tooltip(const Simulation& sim, const PanelState& st, int a) {
   health_after(f.health);
   ImGui::Text("%.2f requests/s arrived (first requests and call attempts), %.0f completed", f.rate_per_s, f.completed);
   ImGui::Text("%.2f %% failed, %.0f degraded (a call it can do without failed)", f.error_percent, f.degraded);
-  ImGui::Text("latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms", f.p50_ms, f.p95_ms, f.p99_ms);
-  ImGui::Text("retries served %.2f/s", f.retries_per_s);
+  latency_and_retries(f);
   const int depth = st.layout.depth_of_agent[static_cast<std::size_t>(a)];
   ImGui::TextDisabled("call depth %d; %zu call step(s)", depth, spec.calls.size());
   ImGui::TextDisabled("click: its plots");

@@ -83,9 +83,9 @@ TEST_CASE("circuit-breaker-fallback: the breaker keeps calls off a failing recom
   for (const std::uint64_t offset : {0, 1}) {
     INFO("seed offset " << offset);
     Scenario s = test::must_load(test::read_text("scenarios/circuit-breaker-fallback.json"));
-    Simulation sim(s, s.seed + offset);
-    test::EventRecorder events;
-    sim.add_observer(&events);
+    test::RecordedRun run(s, s.seed + offset);
+    Simulation& sim = run.sim;
+    const test::EventRecorder& events = run.events;
     sim.run_until(H);
     const double calls_before = test::metric(sim, "agent.recommender.requests_total");
     const double requests_before = test::metric(sim, "requests_total");

@@ -24,9 +24,9 @@ TEST_CASE("load-shedding: shedding keeps the critical tenant within its objectiv
   for (const std::uint64_t offset : {0, 1}) {
     INFO("seed offset " << offset);
     Scenario s = test::must_load(test::read_text("scenarios/load-shedding.json"));
-    Simulation shedding(s, s.seed + offset);
-    test::EventRecorder events;
-    shedding.add_observer(&events);
+    test::RecordedRun run(s, s.seed + offset);
+    Simulation& shedding = run.sim;
+    const test::EventRecorder& events = run.events;
     shedding.run();
     CHECK(value(shedding, "tenant.hospital.latency_p95_ms") < 1000);
     CHECK(value(shedding, "tenant.hospital.availability_percent") == 100);
@@ -49,9 +49,9 @@ TEST_CASE("token-limit-context: the bloated context passes the provider's token 
   for (const std::uint64_t offset : {0, 1}) {
     INFO("seed offset " << offset);
     Scenario s = test::must_load(test::read_text("scenarios/token-limit-context.json"));
-    Simulation sim(s, s.seed + offset);
-    test::EventRecorder events;
-    sim.add_observer(&events);
+    test::RecordedRun run(s, s.seed + offset);
+    Simulation& sim = run.sim;
+    const test::EventRecorder& events = run.events;
     sim.run_until(H);
     // The first hour: about 1,300 input tokens a call (500 drawn plus 800 of context), no 429.
     CHECK(value(sim, "service.model-api.requests_failed_throttled") == 0);

@@ -68,4 +68,12 @@ struct EventRecorder : SimObserver {
   }
 };
 
+// A simulation of a scenario on a seed, its events recorded from the start (the library's
+// story tests).
+struct RecordedRun {
+  RecordedRun(const Scenario& s, std::uint64_t seed) : sim(s, seed) { sim.add_observer(&events); }
+  Simulation sim;
+  EventRecorder events;
+};
+
 }  // namespace opsim::test
