@@ -236,7 +236,7 @@ const DurationUnit kUnits[] = {
 constexpr int kUnitCount = sizeof(kUnits) / sizeof(kUnits[0]);
 }  // namespace
 
-bool parse_duration(std::string_view text, SimDuration& out) {
+bool parse_promql_duration(std::string_view text, SimDuration& out) {
   if (text == "0") {  // model.ParseDuration's one unitless form
     out = 0;
     return true;
@@ -275,7 +275,7 @@ bool parse_duration(std::string_view text, SimDuration& out) {
   return true;
 }
 
-std::string format_duration(SimDuration d) {
+std::string format_promql_duration(SimDuration d) {
   std::int64_t ms = d / kMicrosPerMilli;
   if (ms == 0) return "0s";
   std::string s;

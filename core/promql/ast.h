@@ -201,11 +201,11 @@ struct ParenExpr : Expr {
 // m s ms, each at most once and in that order ("1h30m", "5m", "1y2w"); a year is 365 days.
 // It differs from opsim's scenario durations (engine/sim_time.h: fractions, "us", any order),
 // so it has its own parser here. Returns false on anything else; `out` is left alone.
-bool parse_duration(std::string_view text, SimDuration& out);
+bool parse_promql_duration(std::string_view text, SimDuration& out);
 // Prometheus's model.Duration.String(): the largest units first, years and weeks only when
 // they divide the duration exactly ("90d", not "12w6d"); "0s" for zero. Millisecond
 // precision: sub-millisecond parts (which PromQL text cannot produce) are dropped.
-std::string format_duration(SimDuration d);
+std::string format_promql_duration(SimDuration d);
 
 // Prometheus's String() of the expression: canonical spacing, keywords in lower case, numbers
 // as Go prints a float64, strings double-quoted with Go's escapes, matchers sorted.

@@ -193,8 +193,8 @@ ValueType Checker::check(Expr& e) {
       auto& sq = static_cast<SubqueryExpr&>(e);
       const ValueType t = check(*sq.expr);
       if (t != ValueType::instant_vector)
-        error_at(sq.pos, "expected an instant vector before the subquery [" + format_duration(sq.range_us) + ":" +
-                             (sq.step_us ? format_duration(sq.step_us) : "") + "], found " + with_article(t));
+        error_at(sq.pos, "expected an instant vector before the subquery [" + format_promql_duration(sq.range_us) + ":" +
+                             (sq.step_us ? format_promql_duration(sq.step_us) : "") + "], found " + with_article(t));
       break;
     }
     case ExprKind::unary: {

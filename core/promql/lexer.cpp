@@ -36,6 +36,7 @@ char at(std::string_view s, std::size_t i) { return i < s.size() ? s[i] : '\0'; 
 // `"x"` for a printable ASCII character, else its code ("U+00E9").
 std::string char_text(std::string_view s, std::size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
+  if (c == '"') return "'\"'";
   if (c >= 0x20 && c < 0x7F) return std::string("\"") + static_cast<char>(c) + "\"";
   char buf[16];
   std::snprintf(buf, sizeof buf, "byte 0x%02X", c);
@@ -98,7 +99,7 @@ bool scan_number(std::string_view s, std::size_t i, std::size_t& end) {
 
 // After the digits of a duration's first number: its unit, then more number-unit pairs.
 // Only the lexical shape is checked here ("5mm" fails); order and repetition of units
-// ("5m1h") are parse_duration's to refuse, as in Prometheus.
+// ("5m1h") are parse_promql_duration's to refuse, as in Prometheus.
 bool scan_duration_rest(std::string_view s, std::size_t i, std::size_t& end) {
   const std::string_view first_units = "smhdwy";
   if (i >= s.size() || first_units.find(s[i]) == std::string_view::npos) {
@@ -117,8 +118,11 @@ bool scan_duration_rest(std::string_view s, std::size_t i, std::size_t& end) {
     ++i;
     if (at(s, i) == 's') ++i;
   }
-  end = i;
-  return !is_alnum(at(s, i));
+  // A letter or digit right after the units is part of the bad text ("5mm"), as Prometheus
+  // quotes it.
+  const bool complete = !is_alnum(at(s, i));
+  end = complete ? i : i + 1;
+  return complete;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +342,7 @@ std::vector<Token> lex(std::string_view s) {
                                (end == start ? char_text(s, start) : "\"" + std::string(s.substr(start, end - start)) + "\""));
       if (!scan_duration_rest(s, end, end))
         return fail(start, "expected a duration such as 5m or 1h30m, found \"" +
-                               std::string(s.substr(start, end - start + (end < s.size() ? 1 : 0))) + "\"");
+                               std::string(s.substr(start, end - start)) + "\"");
       push(TokenKind::duration, start, end);
       i = end;
       continue;
@@ -380,7 +384,7 @@ std::vector<Token> lex(std::string_view s) {
         push(TokenKind::duration, start, end);
       } else {
         return fail(start, "expected a number or a duration, found \"" +
-                               std::string(s.substr(start, end - start + (end < s.size() ? 1 : 0))) + "\"");
+                               std::string(s.substr(start, end - start)) + "\"");
       }
       i = end;
       continue;

@@ -17,7 +17,7 @@ enum class TokenKind {
   error,  // a lexical error: Token::value holds the message; it is the last token
   number,
   string,    // Token::value holds the unquoted text
-  duration,  // "5m", "1h30m": checked by parse_duration in the parser
+  duration,  // "5m", "1h30m": checked by parse_promql_duration in the parser
   identifier,
   metric_identifier,  // an identifier with a colon ("job:rate5m"): a metric name, never a label
   aggregator,         // Token::aggregate says which

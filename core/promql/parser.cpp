@@ -318,7 +318,7 @@ bool Parser::read_duration(const char* where, SimDuration& out) {
   if (!at(TokenKind::duration)) return expected(std::string("a duration ") + where);
   const Token& t = next();
   SimDuration d = 0;
-  if (!parse_duration(t.text, d))
+  if (!parse_promql_duration(t.text, d))
     error_at(t.pos, "expected a duration such as 5m or 1h30m (whole numbers of y, w, d, h, m, s, ms, each unit once, "
                     "largest first), found \"" + std::string(t.text) + "\"");
   else if (d == 0)
@@ -365,8 +365,8 @@ ExprPtr Parser::parse_suffixes(ExprPtr e) {
           const std::string what = e->kind == ExprKind::matrix_selector || e->kind == ExprKind::subquery
                                        ? "a range vector"
                                        : "another kind of expression";
-          error_at(bracket.pos, "expected a vector selector before the range [" + format_duration(range) +
-                                    "], found " + what + " (a subquery has a colon: [" + format_duration(range) + ":])");
+          error_at(bracket.pos, "expected a vector selector before the range [" + format_promql_duration(range) +
+                                    "], found " + what + " (a subquery has a colon: [" + format_promql_duration(range) + ":])");
           continue;
         }
         auto* vs = static_cast<VectorSelector*>(e.get());

@@ -176,8 +176,8 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 
 // " offset 5m" / " offset -5m" / "" (Prometheus prints the sign apart from the duration).
 std::string offset_suffix(SimDuration offset_us) {
-  if (offset_us > 0) return " offset " + format_duration(offset_us);
-  if (offset_us < 0) return " offset -" + format_duration(-offset_us);
+  if (offset_us > 0) return " offset " + format_promql_duration(offset_us);
+  if (offset_us < 0) return " offset -" + format_promql_duration(-offset_us);
   return "";
 }
 
@@ -206,13 +206,13 @@ std::string print_expr(const Expr& e) {
     }
     case ExprKind::matrix_selector: {
       const auto& ms = static_cast<const MatrixSelector&>(e);
-      return print_selector_body(*ms.selector) + "[" + format_duration(ms.range_us) + "]" +
+      return print_selector_body(*ms.selector) + "[" + format_promql_duration(ms.range_us) + "]" +
              offset_suffix(ms.selector->offset_us);
     }
     case ExprKind::subquery: {
       const auto& sq = static_cast<const SubqueryExpr&>(e);
-      const std::string step = sq.step_us != 0 ? format_duration(sq.step_us) : "";
-      return print_expr(*sq.expr) + "[" + format_duration(sq.range_us) + ":" + step + "]" +
+      const std::string step = sq.step_us != 0 ? format_promql_duration(sq.step_us) : "";
+      return print_expr(*sq.expr) + "[" + format_promql_duration(sq.range_us) + ":" + step + "]" +
              offset_suffix(sq.offset_us);
     }
     case ExprKind::call: {
