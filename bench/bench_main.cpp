@@ -1,9 +1,10 @@
-// opsim_bench SCENARIO [REPEATS] [--duration D]: runs a built-in scenario (or a file) to its
+// opsim_bench SCENARIO [REPEATS] [--duration D] [--rules FILE]...: runs a built-in scenario (or a file) to its
 // end REPEATS times and prints one line per run: simulated requests, events, wall seconds,
 // simulated requests per wall second, and the heap allocations made while it ran (counted
 // by the operator new below, per simulated request: the request path must make none).
 // --duration replaces the scenario's duration (the memory check runs the full pipeline for
-// 1 day and for 30 days). The last line gives the process's peak resident memory.
+// 1 day and for 30 days); --rules adds a Prometheus rule file (the 50-rule bench). The last
+// line gives the process's peak resident memory.
 // bench/run.sh compares native, WebAssembly and SimPy.
 #include <atomic>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #if !defined(__EMSCRIPTEN__)
 #include <sys/resource.h>
@@ -60,8 +62,17 @@ int main(int argc, char** argv) {
   }
   int repeats = 3;
   opsim::SimDuration duration_us = 0;  // 0: the scenario's own
+  std::vector<opsim::RuleFileText> rule_files;
   for (int i = 2; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--duration") == 0 && i + 1 < argc) {
+    if (std::strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+      opsim::RuleFileText f;
+      f.name = argv[++i];
+      std::ifstream in(f.name, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      f.text = ss.str();
+      rule_files.push_back(std::move(f));
+    } else if (std::strcmp(argv[i], "--duration") == 0 && i + 1 < argc) {
       if (!opsim::parse_duration(argv[++i], duration_us) || duration_us <= 0) {
         std::fprintf(stderr, "--duration expects a duration such as \"30d\", found \"%s\"\n", argv[i]);
         return 2;
@@ -85,6 +96,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (duration_us > 0) r.scenario.duration = duration_us;
+  if (!rule_files.empty()) {
+    std::vector<opsim::RuleFileError> errors;
+    if (!opsim::attach_rule_files(r.scenario, rule_files, errors)) {
+      for (const auto& e : errors) std::fprintf(stderr, "%s\n", opsim::format_diagnostic(e.diagnostic, e.file, "error").c_str());
+      return 2;
+    }
+  }
   for (int i = 0; i < repeats; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     opsim::Simulation sim(r.scenario, r.scenario.seed);
@@ -106,6 +124,8 @@ int main(int argc, char** argv) {
                 requests > 0 ? static_cast<double>(allocations) / requests : 0.0);
     if (r.scenario.has_calls())
       std::printf(", %.0f calls, %.0f calls/s, %.0f attempts/s", calls, calls / wall_s, attempts / wall_s);
+    if (const opsim::PromRules* rules = sim.prometheus_rules())
+      std::printf(", %llu rule evaluations", static_cast<unsigned long long>(rules->evaluations()));
     std::printf("\n");
   }
   std::printf("peak resident memory: %ld KiB\n", peak_rss_kib());

@@ -41,8 +41,10 @@
 #include "json/json.h"
 #include "report/event_json.h"
 #include "report/grade.h"
+#include "report/openmetrics.h"
 #include "report/report.h"
 #include "report/sweep.h"
+#include "monitoring/prom_rules.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
 
@@ -56,18 +58,22 @@ const char* kUsage =
     "opsim " OPSIM_VERSION " - operations simulator for a multi-tenant AI agent platform\n"
     "\n"
     "usage:\n"
-    "  opsim run SCENARIO [--seed N] [--until DURATION] [--out DIR] [--format table|json] [--quiet]\n"
+    "  opsim run SCENARIO [--seed N] [--until DURATION] [--rules FILE]... [--out DIR] [--format table|json] [--quiet]\n"
     "      Simulate a scenario to its end (or to --until) and print a summary.\n"
-    "      --out DIR writes summary.json, timeseries.csv and events.jsonl into DIR, each\n"
-    "      file complete or not at all.\n"
+    "      --rules FILE adds a Prometheus rule file (YAML: recording and alerting rules in\n"
+    "      PromQL) to the scenario's monitoring.rule_files; repeatable. Its alerts are\n"
+    "      logged as alert_* events like the scenario's rules.\n"
+    "      --out DIR writes summary.json, timeseries.csv, events.jsonl and metrics.om (every\n"
+    "      Prometheus series at every scrape, recording rules' results included, in\n"
+    "      OpenMetrics text; see docs/prometheus.md) into DIR, each file complete or not at all.\n"
     "      SIGINT (Ctrl-C) or SIGTERM stops the run at the next slice of simulated time;\n"
-    "      it prints the summary so far, and with --out writes the three files of the run so\n"
+    "      it prints the summary so far, and with --out writes the four files of the run so\n"
     "      far (summary.json gains \"interrupted\": true and \"requested_duration_s\"; its\n"
     "      \"duration_s\" is the simulated time reached); exit code 130 (SIGINT) or 143\n"
     "      (SIGTERM). A second Ctrl-C kills it at once, moving no file into place.\n"
     "  opsim validate SCENARIO...\n"
     "      Check scenario files; print every error with its line and JSON path.\n"
-    "  opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]\n"
+    "  opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--rules FILE]... [--format table|json] [--quiet]\n"
     "      Run the scenario and check its objectives; exit 0 only when all pass, 1 when\n"
     "      one fails, 2 for bad input (such as a scenario without objectives).\n"
     "      --seeds N runs it N times (1 to 1000, default 1), with seeds s, s+1, ..., s+N-1,\n"
@@ -172,7 +178,44 @@ bool load(const Source& src, opsim::LoadResult& result, bool print_warnings) {
   return result.ok;
 }
 
+// Reads the scenario's rule files (monitoring.rule_files, relative to the scenario's file)
+// and those given with --rules, and attaches their groups to the scenario. Prints every
+// error; false when there is one.
+bool attach_rules(const Source& src, const std::vector<std::string>& cli_rules, opsim::Scenario& sc) {
+  const bool from_file = src.name.rfind("builtin:", 0) != 0;
+  const std::string::size_type slash = src.name.rfind('/');
+  const std::string base = from_file && slash != std::string::npos ? src.name.substr(0, slash + 1) : "";
+  std::vector<opsim::RuleFileText> files;
+  bool ok = true;
+  auto read = [&](const std::string& path, const std::string& name, const std::string& where) {
+    opsim::RuleFileText f;
+    f.name = name;
+    if (!file_exists(path) || !read_file(path, f.text)) {
+      std::fprintf(stderr, "%s: error: cannot read the rule file %s%s\n", where.c_str(), path.c_str(),
+                   file_exists(path) ? "" : " (no such file)");
+      ok = false;
+      return;
+    }
+    files.push_back(std::move(f));
+  };
+  for (std::size_t i = 0; i < sc.monitoring.rule_files.size(); ++i) {
+    const std::string& rel = sc.monitoring.rule_files[i];
+    const std::string path = !rel.empty() && rel[0] == '/' ? rel : base + rel;
+    read(path, path, src.name + ": $.monitoring.rule_files[" + std::to_string(i) + "]");
+  }
+  for (const std::string& path : cli_rules) read(path, path, "--rules");
+  if (!ok) return false;
+  if (files.empty()) return true;
+  std::vector<opsim::RuleFileError> errors;
+  if (opsim::attach_rule_files(sc, files, errors)) return true;
+  for (const opsim::RuleFileError& e : errors)
+    std::fprintf(stderr, "%s\n", opsim::format_diagnostic(e.diagnostic, e.file, "error").c_str());
+  std::fprintf(stderr, "%zu error(s) in rule files; nothing simulated\n", errors.size());
+  return false;
+}
+
 struct RunOptions {
+  std::vector<std::string> rules;  // --rules FILE, in order
   std::string scenario;
   bool has_seed = false;
   std::uint64_t seed = 0;
@@ -211,6 +254,8 @@ RunOptions parse_options(const std::vector<std::string>& args, bool grade) {
       if (!opsim::parse_duration(v, o.until) || o.until <= 0)
         throw BadInput{"--until expects a duration such as \"6h\", found \"" + v + "\""};
       o.has_until = true;
+    } else if (a == "--rules") {
+      o.rules.push_back(value());
     } else if (a == "--out" && allow_out) {
       o.out_dir = value();
     } else if (a == "--format") {
@@ -269,6 +314,7 @@ const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGT
 // signal commits too: its files are whole, they end where the run stopped.
 class OutputFiles : public opsim::SimObserver {
  public:
+  static constexpr const char* kFiles[] = {"timeseries.csv", "events.jsonl", "summary.json", "metrics.om"};
   explicit OutputFiles(const std::string& dir) : dir_(dir), tmp_(dir + "/.opsim-partial") {
     make_dirs(dir_);
     ::mkdir(tmp_.c_str(), 0755);
@@ -279,7 +325,7 @@ class OutputFiles : public opsim::SimObserver {
   ~OutputFiles() override {
     close();
     if (!committed_) {
-      for (const char* f : {"timeseries.csv", "events.jsonl", "summary.json"}) std::remove((tmp_ + "/" + f).c_str());
+      for (const char* f : kFiles) std::remove((tmp_ + "/" + f).c_str());
       ::rmdir(tmp_.c_str());
     }
   }
@@ -291,11 +337,20 @@ class OutputFiles : public opsim::SimObserver {
     std::fputs(opsim::event_json(e).c_str(), events_);
     std::fputc('\n', events_);
   }
-  void commit(const std::string& summary) {
+  void commit(const std::string& summary, const opsim::promql::Storage& prometheus) {
     FILE* f = std::fopen((tmp_ + "/summary.json").c_str(), "wb");
     if (!f || std::fputs(summary.c_str(), f) < 0 || std::fclose(f) != 0) throw std::runtime_error("cannot write summary.json");
+    FILE* om = std::fopen((tmp_ + "/metrics.om").c_str(), "wb");
+    bool om_ok = om != nullptr;
+    if (om) {
+      opsim::write_openmetrics(prometheus, [&](std::string_view text) {
+        om_ok = om_ok && std::fwrite(text.data(), 1, text.size(), om) == text.size();
+      });
+      om_ok = std::fclose(om) == 0 && om_ok;
+    }
+    if (!om_ok) throw std::runtime_error("cannot write metrics.om");
     if (!close()) throw std::runtime_error("cannot finish writing " + tmp_);
-    for (const char* name : {"timeseries.csv", "events.jsonl", "summary.json"}) {
+    for (const char* name : kFiles) {
       if (std::rename((tmp_ + "/" + name).c_str(), (dir_ + "/" + name).c_str()) != 0)
         throw std::runtime_error(std::string("cannot move ") + name + " into " + dir_);
     }
@@ -371,7 +426,7 @@ int cmd_grade(const std::vector<std::string>& args) {
   const RunOptions o = parse_options(args, true);
   const Source src = open_scenario(o.scenario);
   opsim::LoadResult loaded;
-  if (!load(src, loaded, !o.quiet)) return kExitBadInput;
+  if (!load(src, loaded, !o.quiet) || !attach_rules(src, o.rules, loaded.scenario)) return kExitBadInput;
   const opsim::Scenario& sc = loaded.scenario;
   if (sc.objectives.empty()) throw BadInput{src.name + " has no objectives to grade"};
   const std::uint64_t first = o.has_seed ? o.seed : sc.seed;
@@ -401,7 +456,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const RunOptions o = parse_options(args, false);
   const Source src = open_scenario(o.scenario);
   opsim::LoadResult loaded;
-  if (!load(src, loaded, !o.quiet)) return kExitBadInput;
+  if (!load(src, loaded, !o.quiet) || !attach_rules(src, o.rules, loaded.scenario)) return kExitBadInput;
   const opsim::Scenario& sc = loaded.scenario;
   opsim::Simulation sim(sc, o.has_seed ? o.seed : sc.seed);
   const opsim::SimTime until = o.has_until ? std::min(o.until, sc.duration) : sc.duration;
@@ -410,13 +465,15 @@ int cmd_run(const std::vector<std::string>& args) {
     files = std::make_unique<OutputFiles>(o.out_dir);
     files->header(opsim::timeseries_csv_header(sim.metrics()));
     sim.add_observer(files.get());
+    sim.keep_all_series();  // metrics.om holds the whole run
   }
   const bool finished = run_with_progress(sim, until, !o.quiet && ::isatty(2));
   const std::string summary = opsim::summary_json(sim, finished ? -1 : until);
-  if (files) files->commit(summary);
+  if (files) files->commit(summary, sim.prometheus_storage());
   if (o.format == "json") std::fputs(summary.c_str(), stdout);
   else std::fputs(opsim::summary_table(sim).c_str(), stdout);
-  if (files && !o.quiet) std::fprintf(stderr, "wrote summary.json, timeseries.csv, events.jsonl to %s\n", o.out_dir.c_str());
+  if (files && !o.quiet)
+    std::fprintf(stderr, "wrote summary.json, timeseries.csv, events.jsonl, metrics.om to %s\n", o.out_dir.c_str());
   if (!finished) {
     std::fprintf(stderr, "opsim: stopped by %s at %s of %s simulated%s\n", signal_name(stop_signal()),
                  opsim::format_duration(sim.now()).c_str(), opsim::format_duration(until).c_str(),

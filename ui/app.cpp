@@ -108,16 +108,62 @@ LoadOutcome App::open_solution() {
 }
 
 void App::load_from_user(const std::string& text, const std::string& file_name) {
+  // A YAML file is a Prometheus rule file; anything else is a scenario.
+  auto ends_with = [&](const char* suffix) {
+    const std::string s(suffix);
+    return file_name.size() >= s.size() && file_name.compare(file_name.size() - s.size(), s.size(), s) == 0;
+  };
+  if (ends_with(".yml") || ends_with(".yaml")) {
+    add_rule_file(text, file_name);
+    tab_focus_ = "Alerts";
+    return;
+  }
   const LoadOutcome out = load(text);
   if (out.ok) scenario_name_ = file_name;
   editor_->focus_request = !out.ok;  // a broken file opens the editor at its errors
+}
+
+bool App::add_rule_file(const std::string& text, const std::string& file_name) {
+  std::vector<RuleFileText> files = rule_files_;
+  files.erase(std::remove_if(files.begin(), files.end(), [&](const RuleFileText& f) { return f.name == file_name; }),
+              files.end());
+  files.push_back({file_name, text});
+  Scenario trial = scenario_;
+  std::vector<RuleFileError> errors;
+  if (!attach_rule_files(trial, files, errors)) {
+    rule_file_error.clear();
+    for (const RuleFileError& e : errors) rule_file_error += format_diagnostic(e.diagnostic, e.file, "error") + "\n";
+    return false;
+  }
+  rule_file_error.clear();
+  rule_files_ = std::move(files);
+  reset();
+  tab_focus_ = "Alerts";
+  return true;
+}
+
+void App::clear_rule_files() {
+  rule_files_.clear();
+  rule_file_error.clear();
+  reset();
 }
 
 void App::start(const Scenario& scenario, const std::string& text, const std::string& name) {
   scenario_ = scenario;
   scenario_text_ = text;
   scenario_name_ = name;
-  sim_ = std::make_unique<Simulation>(scenario_, seed_);
+  // The user's rule files join whatever scenario runs (a scenario whose scrape interval
+  // they do not fit runs without them, and the Alerts tab says why).
+  Scenario with_rules = scenario_;
+  if (!rule_files_.empty()) {
+    std::vector<RuleFileError> errors;
+    if (!attach_rule_files(with_rules, rule_files_, errors)) {
+      with_rules = scenario_;
+      rule_file_error = "the rule files do not fit this scenario; it runs without them:\n";
+      for (const RuleFileError& e : errors) rule_file_error += format_diagnostic(e.diagnostic, e.file, "error") + "\n";
+    }
+  }
+  sim_ = std::make_unique<Simulation>(with_rules, seed_);
   history_.reset(sim_->metrics().columns().size());
   sim_->add_observer(&history_);
   sim_debt_s_ = 0;
@@ -338,6 +384,7 @@ void App::draw() {
     if (sim_->scenario().exercise.present) tab("Exercise", draw_exercise);
     tab("Plots", draw_plots);
     tab("Graph", draw_graph);
+    tab("Explore", draw_explore);
     tab("Alerts", draw_alerts);
     tab("Scaling", draw_scaling);
     tab("Performance", draw_performance);

@@ -76,6 +76,15 @@ class App {
   // back on the built-in exercises' folder. On failure nothing changes.
   LoadOutcome open_solution();
 
+  // A Prometheus rule file (pasted on the Alerts tab, or dropped on the page): its groups
+  // join every run from now on, as `opsim run --rules` adds them, and the run restarts with
+  // them. A file of the same name is replaced. On errors nothing changes and
+  // rule_file_error says why (file, line:column, what was expected and found).
+  bool add_rule_file(const std::string& text, const std::string& file_name);
+  void clear_rule_files();
+  const std::vector<RuleFileText>& rule_files() const { return rule_files_; }
+  std::string rule_file_error;
+
   void play() { playing_ = true; }
   void pause() { playing_ = false; }
   bool playing() const { return playing_; }
@@ -214,6 +223,7 @@ class App {
   std::unique_ptr<EditorState> editor_;
   std::vector<LibraryEntry> library_;
   std::string tab_focus_;  // a tab to select in the next frame ("Exercise" when one is opened)
+  std::vector<RuleFileText> rule_files_;
 };
 
 // When a panel last derived its figures from the simulation: they are derived again only

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "imgui.h"
+#include "misc/cpp/imgui_stdlib.h"
 #include "panels.h"
 #include "report/event_json.h"
 
@@ -68,6 +69,85 @@ void draw_rule_editor(App& app, RuleEdit& e) {
   ImGui::EndPopup();
 }
 
+const char* kRuleFileHint =
+    "groups:\n"
+    "  - name: example\n"
+    "    rules:\n"
+    "      - alert: HighErrorRatio\n"
+    "        expr: sum(rate(opsim_requests_total{outcome=\"failed\"}[5m])) / sum(rate(opsim_requests_total[5m])) > 0.01\n"
+    "        for: 2m\n"
+    "        labels: {severity: page}\n";
+
+// One alerting rule's alerts: labels, state, value and annotations.
+void draw_prom_alerts(const Calendar& cal, const std::vector<const PromAlert*>& alerts) {
+  for (const PromAlert* a : alerts) {
+    const std::string labels = promql::labels_text(a->labels);
+    if (a->state == AlertState::firing)
+      ImGui::TextColored(ImVec4(1, 0.45f, 0.35f, 1), "firing since %s  %s = %s", cal.iso8601(a->fired_at).c_str(),
+                         labels.c_str(), promql::format_number(a->value).c_str());
+    else if (a->state == AlertState::pending)
+      ImGui::TextColored(ImVec4(0.9f, 0.8f, 0.3f, 1), "pending since %s  %s = %s",
+                         cal.iso8601(a->active_since).c_str(), labels.c_str(), promql::format_number(a->value).c_str());
+    else
+      ImGui::TextDisabled("resolved at %s  %s", cal.iso8601(a->resolved_at).c_str(), labels.c_str());
+    for (const auto& [name, text] : a->annotations) ImGui::TextWrapped("    %s: %s", name.c_str(), text.c_str());
+  }
+}
+
+// The rule files' rules (Prometheus's format, docs/prometheus.md), and a box to paste one.
+void draw_rule_files(App& app) {
+  const Calendar& cal = app.sim().scenario().calendar;
+  ImGui::Separator();
+  const PromRules* rules = app.sim().prometheus_rules();
+  ImGui::Text("Rule files (PromQL): %zu rule(s)", rules ? rules->rule_count() : std::size_t{0});
+  if (rules) {
+    for (std::size_t i = 0; i < rules->rule_count(); ++i) {
+      const PromRuleView& v = rules->rule_view(i);
+      const PromRule& r = *v.rule;
+      ImGui::PushID(static_cast<int>(i));
+      const bool alerting = r.kind == PromRule::Kind::alerting;
+      const std::vector<const PromAlert*> alerts = rules->alerts(i);
+      int firing = 0, pending = 0;
+      for (const PromAlert* a : alerts) {
+        firing += a->state == AlertState::firing;
+        pending += a->state == AlertState::pending;
+      }
+      std::string head = (alerting ? "alert " : "record ") + r.name + "  (" + v.group->name + ")";
+      if (alerting) head += "  " + std::to_string(firing) + " firing, " + std::to_string(pending) + " pending";
+      else head += "  " + std::to_string(v.last_series) + " series";
+      if (!v.last_error.empty()) head += "  error";
+      const ImVec4 colour = firing ? ImVec4(1, 0.45f, 0.35f, 1) : pending ? ImVec4(0.9f, 0.8f, 0.3f, 1) : ImVec4(0.8f, 0.85f, 0.9f, 1);
+      ImGui::PushStyleColor(ImGuiCol_Text, colour);
+      const bool open = ImGui::TreeNode("rule", "%s", head.c_str());
+      ImGui::PopStyleColor();
+      if (open) {
+        ImGui::TextWrapped("expr: %s", r.expr_text.c_str());
+        if (alerting)
+          ImGui::Text("for %s, keep_firing_for %s", format_duration(r.for_us).c_str(),
+                      format_duration(r.keep_firing_for_us).c_str());
+        if (!v.last_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.35f, 1), "%s", v.last_error.c_str());
+        draw_prom_alerts(cal, alerts);
+        ImGui::TreePop();
+      }
+      ImGui::PopID();
+    }
+  }
+  static std::string pasted;  // one App per process
+  if (ImGui::TreeNode("Add a rule file")) {
+    ImGui::TextDisabled("Paste a Prometheus rule file (or drop a .yml file on the page); the run restarts with it.");
+    ImGui::InputTextMultiline("##rulefile", &pasted, ImVec2(-1, ImGui::GetFontSize() * 10));
+    if (pasted.empty()) ImGui::TextDisabled("%s", kRuleFileHint);
+    if (ImGui::Button("Apply")) app.add_rule_file(pasted, "pasted.yml");
+    app.remember_widget("rules-apply");
+    if (!app.rule_files().empty()) {
+      ImGui::SameLine();
+      if (ImGui::Button("Remove all rule files")) app.clear_rule_files();
+    }
+    ImGui::TreePop();
+  }
+  if (!app.rule_file_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.35f, 1), "%s", app.rule_file_error.c_str());
+}
+
 }  // namespace
 
 void draw_alerts(App& app) {
@@ -123,6 +203,7 @@ void draw_alerts(App& app) {
   }
   if (open_editor) ImGui::OpenPopup("edit-rule");
   draw_rule_editor(app, edit);
+  draw_rule_files(app);
   ImGui::Separator();
   ImGui::TextDisabled("latest alert, notification, scaling and what-if events");
   ImGui::BeginChild("alert-events", ImVec2(0, 0), true);

@@ -16,6 +16,7 @@ void draw_services(App& app);  // panel_services.cpp: services and their instanc
 void draw_tenants(App& app);  // panel_tenants.cpp: load, latency and errors per tenant
 void draw_plots(App& app);  // panel_plots.cpp: the time-series plots, a focused node's first
 void draw_graph(App& app);  // panel_graph.cpp: services, agents and calls coloured by health
+void draw_explore(App& app);  // panel_explore.cpp: a PromQL expression plotted live with its series
 void draw_events(App& app);
 void draw_compare(App& app);  // panel_compare.cpp: variant B beside A, figures side by side, plots overlaid
   // panel_events.cpp: event log with filters by kind

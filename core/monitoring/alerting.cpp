@@ -18,7 +18,8 @@ std::string rule_metric_name(const RuleSpec& rule) {
 
 }  // namespace
 
-Alerting::Alerting(Engine& engine, Scenario& scenario, MetricRegistry& registry, EventLog& log, IncidentSignals& incidents)
+Alerting::Alerting(Engine& engine, Scenario& scenario, MetricRegistry& registry, promql::Storage& storage, EventLog& log,
+                   IncidentSignals& incidents)
     : engine_(engine),
       id_(engine.add(this)),
       scenario_(scenario),
@@ -28,6 +29,9 @@ Alerting::Alerting(Engine& engine, Scenario& scenario, MetricRegistry& registry,
       alerts_(scenario.monitoring.rules),
       notifier_(scenario.monitoring) {
   for (const RuleSpec& rule : scenario_.monitoring.rules) rule_column_.push_back(registry_.find(rule_metric_name(rule)));
+  if (scenario_.monitoring.prometheus_rules)
+    prom_ = std::make_unique<PromRules>(scenario_.monitoring.prometheus_rules->groups,
+                                        scenario_.calendar.start_unix_s() * 1000, storage);
 }
 
 void Alerting::on_event(std::uint16_t kind, std::uint32_t /*target*/) {
@@ -46,6 +50,19 @@ void Alerting::evaluate(const std::vector<double>& row) {
     log_.log(alert_event_kind(t.state), t.fields());
     notifier_.on_transition(t);
     incidents_.on_alert(sre::alert_info(t));
+  }
+  if (prom_) {
+    std::vector<PromTransition> prom;
+    prom_->evaluate(engine_.now(), prom);
+    for (PromTransition& p : prom) {
+      const AlertTransition& t = p.transition;
+      if (t.state == AlertState::firing) registry_.global().window.alerts_fired++;
+      log_.log(alert_event_kind(t.state), std::move(p.fields));
+      notifier_.on_transition(t);
+      sre::AlertInfo info = sre::alert_info(t);
+      info.reason = p.reason;
+      incidents_.on_alert(info);
+    }
   }
   deliver();
 }

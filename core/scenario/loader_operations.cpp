@@ -252,7 +252,10 @@ void Loader::monitoring(const Value& root) {
   const Value* v = root.find("monitoring");
   if (!v) return;
   const std::string p = "$.monitoring";
-  if (!object(*v, p, {"scrape_interval", "retention", "rules", "channels", "routing"})) return;
+  if (!object(*v, p, {"scrape_interval", "retention", "rules", "rule_files", "channels", "routing"})) return;
+  // Prometheus rule files: read and parsed by the platform (monitoring/prom_rules.h's
+  // attach_rule_files), which has the files; here only their names.
+  read_string_list(*v, p, "rule_files", m.rule_files);
   read_duration(*v, p, "scrape_interval", m.scrape_interval, ScenarioLimits::kMinScrapeInterval, kMicrosPerDay);
   read_duration(*v, p, "retention", m.retention, kMicrosPerMinute, 30 * kMicrosPerDay);
   if (v->find("rules")) {

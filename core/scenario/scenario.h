@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -260,6 +261,9 @@ enum class CompareOp { lt, le, gt, ge, eq, ne };
 bool compare(double lhs, CompareOp op, double rhs);
 const char* op_text(CompareOp op);
 
+// Prometheus rule groups read from rule files (monitoring/rule_file.h).
+struct PromRuleSet;
+
 struct RuleSpec {
   std::string id, metric;
   CompareOp op = CompareOp::gt;
@@ -296,6 +300,11 @@ struct MonitoringSpec {
   SimDuration retention = 24 * kMicrosPerHour;
   std::vector<RuleSpec> rules;  // the seed's default rules when the scenario gives none
   bool rules_given = false;
+  // Prometheus rule files (monitoring.rule_files, relative to the scenario's file), and
+  // their groups once the platform has read them (attach_rule_files, with the runner's
+  // --rules). Shared: a Scenario is copied into each Simulation.
+  std::vector<std::string> rule_files;
+  std::shared_ptr<const PromRuleSet> prometheus_rules;
   std::vector<ChannelSpec> channels;
   SimDuration group_wait = 30 * kMicrosPerSecond;
   SimDuration group_interval = 5 * kMicrosPerMinute;

@@ -36,6 +36,7 @@ struct RequestOutcome {
   // a call's attempt counts only where it was served (service, agent).
   bool root = true;
   bool degraded = false;  // succeeded without the answer of a call that may fail ("continue")
+  int edge = -1;  // a call's attempt: its edge of the call graph (call_edges order); -1 for a root
   bool failed() const { return failure != Failure::none; }
 };
 
@@ -43,6 +44,10 @@ class OutcomeObserver {
  public:
   virtual ~OutcomeObserver() = default;
   virtual void on_outcome(const RequestOutcome& o) = 0;
+  // A request the tenant's quota refused at admission (it has no other outcome):
+  // `exceeded_limits` has bit i set for each QuotaLimit i it exceeded. Only the Prometheus
+  // series count these one by one; the others read the registry's rejection counters.
+  virtual void on_rejected(const RequestOutcome& /*o*/, unsigned /*exceeded_limits*/) {}
 };
 
 // Where outcomes come from (the request path). An observer may come and go between

@@ -78,6 +78,7 @@ void RequestPath::send_attempt(std::uint32_t lane) {
   as.serial = ++next_serial_;
   if (as.serial == 0) as.serial = ++next_serial_;  // 0 marks a free record
   as.breaker_epoch = epoch;
+  as.edge = e.edge;  // the attempt's series, even after a timeout has moved its lane on
   l.attempt = id;
   // An attempt counts where it is served; its tenant counts it among its chains' attempts
   // (retry_amplification), not among its requests.

@@ -224,6 +224,12 @@ bool RequestPath::admit(std::uint32_t id) {
     for (int i = 0; i < kQuotaLimitCount; ++i)
       if (exceeded & (1u << i)) st->window.rejected_by[i]++;
   }
+  RequestOutcome o;
+  o.tenant = r.tenant;
+  o.agent = r.agent;
+  o.service = r.service;
+  o.user = r.user;
+  for (OutcomeObserver* observer : observers_) observer->on_rejected(o, exceeded);
   free_requests_.push_back(id);
   return false;
 }
@@ -404,6 +410,7 @@ void RequestPath::outcome(std::uint32_t id, Failure why) {
   o.root = r.root;
   o.degraded = r.degraded;
   if (why == Failure::none) o.latency_us = engine_.now() - r.arrival;
+  if (!r.root) o.edge = call_states_[id].edge;
   for (OutcomeObserver* observer : observers_) observer->on_outcome(o);
   if (r.root) {
     finish(id);

@@ -137,6 +137,7 @@ class RequestPath : public Component, public FleetListener, public OutcomeFeed {
     std::uint32_t lane = kNoLane;
     std::uint32_t serial = 0;
     std::uint32_t breaker_epoch = 0;
+    std::int32_t edge = -1;  // an attempt's edge of the call graph
     std::int16_t step = 0, lanes_open = 0;
     Failure call_failure = Failure::none;
   };

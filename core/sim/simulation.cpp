@@ -16,6 +16,9 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       registry_(scenario_),
       series_(registry_.columns().size(),
               static_cast<std::size_t>(scenario_.monitoring.retention / scenario_.monitoring.scrape_interval)),
+      prom_storage_(scenario_.monitoring.retention / kMicrosPerMilli),
+      prom_series_(scenario_),
+      row_columns_(&series_, scenario_.calendar.start_unix_s() * 1000),
       log_(engine_),
       context_(scenario_, seed),
       fleet_(engine_, scenario_, registry_, log_),
@@ -23,18 +26,20 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       rollouts_(engine_, scenario_, seed, fleet_, incidents_, log_),
       requests_(engine_, scenario_, seed, fleet_, context_, operational_, rollouts_, registry_, log_),
       faults_(engine_, scenario_, fleet_, requests_, context_, incidents_, log_),
-      alerting_(engine_, scenario_, registry_, log_, incidents_),
+      alerting_(engine_, scenario_, registry_, prom_storage_, log_, incidents_),
       slos_(engine_, scenario_, registry_, log_, alerting_, incidents_),
       scaling_(engine_, scenario_, fleet_, requests_, rollouts_, incidents_, registry_, log_, row_),
       chaos_(engine_, scenario_, faults_, fleet_, scaling_, slos_, incidents_, registry_, series_, log_),
       request_metrics_(registry_) {
   set_invariant_checks(true);
+  prom_storage_.set_column_source(&row_columns_);
   fleet_.add_listener(&requests_);
   fleet_.add_listener(&rollouts_);
   incidents_.add_listener(&rollouts_);
   // Those with nothing to count are left out: an outcome costs a call per observer.
   requests_.add_outcome_observer(&request_metrics_);
   requests_.add_outcome_observer(&incidents_);
+  requests_.add_outcome_observer(&prom_series_);
   rollouts_.listen_to(&requests_);
   if (slos_.counts_outcomes()) requests_.add_outcome_observer(&slos_);
   // Events scheduled in this order: ties at the same time run in it.
@@ -52,6 +57,14 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
 }
 
 Simulation::~Simulation() = default;
+
+void Simulation::keep_all_series() {
+  prom_storage_.set_retention(0);
+  const SimDuration scrape = scenario_.monitoring.scrape_interval;
+  archive_ = std::make_unique<SeriesStore>(registry_.columns().size(),
+                                           static_cast<std::size_t>(scenario_.duration / scrape) + 1);
+  row_columns_.rows_ = archive_.get();
+}
 
 void Simulation::set_invariant_checks(bool on) {
   if (!on) invariants_.reset();
@@ -78,6 +91,8 @@ void Simulation::on_scrape() {
   fleet_.reseed_window_maxima();
   requests_.reseed_window_maxima();
   series_.push(now, row_);
+  if (archive_) archive_->push(now, row_);
+  prom_series_.scrape(unix_ms(now), registry_, fleet_, prom_storage_);
   if (invariants_) invariants_->check(*this);
   log_.sample(now, row_);
   alerting_.evaluate(row_);

@@ -40,6 +40,8 @@
 #include "sre/incident_signals.h"
 #include "sre/rollouts.h"
 #include "sre/slo_accounting.h"
+#include "metrics/prometheus_series.h"
+#include "promql/storage.h"
 
 namespace opsim {
 
@@ -78,6 +80,14 @@ class Simulation : public Component {
   const Scenario& scenario() const { return scenario_; }
   const MetricRegistry& metrics() const { return registry_; }
   const SeriesStore& series() const { return series_; }
+  // Prometheus's view of the run (metrics/prometheus_series.h): the series every scrape
+  // appends to, the PromQL rules read and write, and metrics.om is written from. Points
+  // older than monitoring.retention are dropped unless keep_all_series() was called first.
+  const promql::Storage& prometheus_storage() const { return prom_storage_; }
+  // Keep every series' points for the whole run (metrics.om needs them); before the run.
+  void keep_all_series();
+  // A simulated time as Unix milliseconds on the scenario's calendar (Prometheus's time).
+  std::int64_t unix_ms(SimTime t) const { return scenario_.calendar.start_unix_s() * 1000 + t / kMicrosPerMilli; }
   // Every column's value over the run so far (the summary.json "metrics" map).
   std::vector<double> summary_values() const;
   // The most recent logged events (at most kRecentEvents), oldest first.
@@ -117,6 +127,8 @@ class Simulation : public Component {
   const OperationalSnapshot& operational_snapshot() const { return operational_; }
   // Alerts, for the UI.
   const AlertEvaluator& alerts() const { return alerting_.evaluator(); }
+  // The rule files' rules and alerts; null when the scenario has none.
+  const PromRules* prometheus_rules() const { return alerting_.prometheus_rules(); }
   // SLOs (one tracker and one set of burn-rate alerts per scenario SLO).
   const std::vector<sre::SloTracker>& slos() const { return slos_.trackers(); }
   const std::vector<sre::BurnRateAlerts>& slo_alerts() const { return slos_.alerts(); }
@@ -171,6 +183,22 @@ class Simulation : public Component {
   std::uint16_t id_;
   MetricRegistry registry_;
   SeriesStore series_;
+  promql::Storage prom_storage_;
+  PrometheusSeries prom_series_;
+  // The time-series rows as the Prometheus store's column source: the catalogue's metrics
+  // are read from them, not copied (the last retention's rows; with keep_all_series(), an
+  // archive of every row).
+  class RowColumns : public promql::ColumnSource {
+   public:
+    RowColumns(const SeriesStore* rows, std::int64_t start_unix_ms) : rows_(rows), start_unix_ms_(start_unix_ms) {}
+    std::size_t rows() const override { return rows_->size(); }
+    std::int64_t row_time_ms(std::size_t row) const override { return start_unix_ms_ + rows_->time(row) / kMicrosPerMilli; }
+    double value(std::size_t row, std::size_t column) const override { return rows_->value(row, column); }
+    const SeriesStore* rows_;
+    std::int64_t start_unix_ms_;
+  };
+  RowColumns row_columns_;
+  std::unique_ptr<SeriesStore> archive_;
   EventLog log_;
   ContextEngine context_;
   OperationalSnapshot operational_;  // the last scrape's figures, for the operational provider

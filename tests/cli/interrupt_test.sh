@@ -44,8 +44,8 @@ start_then_signal() {
 start_then_signal INT 1 "$opsim" run large-50-tenants --out "$work/run" --quiet
 [ "$code" = 130 ]; check "run stopped by SIGINT exits 130 (got $code)" $?
 grep -q "stopped by SIGINT at .* of 30d simulated; the files hold the run so far" "$work/err"; check "run says where it stopped" $?
-[ "$(cd "$work/run" && ls -A | sort | tr '\n' ' ')" = "events.jsonl summary.json timeseries.csv " ]
-check "exactly the three files, no temporary folder" $?
+[ "$(cd "$work/run" && ls -A | sort | tr '\n' ' ')" = "events.jsonl metrics.om summary.json timeseries.csv " ]
+check "exactly the four files, no temporary folder" $?
 valid_json "$work/run/summary.json"; check "summary.json is valid JSON" $?
 grep -q '^  "interrupted": true,$' "$work/run/summary.json"; check "summary.json marks the run interrupted" $?
 grep -q '^  "requested_duration_s": 2592000,$' "$work/run/summary.json"; check "summary.json has the requested duration" $?

@@ -46,15 +46,28 @@ grep -qF "$work/syntax.json:2:19: error: \$: JSON syntax error: expected a membe
 check "syntax error names line and column" $?
 expect_exit "validate all built-ins exits 0" 0 "$opsim" validate "$src"/scenarios/default.json "$src"/scenarios/mmc.json
 
-# A run with --out writes the three files, complete, and nothing else.
+# A run with --out writes the four files, complete, and nothing else.
 expect_exit "run --out exits 0" 0 "$opsim" run default --until 2h --out "$work/run" --quiet
-[ "$(cd "$work/run" && ls -A | sort | tr '\n' ' ')" = "events.jsonl summary.json timeseries.csv " ]
-check "exactly three output files" $?
+[ "$(cd "$work/run" && ls -A | sort | tr '\n' ' ')" = "events.jsonl metrics.om summary.json timeseries.csv " ]
+check "exactly four output files" $?
+tail -1 "$work/run/metrics.om" | grep -qx '# EOF'; check "metrics.om ends with # EOF" $?
+grep -q '^opsim_requests_total{agent="analyst",outcome="succeeded",service="agents-eu",tenant="acme"} [0-9]* 1767578400.000$' \
+  "$work/run/metrics.om"
+check "metrics.om has the requests counter at the last scrape, on the calendar" $?
+
 grep -q '"duration_s": 7200' "$work/run/summary.json"; check "--until limits the run" $?
 [ "$(wc -l <"$work/run/timeseries.csv")" = 481 ]; check "one row per 15 s scrape plus a header" $?
 head -1 "$work/run/timeseries.csv" | grep -q '^t_s,requests_total,'; check "time series header" $?
 head -1 "$work/run/events.jsonl" | grep -q '^{"t_s":0,"kind":"sim_started"'; check "events.jsonl starts with sim_started" $?
 grep -q "scenario  A day on the shared fleet" "$work/out"; check "table summary on stdout" $?
+
+# Rule files: --rules adds one; a broken one is refused with its line and column, exit 2.
+expect_exit "run --rules exits 0" 0 "$opsim" run default --until 1h --rules "$src/examples/rules/slo-burn-rate.yml" --quiet
+printf 'groups:\n  - name: g\n    rules:\n      - record: r\n        expr: rate(x[5m]) +\n' >"$work/bad-rules.yml"
+expect_exit "a broken rule file exits 2" 2 "$opsim" run default --rules "$work/bad-rules.yml" --out "$work/bad-rules-out"
+grep -q "^$work/bad-rules.yml:5:" "$work/err"; check "the rule file's error names its file and line" $?
+[ ! -e "$work/bad-rules-out" ]; check "nothing written for a broken rule file" $?
+expect_exit "a missing rule file exits 2" 2 "$opsim" run default --rules "$work/no-such.yml"
 expect_exit "--format json exits 0" 0 "$opsim" run default --until 1h --format json --quiet
 grep -q '"metrics": {' "$work/out" && grep -q '"tenant.acme.latency_p95_ms":' "$work/out"; check "json summary has scoped metrics" $?
 

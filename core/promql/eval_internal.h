@@ -1,0 +1,279 @@
+// What eval.cpp, functions.cpp, aggregate.cpp and binary.cpp share: the Evaluator (one per
+// evaluate() or evaluate_range() call), Go's arithmetic where it differs from C's, and the
+// label helpers that grouping and vector matching hash with.
+//
+// How the evaluator works: every node is evaluated at one instant (eval(e, t_ms)); a range
+// query repeats the instant evaluation at each of its steps. That is what Prometheus's range
+// evaluation computes, step by step, except for two things that depend on the whole range,
+// kept in a "scope" per range evaluation (the range query, or one subquery):
+//  - A subquery is evaluated once over the union of the windows it is asked for in its
+//    scope, [first step - offset - range, last step - offset] aligned to its step, exactly as
+//    Prometheus does; each step then takes the slice of its own window. (Also much cheaper
+//    than re-evaluating it at every step.)
+//  - A range function or a unary minus that turns two input series into the same label set
+//    fails if both produced output at ANY step of the scope, not only at the same step
+//    (Prometheus checks its whole result matrix).
+//
+// Errors: the evaluator does not throw (the WebAssembly build does not catch). The first
+// runtime error is recorded with fail(); every function returns early once failed() is true,
+// and the value it returns then is meaningless.
+//
+// Index:
+//   [SECTION] Go's arithmetic and formatting
+//   [SECTION] Labels: hashing, filtering, comparing
+//   [SECTION] The evaluator
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "promql/eval.h"
+
+namespace opsim {
+namespace promql {
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Go's arithmetic and formatting
+// ---------------------------------------------------------------------------------------------
+
+// math.Max / math.Min: +Inf (-Inf) wins even over NaN, otherwise NaN wins; +0 > -0.
+// std::fmax/fmin differ: they drop a NaN.
+double go_max(double x, double y);
+double go_min(double x, double y);
+// math.Pow: Go's algorithm (repeated squaring of the mantissa for the integer part of the
+// exponent), so that x ^ 2, x ^ 3 ... round as in Prometheus. Special cases equal C's pow.
+double go_pow(double x, double y);
+// math.Atan2 with Go's own arctangent (Cephes), so that atan2 matches Prometheus to the bit;
+// the C library's is more exact, hence different in the last place.
+double go_atan2(double y, double x);
+// time.Duration.Seconds() of a duration given in microseconds: whole seconds plus the
+// nanoseconds divided by 1e9, which is how rate() divides by the range.
+double go_duration_seconds(SimDuration d_us);
+// strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read back, never with an
+// exponent ("0.0001", "1e+21" is "1000000000000000000000"); NaN, +Inf, -Inf.
+std::string go_format_float_f(double v);
+// strconv.ParseFloat(s, 64): false for what Go refuses (and for overflow to ±Inf, which Go
+// reports as an error). Accepts "+Inf", "inf", "NaN" in any case, as Go does.
+bool go_parse_float(std::string_view s, double& out);
+// model.LabelName.IsValid: [a-zA-Z_][a-zA-Z0-9_]*.
+bool is_valid_label_name(std::string_view name);
+// Prometheus's quantile(): the φ-quantile of `values` (which it reorders as Go's sort.Sort
+// would), interpolating between the two nearest ranks, rank = φ * (n - 1). NaN for no values
+// or φ = NaN, -Inf for φ < 0, +Inf for φ > 1. The quantile aggregation and
+// quantile_over_time share it.
+double quantile_of(double q, std::vector<double>& values);
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Labels: hashing, filtering, comparing
+// ---------------------------------------------------------------------------------------------
+
+// labels.Labels.String() (as Prometheus's error messages print label sets):
+// {__name__="x", a="1"}, the metric name among the other labels.
+std::string go_labels_string(const Labels& labels);
+// labels.Compare: label by label, name then value, a prefix first. What range query results
+// are sorted by.
+int compare_labels(const Labels& a, const Labels& b);
+// The labels without __name__ (Prometheus's dropMetricName).
+Labels without_metric_name(const Labels& labels);
+void drop_metric_name(Labels& labels);
+
+// A subset of a series' labels: what by (...) / without (...) group on, what on (...) /
+// ignoring (...) match on, what histogram_quantile groups buckets by. Hashing the subset
+// directly (without building it) keeps grouping and matching free of allocations; equal
+// subsets hash alike (hash(l) == hash_labels(apply(l))), and same() settles collisions.
+struct LabelFilter {
+  std::vector<std::string> names;  // sorted, unique
+  bool keep = false;  // true: only `names` (by, on); false: all but `names` (without, ignoring)
+  // Whether excluding also excludes __name__: true for without and ignoring (Prometheus
+  // never groups or matches on the metric name unless on/by names it), false for
+  // histogram_quantile's "every label but le".
+  bool exclude_name_too = true;
+
+  LabelFilter() = default;
+  LabelFilter(std::vector<std::string> label_names, bool keep_named, bool exclude_name = true);
+  bool includes(std::string_view name) const;
+  std::uint64_t hash(const Labels& labels) const;
+  bool same(const Labels& a, const Labels& b) const;
+  Labels apply(const Labels& labels) const;
+};
+
+// A hash of a sequence of labels for the evaluator's own tables (grouping, matching,
+// duplicate checks). Not value.h's labels_hash (FNV-1a, a byte at a time): this one mixes
+// eight bytes at a time, which matters at thousands of series per rule. It never leaves an
+// evaluation, so it need not be stable across versions; equal labels, equal hashes.
+class LabelHasher {
+ public:
+  void add(const Label& l) {
+    mix(l.name);
+    mix(l.value);
+  }
+  std::uint64_t value() const { return finish(h_); }
+
+ private:
+  static std::uint64_t finish(std::uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+  }
+  void mix(std::string_view s) {
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      step(word);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, s.data() + i, s.size() - i);
+    // The length goes into the last word, so that "ab" + "c" and "a" + "bc" differ.
+    step(tail ^ (static_cast<std::uint64_t>(s.size()) << 56));
+  }
+  void step(std::uint64_t word) {
+    h_ ^= word;
+    h_ *= 0x9e3779b97f4a7c15ull;
+    h_ ^= h_ >> 29;
+  }
+  std::uint64_t h_ = 0x243f6a8885a308d3ull;
+};
+
+inline std::uint64_t hash_labels(const Labels& labels) {
+  LabelHasher h;
+  for (const Label& l : labels) h.add(l);
+  return h.value();
+}
+
+// Groups items by a key hash with exact equality on collision: find() returns the group's
+// index or -1; add() registers a new group whose representative is item `rep`.
+class GroupIndex {
+ public:
+  template <class Same>
+  int find(std::uint64_t hash, Same same) const {
+    auto it = by_hash_.find(hash);
+    if (it == by_hash_.end()) return -1;
+    for (const Entry& e : it->second)
+      if (same(e.rep)) return e.group;
+    return -1;
+  }
+  void add(std::uint64_t hash, int rep, int group) { by_hash_[hash].push_back(Entry{rep, group}); }
+  void clear() { by_hash_.clear(); }
+
+ private:
+  struct Entry {
+    int rep, group;
+  };
+  std::unordered_map<std::uint64_t, std::vector<Entry>> by_hash_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] The evaluator
+// ---------------------------------------------------------------------------------------------
+
+// The expression under parentheses (Prometheus unwraps them wherever it inspects a node's
+// kind: a function's range-vector argument, absent()'s selector, string arguments).
+const Expr& unwrap_parens(const Expr& e);
+
+class Evaluator {
+ public:
+  Evaluator(const Storage& storage, const EvalOptions& options) : storage_(storage), options_(options) {}
+
+  // The value of `e` at t_ms: scalar, string, instant vector (or range vector: a selector or
+  // subquery at the top).
+  Value eval(const Expr& e, std::int64_t t_ms);
+
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  void fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+
+  // A range evaluation from start_ms to end_ms (the whole of evaluate_range, a subquery)
+  // opens a scope; see the file comment. Only a scope of several steps needs the cross-step
+  // check.
+  void open_scope(std::int64_t start_ms, std::int64_t end_ms, bool several_steps) {
+    scopes_.emplace_back();
+    scopes_.back().start_ms = start_ms;
+    scopes_.back().end_ms = end_ms;
+    scopes_.back().several_steps = several_steps;
+  }
+  // Runs the cross-step check; false (failed) when it found a collision.
+  bool close_scope();
+  // One step's output of a node that maps input series one to one (a range function, unary
+  // minus): (input series id, output label set hash) per output sample. Fails with
+  // Prometheus's error when two inputs give the same label set at this step or, in a scope
+  // of several steps, at any of its steps.
+  bool check_outputs(const Expr* node, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& produced);
+  // Fails (and returns false) when two samples share a label set: Prometheus's check on
+  // every step's result of a function, an aggregation or an operator.
+  bool check_unique(const Vector& v);
+
+  // The series a selector selects, its matchers compiled once per evaluation. Null after
+  // failing (a regex that does not compile).
+  const std::vector<Storage::SeriesRef>* select(const VectorSelector& vs);
+  // The instant vector selector: each series' newest point in [t - offset - lookback,
+  // t - offset], none when that point is a staleness marker. sample_times (when given)
+  // receives each sample's own timestamp, for timestamp().
+  void instant_selector(const VectorSelector& vs, std::int64_t t_ms, Vector& out,
+                        std::vector<std::int64_t>* sample_times = nullptr);
+  // A range selector at the top of the expression: the points in [t - offset - range,
+  // t - offset] of each series that has some.
+  Matrix range_selector(const MatrixSelector& ms, std::int64_t t_ms);
+  // expr[range:step] offset d at t: the inner expression at every multiple of step in
+  // [t - offset - range, t - offset], gathered by label set (series in order of first
+  // appearance; those without a point in the window left out).
+  Matrix subquery(const SubqueryExpr& sq, std::int64_t t_ms);
+  // The subquery over the whole of the current scope (what subquery() slices). Null after
+  // failing. Stable until the scope closes.
+  const Matrix* subquery_over_scope(const SubqueryExpr& sq);
+
+  Value call(const Call& c, std::int64_t t_ms);                // functions.cpp
+  Value aggregate(const AggregateExpr& a, std::int64_t t_ms);  // aggregate.cpp
+  Value binary(const BinaryExpr& b, std::int64_t t_ms);        // binary.cpp
+
+  const Storage& storage() const { return storage_; }
+  const EvalOptions& options() const { return options_; }
+
+  // label_replace's regex, compiled once per call node and evaluation (null: failed).
+  struct CompiledReplace {
+    std::shared_ptr<const std::regex> regex;
+    std::vector<std::string> group_names;  // by group number; "" for unnamed groups
+  };
+  const CompiledReplace* replace_regex(const Call& c, const std::string& pattern, const std::string& dst);
+
+ private:
+  struct Selection {
+    bool ok = false;
+    std::vector<Storage::SeriesRef> refs;
+  };
+
+  const Storage& storage_;
+  const EvalOptions& options_;
+  std::string error_;
+  std::unordered_map<const VectorSelector*, Selection> selections_;
+  std::unordered_map<const Call*, CompiledReplace> replace_regexes_;
+  struct Scope {
+    std::int64_t start_ms = 0, end_ms = 0;
+    bool several_steps = false;
+    // node -> (input series id, output label set hash) over the scope's steps so far.
+    struct Produced {
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+      std::size_t compacted_size = 0;  // after the last deduplication
+    };
+    std::unordered_map<const Expr*, Produced> produced;
+    // Each subquery evaluated over the scope's whole range.
+    std::unordered_map<const SubqueryExpr*, Matrix> subqueries;
+  };
+  // A deque: opening a nested scope must not move the enclosing ones (subquery_over_scope
+  // hands out pointers into them).
+  std::deque<Scope> scopes_;
+};
+
+}  // namespace detail
+}  // namespace promql
+}  // namespace opsim
