@@ -1,6 +1,6 @@
 // opsim-desktop: the shared ImGui front end (ui/) in a desktop window (GLFW + OpenGL 3.3 core).
 //
-//   opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm] [--tab LABEL]
+//   opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm] [--tab LABEL] [--rules FILE]...
 //
 // SCENARIO is a scenario file or the name of a built-in scenario (default: "default").
 // --frames N closes the window after N frames; with --screenshot the last frame is written
@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,15 +33,17 @@ struct Options {
   long frames = -1;  // run until the window closes
   std::string screenshot;
   std::string tab;  // a tab to open on
+  std::vector<std::string> rules;  // Prometheus rule files to add (--rules)
 };
 
 void usage(std::FILE* to) {
   std::fprintf(to,
-               "usage: opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm] [--tab LABEL]\n"
+               "usage: opsim-desktop [SCENARIO] [--frames N] [--screenshot FILE.ppm] [--tab LABEL] [--rules FILE]...\n"
                "  SCENARIO          a scenario file or a built-in scenario name (default: default)\n"
                "  --frames N        close after N frames (N >= 1)\n"
                "  --screenshot F    with --frames: write the last frame to F as a binary PPM\n"
-               "  --tab LABEL       open on the tab LABEL (Plots, Graph, ...) instead of the first\n");
+               "  --tab LABEL       open on the tab LABEL (Plots, Graph, ...) instead of the first\n"
+               "  --rules FILE      add a Prometheus rule file, as opsim run --rules does\n");
 }
 
 bool parse_args(int argc, char** argv, Options& o) {
@@ -63,6 +67,8 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.screenshot = argv[++i];
     } else if (a == "--tab" && i + 1 < argc) {
       o.tab = argv[++i];
+    } else if (a == "--rules" && i + 1 < argc) {
+      o.rules.push_back(argv[++i]);
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "opsim-desktop: unknown option or missing value: %s\n", a.c_str());
       return false;
@@ -148,6 +154,16 @@ int main(int argc, char** argv) {
       const opsim::ui::LoadOutcome outcome = app.load(opt.scenario);
       if (!outcome.ok) {
         std::fprintf(stderr, "opsim-desktop: %s: %s\n", opt.scenario.c_str(), outcome.error.c_str());
+        exit_code = 2;
+      }
+    }
+    for (const std::string& path : opt.rules) {
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!in || !app.add_rule_file(text.str(), path)) {
+        std::fprintf(stderr, "opsim-desktop: %s: %s\n", path.c_str(),
+                     in ? app.rule_file_error.c_str() : "cannot read the rule file");
         exit_code = 2;
       }
     }

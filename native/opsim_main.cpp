@@ -1,9 +1,9 @@
 // opsim: the command-line scenario runner (native, and WebAssembly under node).
 //
-//   opsim run SCENARIO [--seed N] [--until DURATION] [--out DIR] [--format table|json] [--quiet]
+//   opsim run SCENARIO [--seed N] [--until DURATION] [--rules FILE]... [--out DIR] [--format table|json] [--quiet]
 //   opsim validate SCENARIO...
 //   opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]
-//   opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--out FILE] [--quiet]
+//   opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--rules FILE]... [--out FILE] [--quiet]
 //   opsim merge SHARD_FILE... [--out FILE]
 //   opsim list
 //
@@ -87,7 +87,7 @@ const char* kUsage =
     "      --format json prints {\"scenario\", \"seeds\", \"passed\", \"objectives\": [{\"id\",\n"
     "      \"metric\", \"op\", \"value\", \"worst\", \"worst_seed\", \"passes\", \"runs\",\n"
     "      \"passed\", \"actual\": [one per seed]}, ...]}.\n"
-    "  opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--out FILE] [--quiet]\n"
+    "  opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--rules FILE]... [--out FILE] [--quiet]\n"
     "      Run a scenario over a grid of parameter values and seeds; one result row per\n"
     "      point (docs/sweep.md). SWEEP_FILE is JSON:\n"
     "        {\"schema\": \"opsim-sweep/1\", \"name\": \"...\",\n"
@@ -179,17 +179,16 @@ bool load(const Source& src, opsim::LoadResult& result, bool print_warnings) {
 }
 
 // Reads the scenario's rule files (monitoring.rule_files, relative to the scenario's file)
-// and those given with --rules, and attaches their groups to the scenario. Prints every
-// error; false when there is one.
-bool attach_rules(const Source& src, const std::vector<std::string>& cli_rules, opsim::Scenario& sc) {
+// and those given with --rules. Prints what cannot be read; false then.
+bool read_rule_files(const Source& src, const std::vector<std::string>& cli_rules, const opsim::Scenario& sc,
+                     std::vector<opsim::RuleFileText>& files) {
   const bool from_file = src.name.rfind("builtin:", 0) != 0;
   const std::string::size_type slash = src.name.rfind('/');
   const std::string base = from_file && slash != std::string::npos ? src.name.substr(0, slash + 1) : "";
-  std::vector<opsim::RuleFileText> files;
   bool ok = true;
-  auto read = [&](const std::string& path, const std::string& name, const std::string& where) {
+  auto read = [&](const std::string& path, const std::string& where) {
     opsim::RuleFileText f;
-    f.name = name;
+    f.name = path;
     if (!file_exists(path) || !read_file(path, f.text)) {
       std::fprintf(stderr, "%s: error: cannot read the rule file %s%s\n", where.c_str(), path.c_str(),
                    file_exists(path) ? "" : " (no such file)");
@@ -200,11 +199,15 @@ bool attach_rules(const Source& src, const std::vector<std::string>& cli_rules, 
   };
   for (std::size_t i = 0; i < sc.monitoring.rule_files.size(); ++i) {
     const std::string& rel = sc.monitoring.rule_files[i];
-    const std::string path = !rel.empty() && rel[0] == '/' ? rel : base + rel;
-    read(path, path, src.name + ": $.monitoring.rule_files[" + std::to_string(i) + "]");
+    read(!rel.empty() && rel[0] == '/' ? rel : base + rel, src.name + ": $.monitoring.rule_files[" + std::to_string(i) + "]");
   }
-  for (const std::string& path : cli_rules) read(path, path, "--rules");
-  if (!ok) return false;
+  for (const std::string& path : cli_rules) read(path, "--rules");
+  return ok;
+}
+
+// Attaches rule files' groups to the scenario (monitoring/prom_rules.h). Prints every error;
+// false when there is one.
+bool attach_rule_texts(const std::vector<opsim::RuleFileText>& files, opsim::Scenario& sc) {
   if (files.empty()) return true;
   std::vector<opsim::RuleFileError> errors;
   if (opsim::attach_rule_files(sc, files, errors)) return true;
@@ -212,6 +215,11 @@ bool attach_rules(const Source& src, const std::vector<std::string>& cli_rules, 
     std::fprintf(stderr, "%s\n", opsim::format_diagnostic(e.diagnostic, e.file, "error").c_str());
   std::fprintf(stderr, "%zu error(s) in rule files; nothing simulated\n", errors.size());
   return false;
+}
+
+bool attach_rules(const Source& src, const std::vector<std::string>& cli_rules, opsim::Scenario& sc) {
+  std::vector<opsim::RuleFileText> files;
+  return read_rule_files(src, cli_rules, sc, files) && attach_rule_texts(files, sc);
 }
 
 struct RunOptions {
@@ -496,7 +504,8 @@ int cmd_validate(const std::vector<std::string>& args) {
       continue;
     }
     opsim::LoadResult r;
-    if (load(src, r, true)) std::printf("%s: ok (%zu warning(s))\n", src.name.c_str(), r.warnings.size());
+    if (load(src, r, true) && attach_rules(src, {}, r.scenario))
+      std::printf("%s: ok (%zu warning(s))\n", src.name.c_str(), r.warnings.size());
     else all_ok = false;
   }
   return all_ok ? kExitOk : kExitBadInput;
@@ -583,6 +592,7 @@ class SweepProgress {
 
 struct SweepOptions {
   std::string file, out;
+  std::vector<std::string> rules;  // --rules FILE, for every point
   unsigned jobs = 0;  // 0: every core
   opsim::SweepShard shard;
   bool quiet = false;
@@ -607,6 +617,8 @@ SweepOptions parse_sweep_options(const std::vector<std::string>& args) {
       if (!opsim::parse_shard(value(), o.shard, why)) throw BadInput{"--shard " + why};
     } else if (a == "--out") {
       o.out = value();
+    } else if (a == "--rules") {
+      o.rules.push_back(value());
     } else if (a == "--quiet" || a == "-q") {
       o.quiet = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -673,6 +685,15 @@ int cmd_sweep(const std::vector<std::string>& args) {
     return nothing_run(errors.size());
   }
 
+  // The rule files every point runs with: read, and checked against the base scenario, now.
+  std::vector<opsim::RuleFileText> rule_files;
+  {
+    opsim::LoadResult base_scenario = opsim::load_scenario(base.text);
+    if (!read_rule_files(base, o.rules, base_scenario.scenario, rule_files) ||
+        !attach_rule_texts(rule_files, base_scenario.scenario))
+      return nothing_run(1);
+  }
+
   const std::vector<std::size_t> shard_indices = opsim::shard_points(plan.points, o.shard);
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
 #ifdef __EMSCRIPTEN__
@@ -708,6 +729,10 @@ int cmd_sweep(const std::vector<std::string>& args) {
         if (point.combination != cached_combination) {
           scenario = opsim::sweep_scenario(plan, point.combination);
           if (!scenario.ok) throw std::runtime_error("point " + std::to_string(point.index) + " no longer loads");
+          std::vector<opsim::RuleFileError> rule_errors;
+          if (!rule_files.empty() && !opsim::attach_rule_files(scenario.scenario, rule_files, rule_errors))
+            throw std::runtime_error("point " + std::to_string(point.index) + ": its rule files do not fit it: " +
+                                     rule_errors.front().diagnostic.message);
           cached_combination = point.combination;
         }
         opsim::Simulation sim(scenario.scenario, point.seed);

@@ -100,6 +100,19 @@ void draw_rule_files(App& app) {
   ImGui::Separator();
   const PromRules* rules = app.sim().prometheus_rules();
   ImGui::Text("Rule files (PromQL): %zu rule(s)", rules ? rules->rule_count() : std::size_t{0});
+  // The page has no files beside the scenario: the rule files it names must be given.
+  const std::vector<std::string>& named = app.sim().scenario().monitoring.rule_files;
+  std::size_t missing = 0;
+  for (const std::string& name : named) {
+    bool given = false;
+    for (const RuleFileText& f : app.rule_files()) given = given || f.name == name;
+    missing += given ? 0 : 1;
+  }
+  if (missing > 0)
+    ImGui::TextColored(ImVec4(0.9f, 0.8f, 0.3f, 1),
+                       "This scenario names %zu rule file(s) (monitoring.rule_files) that are not loaded: add each below "
+                       "or drop it on the page under its name.",
+                       missing);
   if (rules) {
     for (std::size_t i = 0; i < rules->rule_count(); ++i) {
       const PromRuleView& v = rules->rule_view(i);
@@ -154,11 +167,13 @@ void draw_alerts(App& app) {
   const Simulation& sim = app.sim();
   const AlertEvaluator& alerts = sim.alerts();
   const Calendar& cal = sim.scenario().calendar;
-  ImGui::Text("%llu alert(s) fired so far", static_cast<unsigned long long>(alerts.fired_total()));
+  const PromRules* prom = sim.prometheus_rules();
+  ImGui::Text("%llu alert(s) fired so far",
+              static_cast<unsigned long long>(alerts.fired_total() + (prom ? prom->fired_total() : 0)));
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp;
   RuleEdit& edit = rule_edit();
   bool open_editor = false;
-  if (ImGui::BeginTable("rules", 7, flags)) {
+  if (alerts.size() > 0 && ImGui::BeginTable("rules", 7, flags)) {
     for (const char* h : {"rule", "condition", "for", "severity", "state", "fired", ""}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     const std::vector<ActiveAlert> active = alerts.active();

@@ -88,6 +88,8 @@ void evaluate(const App& app, ExploreState& s) {
 void draw_parse_error(const promql::ParseResult& parsed) {
   const Diagnostic& d = parsed.errors.front();
   ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(235, 110, 100, 255));
+  // The input's text starts after its frame's padding.
+  ImGui::SetCursorPosX(ImGui::GetCursorPosX() + ImGui::GetStyle().FramePadding.x);
   ImGui::TextUnformatted((std::string(static_cast<std::size_t>(std::max(0, d.column - 1)), ' ') + "^").c_str());
   ImGui::TextWrapped("%s", promql::format_error(d).c_str());
   ImGui::PopStyleColor();
@@ -102,8 +104,8 @@ void draw_explore(App& app) {
                     ImVec2(ImGui::GetCursorScreenPos().x + 1, ImGui::GetCursorScreenPos().y + 1));
   ImGui::TextDisabled("PromQL over this run's series (docs/prometheus.md): opsim_requests_total,"
                       " opsim_request_duration_seconds_bucket, opsim_<metric>, recording rules.");
-  // Monospace-aligned: the caret under an error lines up with the text only in the same font.
-  ImGui::PushItemWidth(-ImGui::GetFontSize() * 9);
+  // The font is monospaced, so the caret under an error lines up with the column it names.
+  ImGui::PushItemWidth(-ImGui::GetFontSize() * 11);
   ImGui::InputText("##promql", s.text, sizeof s.text);
   app.remember_widget("explore-expr");
   ImGui::PopItemWidth();
@@ -121,6 +123,7 @@ void draw_explore(App& app) {
   }
   if (!s.parsed.ok()) {
     draw_parse_error(s.parsed);
+    app.remember_widget("explore-error");
     return;
   }
   const bool moved = s.stamp.stale(app);
@@ -133,6 +136,7 @@ void draw_explore(App& app) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(235, 110, 100, 255));
     ImGui::TextWrapped("%s", s.error.c_str());
     ImGui::PopStyleColor();
+    app.remember_widget("explore-error");
     return;
   }
   if (s.series.empty()) {
@@ -144,6 +148,7 @@ void draw_explore(App& app) {
   const double span_s = to_seconds(kWindows[s.window].span);
   points_plot("result", "", sim.scenario().calendar, s.series, {}, s.view, std::max(0.0, now_s - span_s), now_s, now_s,
               ImVec2(-1, ImGui::GetFontSize() * 16));
+  app.remember_widget("explore-plot");
   if (s.total_series > s.series.size())
     ImGui::TextDisabled("%zu series; the first %zu are drawn.", s.total_series, s.series.size());
   if (ImGui::BeginTable("explore-series", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {

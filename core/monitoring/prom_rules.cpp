@@ -194,6 +194,7 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
     if (a.state == AlertState::pending && now - a.active_since >= rule.for_us) {
       a.state = AlertState::firing;
       a.fired_at = now;
+      ++fired_total_;
       transitions.push_back(transition(rule, a, AlertState::firing, now));
     }
     Labels l = a.labels;
@@ -232,10 +233,19 @@ PromTransition PromRules::transition(const PromRule& rule, const PromAlert& a, A
   const std::string value = promql::format_number(a.value);
   switch (s) {
     case AlertState::pending:
-      p.reason = "the expression returned " + value + "; firing once it has for " + format_duration(rule.for_us);
+      p.reason = "the expression returned " + value + " for these labels; it fires if it still does after " +
+                 format_duration(rule.for_us);
       break;
-    case AlertState::firing: p.reason = "the expression has returned a value (now " + value + ") for " + format_duration(now - a.active_since); break;
-    default: p.reason = "the expression no longer returns this alert's labels"; break;
+    case AlertState::firing:
+      p.reason = rule.for_us > 0 ? "the expression has returned these labels for " + format_duration(now - a.active_since) +
+                                       " (the rule's for: " + format_duration(rule.for_us) + "), now " + value
+                                 : "the expression returned " + value + " for these labels";
+      break;
+    default:
+      p.reason = rule.keep_firing_for_us > 0 ? "the expression has not returned these labels for " +
+                                                   format_duration(rule.keep_firing_for_us) + " (keep_firing_for)"
+                                             : "the expression no longer returns these labels";
+      break;
   }
   EventFields& f = p.fields;
   f.add("rule", rule.name).add("state", alert_state_name(s)).add("severity", t.severity);

@@ -100,6 +100,7 @@ class PromRules {
   std::vector<const PromAlert*> alerts(std::size_t i) const;
   // Evaluations run and what they cost, for the bench and the Explore tab.
   std::uint64_t evaluations() const { return evaluations_; }
+  std::uint64_t fired_total() const { return fired_total_; }  // transitions to firing
 
  private:
   struct RuleState {
@@ -121,6 +122,7 @@ class PromRules {
   std::vector<SimDuration> group_interval_;
   int next_alert_index_ = 0;
   std::uint64_t evaluations_ = 0;
+  std::uint64_t fired_total_ = 0;
 };
 
 }  // namespace opsim

@@ -397,7 +397,8 @@ class Loader {
   void read_rule(const YAML::Node& n, const std::string& path, RuleGroup& g);
   void read_strings(const Entry& e, const std::string& path, const char* what,
                     std::vector<std::pair<std::string, std::string>>& out, std::vector<Entry>& entries);
-  // Reports `d` (a PromQL or template error at line:column of `value`) where it is in the file.
+  // Reports `message`, a PromQL or template error at line:column of the scalar's `value`, where
+  // that place is in the file.
   void error_in_scalar(const Entry& e, const std::string& path, const std::string& value, int line, int column,
                        const std::string& message);
 };

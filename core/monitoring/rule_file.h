@@ -32,6 +32,11 @@
 // and empty annotations pass, as in Prometheus), label names valid and not __name__, label
 // values UTF-8, annotation names valid, the templates of alerting rules compiling.
 //
+// Read as yaml.v3 reads YAML: merge keys (<<) expand, any scalar reads as the text written
+// where a string is expected, an empty item of a list is left out. Where yaml-cpp is more
+// lenient than YAML (a quote never closed, a stray ','), the file is refused as Prometheus
+// refuses it.
+//
 // Where opsim is stricter than Prometheus (each with its own message): a fractional limit
 // (Prometheus truncates 1.5 to 1); a second YAML document in the file (Prometheus ignores it);
 // PromQL that opsim does not evaluate (promql/parser.h) and templates that use what opsim does

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -489,6 +490,10 @@ bool compile_template(std::string_view text, std::string_view name, AlertTemplat
         ++error.column;
       }
     }
+    return false;
+  } catch (const std::exception& e) {  // a bug here must refuse the template, not end the program
+    error = TemplateError{};
+    error.message = std::string("opsim could not compile the template: ") + e.what();
     return false;
   }
   out.tree_ = std::move(tree);

@@ -9,6 +9,7 @@
 //   [SECTION] Calls and arguments
 //   [SECTION] execute_template, expand_template
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,11 +104,11 @@ class State {
   void not_a_function(const std::vector<NodePtr>* args, const Value* final) {
     if ((args && args->size() > 1) || final) errorf("can't give argument to non-function " + node_string(*(*args)[0]));
   }
-  Value eval_field_chain(const Value& dot, Value receiver, const std::vector<std::string>& idents, std::size_t first,
+  Value eval_field_chain(Value receiver, const std::vector<std::string>& idents, std::size_t first,
                          const std::vector<NodePtr>* args, const Value* final);
   Value eval_field(const std::string& name, const std::vector<NodePtr>* args, const Value* final,
                    const Value& receiver);
-  Value eval_variable(const Value& dot, const Node& n, const std::vector<NodePtr>* args, const Value* final);
+  Value eval_variable(const Node& n, const std::vector<NodePtr>* args, const Value* final);
   Value eval_chain(const Value& dot, const Node& n, const std::vector<NodePtr>* args, const Value* final);
   Value eval_function(const Value& dot, const Node& ident, const Node& cmd, const std::vector<NodePtr>* args,
                       const Value* final);
@@ -213,13 +214,13 @@ Value State::eval_command(const Value& dot, const Node& cmd, const Value* final)
   switch (first.type) {
     case NodeType::field:
       at(first);
-      return eval_field_chain(dot, dot, first.idents, 0, &cmd.children, final);
+      return eval_field_chain(dot, first.idents, 0, &cmd.children, final);
     case NodeType::chain: return eval_chain(dot, first, &cmd.children, final);
     case NodeType::identifier: return eval_function(dot, first, cmd, &cmd.children, final);
     case NodeType::pipe:
       not_a_function(&cmd.children, final);
       return eval_pipeline(dot, first);
-    case NodeType::variable: return eval_variable(dot, first, &cmd.children, final);
+    case NodeType::variable: return eval_variable(first, &cmd.children, final);
     default: break;
   }
   at(first);
@@ -235,26 +236,25 @@ Value State::eval_command(const Value& dot, const Node& cmd, const Value* final)
   errorf("can't evaluate command " + promql::quote_string(node_string(first)));
 }
 
-Value State::eval_variable(const Value& dot, const Node& n, const std::vector<NodePtr>* args, const Value* final) {
+Value State::eval_variable(const Node& n, const std::vector<NodePtr>* args, const Value* final) {
   at(n);
   const Value v = var_value(n.idents[0]);
   if (n.idents.size() == 1) {
     not_a_function(args, final);
     return v;
   }
-  return eval_field_chain(dot, v, n.idents, 1, args, final);
+  return eval_field_chain(v, n.idents, 1, args, final);
 }
 
 Value State::eval_chain(const Value& dot, const Node& n, const std::vector<NodePtr>* args, const Value* final) {
   at(n);
   if (n.children[0]->type == NodeType::nil) errorf("indirection through explicit nil in " + node_string(n));
   const Value receiver = eval_arg(dot, Param::any, *n.children[0]);
-  return eval_field_chain(dot, receiver, n.idents, 0, args, final);
+  return eval_field_chain(receiver, n.idents, 0, args, final);
 }
 
-Value State::eval_field_chain(const Value& dot, Value receiver, const std::vector<std::string>& idents,
-                              std::size_t first, const std::vector<NodePtr>* args, const Value* final) {
-  (void)dot;
+Value State::eval_field_chain(Value receiver, const std::vector<std::string>& idents, std::size_t first,
+                              const std::vector<NodePtr>* args, const Value* final) {
   for (std::size_t i = first; i + 1 < idents.size(); ++i) receiver = eval_field(idents[i], nullptr, nullptr, receiver);
   return eval_field(idents.back(), args, final, receiver);
 }
@@ -357,8 +357,8 @@ Value State::eval_arg(const Value& dot, Param param, const Node& n) {
     case NodeType::nil:
       if (param == Param::any) return Value{};
       errorf("cannot assign nil to string");
-    case NodeType::field: return validate(eval_field_chain(dot, dot, n.idents, 0, nullptr, nullptr), param);
-    case NodeType::variable: return validate(eval_variable(dot, n, nullptr, nullptr), param);
+    case NodeType::field: return validate(eval_field_chain(dot, n.idents, 0, nullptr, nullptr), param);
+    case NodeType::variable: return validate(eval_variable(n, nullptr, nullptr), param);
     case NodeType::pipe: return validate(eval_pipeline(dot, n), param);
     case NodeType::identifier: return validate(eval_function(dot, n, n, nullptr, nullptr), param);
     case NodeType::chain: return validate(eval_chain(dot, n, nullptr, nullptr), param);
@@ -395,6 +395,11 @@ bool execute_template(const AlertTemplate& t, const AlertTemplateData& data, std
     state.run();
   } catch (const tmpl::ExecFailure& f) {
     error = "error executing template " + t.name() + ": " + f.message;
+    return false;
+  } catch (const std::exception& e) {
+    // Like Prometheus's recover() around Execute: a bug in a template function must cost an
+    // annotation, not the simulation.
+    error = "error executing template " + t.name() + ": " + e.what();
     return false;
   }
   out = std::move(buffer);

@@ -516,15 +516,19 @@ Value fn_re_replace_all(const std::vector<Value>& a, const ExecEnv&) {
   std::string out;
   auto begin = text.cbegin();
   std::size_t last_match_end = std::string::npos;
-  for (std::sregex_iterator it(text.begin(), text.end(), re.re), end; it != end; ++it) {
-    const std::smatch& m = *it;
-    const std::size_t start = static_cast<std::size_t>(m.position(0));
-    // Go skips an empty match right where the previous match ended.
-    if (m.length(0) == 0 && start == last_match_end) continue;
-    out.append(begin, text.cbegin() + static_cast<std::ptrdiff_t>(start));
-    expand_replacement(out, a[1].s, m, re);
-    begin = text.cbegin() + static_cast<std::ptrdiff_t>(start + static_cast<std::size_t>(m.length(0)));
-    last_match_end = start + static_cast<std::size_t>(m.length(0));
+  try {
+    for (std::sregex_iterator it(text.begin(), text.end(), re.re), end; it != end; ++it) {
+      const std::smatch& m = *it;
+      const std::size_t start = static_cast<std::size_t>(m.position(0));
+      // Go skips an empty match right where the previous match ended.
+      if (m.length(0) == 0 && start == last_match_end) continue;
+      out.append(begin, text.cbegin() + static_cast<std::ptrdiff_t>(start));
+      expand_replacement(out, a[1].s, m, re);
+      begin = text.cbegin() + static_cast<std::ptrdiff_t>(start + static_cast<std::size_t>(m.length(0)));
+      last_match_end = start + static_cast<std::size_t>(m.length(0));
+    }
+  } catch (const std::regex_error& e) {  // std::regex gives up where RE2 would not (complexity)
+    fail(std::string("opsim's regular expression engine gave up: ") + e.what());
   }
   out.append(begin, text.cend());
   return Value::of_string(out);
@@ -532,7 +536,11 @@ Value fn_re_replace_all(const std::vector<Value>& a, const ExecEnv&) {
 
 Value fn_match(const std::vector<Value>& a, const ExecEnv&) {
   const CompiledRegex& re = compile_regex(a[0].s, "match");
-  return Value::of_bool(std::regex_search(a[1].s, re.re));
+  try {
+    return Value::of_bool(std::regex_search(a[1].s, re.re));
+  } catch (const std::regex_error& e) {  // std::regex gives up where RE2 would not (complexity)
+    fail(std::string("opsim's regular expression engine gave up: ") + e.what());
+  }
 }
 
 Value fn_safe_html(const std::vector<Value>& a, const ExecEnv&) {

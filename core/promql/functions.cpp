@@ -22,6 +22,7 @@
 
 #include "promql/eval_internal.h"
 #include "promql/go_sort.h"
+#include "promql/regex.h"
 
 namespace opsim {
 namespace promql {
@@ -447,9 +448,9 @@ const Evaluator::CompiledReplace* Evaluator::replace_regex(const Call& c, const 
     if (ch == '(' && (i + 1 >= body.size() || body[i + 1] != '?')) compiled.group_names.push_back("");
     converted += ch;
   }
-  try {
-    compiled.regex = std::make_shared<const std::regex>("^(?:" + converted + ")$", flags);
-  } catch (const std::regex_error&) {
+  std::string why;
+  compiled.regex = compile_regex("^(?:" + converted + ")$", flags, why);
+  if (!compiled.regex) {
     fail("invalid regular expression in label_replace(): " + pattern);
     return nullptr;
   }

@@ -1,5 +1,7 @@
 #include "promql/storage.h"
 
+#include "promql/regex.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -18,10 +20,10 @@ bool CompiledMatcher::compile(const LabelMatcher& m, CompiledMatcher& out, std::
     pattern.erase(0, 4);
     flags |= std::regex::icase;
   }
-  try {
-    out.regex_ = std::make_shared<const std::regex>("^(?:" + pattern + ")$", flags);
-  } catch (const std::regex_error& e) {
-    why = "the regular expression " + quote_string(m.value) + " does not compile (" + e.what() + ")";
+  std::string reason;
+  out.regex_ = compile_regex("^(?:" + pattern + ")$", flags, reason);
+  if (!out.regex_) {
+    why = "the regular expression " + quote_string(m.value) + " does not compile (" + reason + ")";
     return false;
   }
   return true;

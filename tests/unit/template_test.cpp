@@ -284,4 +284,8 @@ TEST_CASE("what opsim refuses when compiling, with the reason", "[template]") {
   CHECK(compile_error("{{ define \"x\" }}{{ end }}").find("{{define}} is not supported by opsim") != std::string::npos);
   CHECK(compile_error("{{ template \"x\" }}").find("{{template}} is not supported by opsim") != std::string::npos);
   CHECK(compile_error("{{ 1i }}") == "1:4: complex number \"1i\" is not supported by opsim");
+  // Go sets no bound on nesting; opsim stops at 100 levels, so that no template exhausts the stack.
+  CHECK(compile_error("{{ " + std::string(200, '(') + "1" + std::string(200, ')') + " }}") ==
+        "1:103: template nesting deeper than 100 levels is not supported by opsim");
+  CHECK(run("{{ " + std::string(40, '(') + "1" + std::string(40, ')') + " }}", 0) == "1");
 }
