@@ -43,6 +43,9 @@ std::string describe(const Value& v);
 // Writing. Numbers are printed so that native and WebAssembly builds give the same bytes:
 // integers exactly, other values with up to 10 significant digits.
 std::string quote(std::string_view s);
+// Appends a code point (at most 0x10FFFF) in UTF-8: the one encoder of the JSON reader, the
+// PromQL lexer, the rule-file reader and the templates.
+void append_utf8(std::string& out, std::uint32_t code_point);
 std::string number(double v);
 // A parsed document written back on one line with ", " and ": " separators: members in
 // document order, numbers as written (a 64-bit integer stays exact, "1e3" stays distinct

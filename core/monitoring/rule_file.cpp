@@ -22,6 +22,7 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/yaml.h>
 
+#include "json/json.h"
 #include "promql/parser.h"
 
 namespace opsim {
@@ -87,21 +88,7 @@ std::size_t decode_escape(std::string_view src, std::size_t i, std::string& out)
     if (v < 0) return 0;
     r = r * 16 + static_cast<std::uint32_t>(v);
   }
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
+  json::append_utf8(out, r);
   return 2 + static_cast<std::size_t>(digits);
 }
 

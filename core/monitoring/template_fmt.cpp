@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "json/json.h"
 #include "monitoring/template_internal.h"
 
 namespace opsim {
@@ -66,21 +67,7 @@ int rune_count(std::string_view s) {
 
 void append_rune(std::string& out, std::uint32_t r) {
   if (r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) r = 0xFFFD;
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
+  json::append_utf8(out, r);
 }
 
 // strconv.QuoteRune for the runes a template can hold.

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "json/json.h"
+#include "promql/regex.h"
 #include "monitoring/template_internal.h"
 
 namespace opsim {
@@ -353,21 +355,7 @@ std::string map_runes(const std::string& s, F f) {
       continue;
     }
     const std::uint32_t m = f(r);
-    if (m < 0x80) {
-      out += static_cast<char>(m);
-    } else if (m < 0x800) {
-      out += static_cast<char>(0xC0 | (m >> 6));
-      out += static_cast<char>(0x80 | (m & 0x3F));
-    } else if (m < 0x10000) {
-      out += static_cast<char>(0xE0 | (m >> 12));
-      out += static_cast<char>(0x80 | ((m >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (m & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (m >> 18));
-      out += static_cast<char>(0x80 | ((m >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((m >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (m & 0x3F));
-    }
+    json::append_utf8(out, m);
     i += static_cast<std::size_t>(n);
   }
   return out;
@@ -401,53 +389,10 @@ const CompiledRegex& compile_regex(const std::string& pattern, const char* conte
       return cache.front().second;
     }
   CompiledRegex out;
-  std::string p = pattern;
-  auto flags = std::regex::ECMAScript;
-  if (p.rfind("(?i)", 0) == 0) {
-    flags |= std::regex::icase;
-    p = p.substr(4);
-  }
-  std::string translated;
-  bool in_class = false;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    const char c = p[i];
-    if (c == '\\' && i + 1 < p.size()) {
-      const char n = p[i + 1];
-      if (!in_class && n == 'A') translated += "^";
-      else if (!in_class && n == 'z') translated += "$";
-      else translated += p.substr(i, 2);
-      ++i;
-      continue;
-    }
-    if (in_class) {
-      if (c == ']') in_class = false;
-      translated += c;
-      continue;
-    }
-    if (c == '[') {
-      in_class = true;
-      translated += c;
-      if (i + 1 < p.size() && p[i + 1] == '^') translated += p[++i];
-      if (i + 1 < p.size() && p[i + 1] == ']') translated += "\\]", ++i;  // ']' first is a literal in RE2
-      continue;
-    }
-    if (c == '(') {
-      if (p.compare(i, 4, "(?P<") == 0) {
-        const std::size_t close = p.find('>', i);
-        if (close != std::string::npos) {
-          out.group_names.push_back(p.substr(i + 4, close - i - 4));
-          translated += "(";
-          i = close;
-          continue;
-        }
-      } else if (i + 1 >= p.size() || p[i + 1] != '?') {
-        out.group_names.emplace_back();
-      }
-    }
-    translated += c;
-  }
+  const promql::Re2Translation t = promql::translate_re2(pattern);
+  out.group_names = t.group_names;
   try {
-    out.re = std::regex(translated, flags);
+    out.re = std::regex(t.pattern, t.flags);
   } catch (const std::regex_error& e) {
     std::string why;
     switch (e.code()) {

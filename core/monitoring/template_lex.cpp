@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "json/json.h"
 #include "monitoring/template_internal.h"
 
 namespace opsim {
@@ -454,24 +455,6 @@ std::vector<Item> lex(std::string_view text) { return Lexer(text).run(); }
 
 namespace {
 
-void append_utf8(std::string& out, std::uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
-
 bool hex_value(char c, int& v) {
   if (c >= '0' && c <= '9') v = c - '0';
   else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
@@ -541,7 +524,7 @@ bool go_unquote(std::string_view lit, std::string& out, int* rune_count) {
       continue;
     }
     if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return false;
-    append_utf8(out, v);
+    json::append_utf8(out, v);
   }
   if (rune_count) *rune_count = runes;
   return true;

@@ -103,7 +103,7 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
     // The counted value becomes a label, and with by (...) one to group on.
     if (!a.without) grouping.push_back(value_label);
     for (Sample& s : samples) {
-      const std::string formatted = go_format_float_f(s.v);
+      const std::string formatted = format_number_plain(s.v);
       auto it = std::find_if(s.labels.begin(), s.labels.end(), [&](const Label& l) { return l.name == value_label; });
       if (it != s.labels.end()) s.labels.erase(it);
       s.labels.push_back(Label{value_label, formatted});

@@ -212,6 +212,9 @@ std::string format_promql_duration(SimDuration d);
 std::string print_expr(const Expr& e);
 // A number as Go's fmt.Sprint(float64) writes it: "1", "0.005", "1e+06", "+Inf", "NaN".
 std::string format_number(double v);
+// strconv.FormatFloat(v, 'f', -1, 64): the same shortest digits, never with an exponent
+// ("0.0001", 1e21 as "1000000000000000000000"); NaN, +Inf, -Inf.
+std::string format_number_plain(double v);
 // A string as Go's strconv.Quote writes it.
 std::string quote_string(std::string_view s);
 

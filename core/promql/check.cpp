@@ -164,13 +164,7 @@ class Checker {
   ValueType check(Expr& e);
 
  private:
-  void error_at(const SourcePos& p, const std::string& message) {
-    Diagnostic d;
-    d.message = message;
-    d.line = p.line;
-    d.column = p.column;
-    errors_.push_back(d);
-  }
+  void error_at(const SourcePos& p, const std::string& message) { errors_.push_back(diagnostic_at(p, message)); }
   void expect_type(Expr& e, ValueType want, const std::string& context) {
     const ValueType t = check(e);
     if (t != want) error_at(e.pos, "expected " + with_article(want) + " as " + context + ", found " + with_article(t));

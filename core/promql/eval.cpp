@@ -147,40 +147,6 @@ double go_duration_seconds(SimDuration d_us) {
   return static_cast<double>(whole_s) + static_cast<double>(rest_ns) / 1e9;
 }
 
-std::string go_format_float_f(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  // The shortest correctly rounded digits that read back as v (Go's shortest formatting
-  // picks the same digits), then laid out without an exponent.
-  char buf[64];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  const char* p = buf;
-  std::string out;
-  if (*p == '-') {
-    out = "-";
-    ++p;
-  }
-  std::string mantissa;
-  for (; *p && *p != 'e'; ++p)
-    if (*p != '.') mantissa += *p;
-  const int exponent = std::atoi(p + 1);
-  while (mantissa.size() > 1 && mantissa.back() == '0') mantissa.pop_back();
-  const int nd = static_cast<int>(mantissa.size());
-  if (exponent < 0) {
-    out += "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + mantissa;
-  } else if (exponent + 1 >= nd) {
-    out += mantissa + std::string(static_cast<std::size_t>(exponent + 1 - nd), '0');
-  } else {
-    out += mantissa.substr(0, static_cast<std::size_t>(exponent + 1)) + "." +
-           mantissa.substr(static_cast<std::size_t>(exponent + 1));
-  }
-  return out;
-}
-
 namespace {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -56,9 +56,6 @@ double go_atan2(double y, double x);
 // time.Duration.Seconds() of a duration given in microseconds: whole seconds plus the
 // nanoseconds divided by 1e9, which is how rate() divides by the range.
 double go_duration_seconds(SimDuration d_us);
-// strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read back, never with an
-// exponent ("0.0001", "1e+21" is "1000000000000000000000"); NaN, +Inf, -Inf.
-std::string go_format_float_f(double v);
 // strconv.ParseFloat(s, 64): false for what Go refuses (and for overflow to ±Inf, which Go
 // reports as an error). Accepts "+Inf", "inf", "NaN" in any case, as Go does.
 bool go_parse_float(std::string_view s, double& out);

@@ -406,50 +406,12 @@ const Evaluator::CompiledReplace* Evaluator::replace_regex(const Call& c, const 
   auto found = replace_regexes_.find(&c);
   if (found != replace_regexes_.end()) return found->second.regex ? &found->second : nullptr;
   CompiledReplace& compiled = replace_regexes_[&c];
-  // RE2 syntax read as ECMAScript: a leading (?i) becomes the flag, (?P<name>...) becomes a
-  // plain group whose number is remembered for $name.
-  std::string body = pattern;
-  auto flags = std::regex::ECMAScript;
-  if (body.compare(0, 4, "(?i)") == 0) {
-    body.erase(0, 4);
-    flags |= std::regex::icase;
-  }
-  std::string converted;
+  // RE2 syntax read as ECMAScript; group 0 is the whole match.
+  const Re2Translation t = translate_re2(pattern);
   compiled.group_names.assign(1, "");
-  bool in_class = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char ch = body[i];
-    if (ch == '\\' && i + 1 < body.size()) {
-      converted += body.substr(i, 2);
-      ++i;
-      continue;
-    }
-    if (in_class) {
-      if (ch == ']') in_class = false;
-      converted += ch;
-      continue;
-    }
-    if (ch == '[') {
-      in_class = true;
-      converted += ch;
-      if (i + 1 < body.size() && body[i + 1] == '^') converted += body[++i];
-      if (i + 1 < body.size() && body[i + 1] == ']') converted += body[++i];  // a literal ] first
-      continue;
-    }
-    if (ch == '(' && body.compare(i, 4, "(?P<") == 0) {
-      const std::size_t close = body.find('>', i + 4);
-      if (close != std::string::npos) {
-        compiled.group_names.push_back(body.substr(i + 4, close - i - 4));
-        converted += '(';
-        i = close;
-        continue;
-      }
-    }
-    if (ch == '(' && (i + 1 >= body.size() || body[i + 1] != '?')) compiled.group_names.push_back("");
-    converted += ch;
-  }
+  compiled.group_names.insert(compiled.group_names.end(), t.group_names.begin(), t.group_names.end());
   std::string why;
-  compiled.regex = compile_regex("^(?:" + converted + ")$", flags, why);
+  compiled.regex = compile_regex("^(?:" + t.pattern + ")$", t.flags, why);
   if (!compiled.regex) {
     fail("invalid regular expression in label_replace(): " + pattern);
     return nullptr;

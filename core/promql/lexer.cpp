@@ -10,6 +10,8 @@
 //   [SECTION] Describing tokens
 #include "promql/lexer.h"
 
+#include "json/json.h"
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -129,24 +131,6 @@ bool scan_duration_rest(std::string_view s, std::size_t i, std::size_t& end) {
 // [SECTION] Strings
 // ---------------------------------------------------------------------------------------------
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // The length of a valid UTF-8 sequence at s[i], or 0. Prometheus refuses strings that are not
 // valid UTF-8 (label values must be).
 std::size_t utf8_length(std::string_view s, std::size_t i) {
@@ -252,7 +236,7 @@ bool scan_string(std::string_view s, std::size_t start, std::size_t& end, std::s
     if (bytes)
       value += static_cast<char>(x);
     else
-      append_utf8(value, x);
+      json::append_utf8(value, x);
   }
   end = i + 1;
   return true;

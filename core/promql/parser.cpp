@@ -165,13 +165,7 @@ class Parser {
   }
   bool at(TokenKind k) const { return peek().kind == k; }
 
-  void error_at(const SourcePos& p, const std::string& message) {
-    Diagnostic d;
-    d.message = message;
-    d.line = p.line;
-    d.column = p.column;
-    errors_.push_back(d);
-  }
+  void error_at(const SourcePos& p, const std::string& message) { errors_.push_back(diagnostic_at(p, message)); }
   // What the parse functions return on a syntax error: false or a null node, whichever the
   // function returns.
   struct Failure {
@@ -605,6 +599,14 @@ ParseResult parse(std::string_view text) {
   if (result.errors.empty() && e) check_types(*e, result.errors);
   if (result.errors.empty()) result.expr = std::move(e);
   return result;
+}
+
+Diagnostic diagnostic_at(const SourcePos& p, const std::string& message) {
+  Diagnostic d;
+  d.message = message;
+  d.line = p.line;
+  d.column = p.column;
+  return d;
 }
 
 std::string format_error(const Diagnostic& d) {

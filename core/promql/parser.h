@@ -36,6 +36,8 @@ ParseResult parse(std::string_view text);
 
 // "LINE:COLUMN: MESSAGE" (the diagnostic's path first, when it has one).
 std::string format_error(const Diagnostic& d);
+// A diagnostic at a position of the expression's text (the parser's and the checks').
+Diagnostic diagnostic_at(const SourcePos& p, const std::string& message);
 
 // The type checks, on a tree the parser built (parse() runs them itself). Like Prometheus's,
 // they also settle binary expressions' vector matching: dropped when a side is not an

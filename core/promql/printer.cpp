@@ -25,39 +25,35 @@ namespace promql {
 // below -4 or at least 6, with at least two exponent digits: 123456 -> "123456", 1234567 ->
 // "1.234567e+06", 1e6 -> "1e+06", 0.0001 -> "0.0001", 0.00001 -> "1e-05".
 
-std::string format_number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  // The shortest digits that read back exactly: try 1 to 17 significant digits. printf is
-  // correctly rounded in both glibc and musl, so the digits are the same in every build.
+namespace {
+
+// The shortest digits of a finite, non-zero v that read back exactly: its sign ("" or "-"),
+// the digits without trailing zeros, and the decimal exponent of the first. printf is
+// correctly rounded in both glibc and musl, so the digits are the same in every build, and
+// they are the digits Go's shortest formatting picks.
+void shortest_digits(double v, std::string& sign, std::string& mantissa, int& exponent) {
   char buf[64];
-  int digits = 1;
-  for (; digits <= 17; ++digits) {
+  for (int digits = 1; digits <= 17; ++digits) {
     std::snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
     if (std::strtod(buf, nullptr) == v) break;
   }
   // buf is "-d.ddde+XX": split it into sign, digit string and decimal exponent.
   const char* p = buf;
-  std::string sign;
+  sign.clear();
   if (*p == '-') {
     sign = "-";
     ++p;
   }
-  std::string mantissa;
+  mantissa.clear();
   for (; *p && *p != 'e'; ++p)
     if (*p != '.') mantissa += *p;
-  const int exponent = std::atoi(p + 1);
+  exponent = std::atoi(p + 1);
   while (mantissa.size() > 1 && mantissa.back() == '0') mantissa.pop_back();
+}
+
+// The digits with the point placed by the exponent, never in exponent form.
+std::string plain_decimal(const std::string& sign, const std::string& mantissa, int exponent) {
   const int nd = static_cast<int>(mantissa.size());
-  if (exponent < -4 || exponent >= 6) {
-    std::string s = sign + mantissa.substr(0, 1);
-    if (nd > 1) s += "." + mantissa.substr(1);
-    char e[16];
-    std::snprintf(e, sizeof e, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
-    return s + e;
-  }
-  // Plain decimal: the digits with the point placed by the exponent.
   std::string s = sign;
   if (exponent < 0) {
     s += "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + mantissa;
@@ -68,6 +64,33 @@ std::string format_number(double v) {
          mantissa.substr(static_cast<std::size_t>(exponent + 1));
   }
   return s;
+}
+
+}  // namespace
+
+std::string format_number(double v) {
+  if (!std::isfinite(v) || v == 0) return format_number_plain(v);  // NaN, +Inf, -Inf, 0, -0
+  std::string sign, mantissa;
+  int exponent = 0;
+  shortest_digits(v, sign, mantissa, exponent);
+  if (exponent < -4 || exponent >= 6) {
+    std::string s = sign + mantissa.substr(0, 1);
+    if (mantissa.size() > 1) s += "." + mantissa.substr(1);
+    char e[16];
+    std::snprintf(e, sizeof e, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    return s + e;
+  }
+  return plain_decimal(sign, mantissa, exponent);
+}
+
+std::string format_number_plain(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  std::string sign, mantissa;
+  int exponent = 0;
+  shortest_digits(v, sign, mantissa, exponent);
+  return plain_decimal(sign, mantissa, exponent);
 }
 
 // ---------------------------------------------------------------------------------------------

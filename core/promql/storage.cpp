@@ -14,14 +14,9 @@ bool CompiledMatcher::compile(const LabelMatcher& m, CompiledMatcher& out, std::
   out.op_ = m.op;
   out.regex_.reset();
   if (m.op != LabelMatchOp::regex && m.op != LabelMatchOp::not_regex) return true;
-  std::string pattern = m.value;
-  auto flags = std::regex::ECMAScript;
-  if (pattern.compare(0, 4, "(?i)") == 0) {
-    pattern.erase(0, 4);
-    flags |= std::regex::icase;
-  }
+  const Re2Translation t = translate_re2(m.value);
   std::string reason;
-  out.regex_ = compile_regex("^(?:" + pattern + ")$", flags, reason);
+  out.regex_ = compile_regex("^(?:" + t.pattern + ")$", t.flags, reason);
   if (!out.regex_) {
     why = "the regular expression " + quote_string(m.value) + " does not compile (" + reason + ")";
     return false;
