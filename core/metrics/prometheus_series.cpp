@@ -97,22 +97,22 @@ double PrometheusSeries::estimated_bytes(const Scenario& s) {
   double rows = 0;
   for (const TenantSpec& t : s.tenants) {
     std::vector<bool> reached(s.agents.size(), false);
-    std::vector<int> todo;
+    std::vector<int> to_visit;  // agents reached whose calls are not walked yet
     for (const LoadSpec& l : t.load)
       if (l.agent_index >= 0 && !reached[static_cast<std::size_t>(l.agent_index)]) {
         reached[static_cast<std::size_t>(l.agent_index)] = true;
-        todo.push_back(l.agent_index);
+        to_visit.push_back(l.agent_index);
         ++rows;
       }
-    while (!todo.empty()) {
-      const int caller = todo.back();
-      todo.pop_back();
+    while (!to_visit.empty()) {
+      const int caller = to_visit.back();
+      to_visit.pop_back();
       for (const CallEdge& e : edges) {
         if (e.caller != caller) continue;
         ++rows;  // the edge's row
         if (!reached[static_cast<std::size_t>(e.callee)]) {
           reached[static_cast<std::size_t>(e.callee)] = true;
-          todo.push_back(e.callee);
+          to_visit.push_back(e.callee);
         }
       }
     }

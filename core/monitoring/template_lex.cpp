@@ -159,6 +159,8 @@ class Lexer {
   State lex_raw_quote();
   State lex_field_or_variable(It type);
   State lex_identifier();
+  // Reads letters, digits and underscores; returns the rune that ended them (left unread).
+  int skip_alnum();
   State lex_number();
   bool scan_number();
 };
@@ -343,33 +345,29 @@ Lexer::State Lexer::lex_raw_quote() {
   return State::inside;
 }
 
+int Lexer::skip_alnum() {
+  for (;;) {
+    const int r = next();
+    if (!is_alnum(r)) {
+      backup();
+      return r;
+    }
+  }
+}
+
 Lexer::State Lexer::lex_field_or_variable(It type) {
   if (at_terminator()) {  // "." alone
     emit(type == It::variable ? It::variable : It::dot);
     return State::inside;
   }
-  int r = 0;
-  for (;;) {
-    r = next();
-    if (!is_alnum(r)) {
-      backup();
-      break;
-    }
-  }
+  const int r = skip_alnum();
   if (!at_terminator()) return error("bad character " + go_rune_u(static_cast<std::uint32_t>(r)));
   emit(type);
   return State::inside;
 }
 
 Lexer::State Lexer::lex_identifier() {
-  int r = 0;
-  for (;;) {
-    r = next();
-    if (!is_alnum(r)) {
-      backup();
-      break;
-    }
-  }
+  const int r = skip_alnum();
   if (!at_terminator()) return error("bad character " + go_rune_u(static_cast<std::uint32_t>(r)));
   const std::string_view word = in_.substr(start_, pos_ - start_);
   static const struct {

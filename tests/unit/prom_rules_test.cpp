@@ -28,6 +28,12 @@ std::shared_ptr<const PromRuleSet> must_attach(Scenario& s, const std::string& t
   return s.monitoring.prometheus_rules;
 }
 
+// A rule file of one group "g" (`group`: its lines after the name), attached to M/M/c.
+std::shared_ptr<const PromRuleSet> one_group(const std::string& group) {
+  Scenario s = test::must_load(find_builtin_scenario("mmc")->text);
+  return must_attach(s, "groups:\n  - name: g\n" + group);
+}
+
 // Appends x{svc} = v at minute m.
 void put(Storage& st, const std::string& svc, int minute, double v) {
   st.append(st.series({{"__name__", "x"}, {"svc", svc}}), kStartMs + minute * 60000, v);
@@ -54,18 +60,15 @@ bool has_series(const Storage& st, const std::string& name, const std::string& l
 
 TEST_CASE("an alert pends for `for`, fires, outlives its condition by keep_firing_for, then resolves",
           "[prometheus][rules]") {
-  Scenario s = test::must_load(find_builtin_scenario("mmc")->text);
-  const auto set = must_attach(s,
-                               "groups:\n"
-                               "  - name: g\n"
-                               "    interval: 1m\n"
-                               "    rules:\n"
-                               "      - alert: XHigh\n"
-                               "        expr: x > 5\n"
-                               "        for: 2m\n"
-                               "        keep_firing_for: 3m\n"
-                               "        labels: {severity: page, where: '{{ $labels.svc }}-side'}\n"
-                               "        annotations: {summary: '{{ $labels.svc }} at {{ $value }}'}\n");
+  const auto set = one_group(
+                             "    interval: 1m\n"
+                             "    rules:\n"
+                             "      - alert: XHigh\n"
+                             "        expr: x > 5\n"
+                             "        for: 2m\n"
+                             "        keep_firing_for: 3m\n"
+                             "        labels: {severity: page, where: '{{ $labels.svc }}-side'}\n"
+                             "        annotations: {summary: '{{ $labels.svc }} at {{ $value }}'}\n");
   Storage st;
   PromRules rules(set->groups, kStartMs, st);
   // x is 0, then above 5 from minute 2 to 5, then 0, then above again at minute 11.
@@ -92,15 +95,12 @@ TEST_CASE("an alert pends for `for`, fires, outlives its condition by keep_firin
 
 TEST_CASE("the firing transition carries the alert's labels, severity and annotations to the notifier",
           "[prometheus][rules]") {
-  Scenario s = test::must_load(find_builtin_scenario("mmc")->text);
-  const auto set = must_attach(s,
-                               "groups:\n"
-                               "  - name: g\n"
-                               "    rules:\n"
-                               "      - alert: XHigh\n"
-                               "        expr: x > 5\n"
-                               "        labels: {severity: ticket, service: api}\n"
-                               "        annotations: {summary: 'value {{ $value | humanize }}'}\n");
+  const auto set = one_group(
+                             "    rules:\n"
+                             "      - alert: XHigh\n"
+                             "        expr: x > 5\n"
+                             "        labels: {severity: ticket, service: api}\n"
+                             "        annotations: {summary: 'value {{ $value | humanize }}'}\n");
   Storage st;
   PromRules rules(set->groups, kStartMs, st);
   put(st, "a", 1, 12345);
@@ -119,16 +119,13 @@ TEST_CASE("the firing transition carries the alert's labels, severity and annota
 
 TEST_CASE("recording rules record under their name and labels, and mark stale what they stop returning",
           "[prometheus][rules]") {
-  Scenario s = test::must_load(find_builtin_scenario("mmc")->text);
-  const auto set = must_attach(s,
-                               "groups:\n"
-                               "  - name: g\n"
-                               "    rules:\n"
-                               "      - record: svc:x:doubled\n"
-                               "        expr: 2 * x\n"
-                               "        labels: {team: ops}\n"
-                               "      - record: svc:x:quadrupled\n"
-                               "        expr: 2 * svc:x:doubled\n");
+  const auto set = one_group(
+                             "    rules:\n"
+                             "      - record: svc:x:doubled\n"
+                             "        expr: 2 * x\n"
+                             "        labels: {team: ops}\n"
+                             "      - record: svc:x:quadrupled\n"
+                             "        expr: 2 * svc:x:doubled\n");
   Storage st;
   PromRules rules(set->groups, kStartMs, st);
   put(st, "a", 1, 3);
@@ -149,17 +146,14 @@ TEST_CASE("recording rules record under their name and labels, and mark stale wh
 }
 
 TEST_CASE("a rule whose result has equal label sets records nothing and says why", "[prometheus][rules]") {
-  Scenario s = test::must_load(find_builtin_scenario("mmc")->text);
-  const auto set = must_attach(s,
-                               "groups:\n"
-                               "  - name: g\n"
-                               "    limit: 1\n"
-                               "    rules:\n"
-                               "      - record: same\n"
-                               "        expr: x\n"
-                               "        labels: {svc: one}\n"
-                               "      - record: over_limit\n"
-                               "        expr: x\n");
+  const auto set = one_group(
+                             "    limit: 1\n"
+                             "    rules:\n"
+                             "      - record: same\n"
+                             "        expr: x\n"
+                             "        labels: {svc: one}\n"
+                             "      - record: over_limit\n"
+                             "        expr: x\n");
   Storage st;
   PromRules rules(set->groups, kStartMs, st);
   put(st, "a", 1, 1);
