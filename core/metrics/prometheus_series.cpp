@@ -122,8 +122,9 @@ double PrometheusSeries::estimated_bytes(const Scenario& s) {
   // the registry.)
   const double series = rows * (5 + kLatencyBuckets + 3) + 5.0 * static_cast<double>(s.services.size());
   const double points = static_cast<double>(s.monitoring.retention / s.monitoring.scrape_interval) + 1;
-  constexpr double kSeriesBytes = 256;  // labels, index entries, the deque's blocks
-  return series * (kSeriesBytes + points * sizeof(promql::Point));
+  constexpr double kSeriesBytes = 256;  // labels, index entries
+  // A series' point buffer holds up to half as many again as it keeps (storage.h).
+  return series * (kSeriesBytes + 1.5 * points * sizeof(promql::Point));
 }
 
 Labels PrometheusSeries::row_labels(int row) const {

@@ -68,12 +68,11 @@ void PromRules::evaluate(SimTime now, std::vector<PromTransition>& transitions) 
   }
 }
 
-void PromRules::append_series(std::size_t i, std::int64_t t_ms, const promql::Vector& samples) {
+void PromRules::append_series(std::size_t i, std::int64_t t_ms, const std::vector<SeriesPoint>& points) {
   std::vector<promql::Storage::SeriesRef> now;
-  now.reserve(samples.size());
-  for (const promql::Sample& s : samples) {
-    const promql::Storage::SeriesRef ref = storage_.series(s.labels);
-    storage_.append(ref, t_ms, s.v);
+  now.reserve(points.size());
+  for (const auto& [ref, v] : points) {
+    storage_.append(ref, t_ms, v);
     now.push_back(ref);
   }
   // What the rule returned last time and not now is stale from now on.
@@ -84,24 +83,36 @@ void PromRules::append_series(std::size_t i, std::int64_t t_ms, const promql::Ve
   previous = std::move(now);
 }
 
+promql::Storage::SeriesRef PromRules::recorded_series(RuleState& st, const PromRule& rule, const Labels& output) {
+  auto& same_hash = st.recorded[promql::labels_hash(output)];
+  for (const auto& [labels, ref] : same_hash)
+    if (labels == output) return ref;
+  Labels recorded = output;
+  set_label(recorded, promql::kMetricNameLabel, rule.name);
+  for (const auto& [name, value] : rule.labels) set_label(recorded, name, value);
+  const promql::Storage::SeriesRef ref = storage_.series(recorded);
+  same_hash.emplace_back(output, ref);
+  return ref;
+}
+
 void PromRules::evaluate_recording(std::size_t i, std::int64_t t_ms, const RuleGroup& g) {
   const PromRule& rule = *views_[i].rule;
   PromRuleView& view = views_[i];
-  promql::EvalResult r = promql::evaluate(*rule.expr, t_ms, storage_);
+  promql::EvalResult r = promql::evaluate(*rule.expr, t_ms, storage_, {}, &cache_);
   if (!r.ok()) {
     view.last_error = r.error;
     return;
   }
-  promql::Vector v = as_vector(r.value);
-  std::vector<std::string> seen;
-  for (promql::Sample& s : v) {
-    set_label(s.labels, promql::kMetricNameLabel, rule.name);
-    for (const auto& [name, value] : rule.labels) set_label(s.labels, name, value);
-    promql::normalize(s.labels);
-    seen.push_back(promql::labels_text(s.labels));
-  }
-  std::sort(seen.begin(), seen.end());
-  if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) {
+  const promql::Vector v = as_vector(r.value);
+  std::vector<SeriesPoint> points;
+  points.reserve(v.size());
+  for (const promql::Sample& s : v) points.emplace_back(recorded_series(states_[i], rule, s.labels), s.v);
+  // Two label sets that are one once the rule's name and labels are applied.
+  std::vector<promql::Storage::SeriesRef> refs;
+  refs.reserve(points.size());
+  for (const SeriesPoint& p : points) refs.push_back(p.first);
+  std::sort(refs.begin(), refs.end());
+  if (std::adjacent_find(refs.begin(), refs.end()) != refs.end()) {
     view.last_error = "vector contains metrics with the same labelset after applying rule labels";
     return;
   }
@@ -111,7 +122,7 @@ void PromRules::evaluate_recording(std::size_t i, std::int64_t t_ms, const RuleG
   }
   view.last_error.clear();
   view.last_series = v.size();
-  append_series(i, t_ms, v);
+  append_series(i, t_ms, points);
 }
 
 void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms, const RuleGroup& g,
@@ -119,7 +130,7 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
   const PromRule& rule = *views_[i].rule;
   PromRuleView& view = views_[i];
   RuleState& st = states_[i];
-  promql::EvalResult r = promql::evaluate(*rule.expr, t_ms, storage_);
+  promql::EvalResult r = promql::evaluate(*rule.expr, t_ms, storage_, {}, &cache_);
   if (!r.ok()) {
     view.last_error = r.error;
     return;
@@ -161,7 +172,7 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
     if (rule.for_us > 0) transitions.push_back(transition(rule, fresh, AlertState::pending, now));
   }
   int active = 0;
-  promql::Vector alert_series;
+  std::vector<SeriesPoint> alert_series;
   for (auto it = st.alerts.begin(); it != st.alerts.end();) {
     PromAlert& a = it->second;
     if (result.count(it->first) == 0) {
@@ -200,13 +211,11 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
     Labels l = a.labels;
     l.push_back({promql::kMetricNameLabel, "ALERTS"});
     l.push_back({"alertstate", a.state == AlertState::firing ? "firing" : "pending"});
-    promql::normalize(l);
-    alert_series.push_back({std::move(l), 1});
+    alert_series.emplace_back(storage_.series(l), 1);
     Labels f = a.labels;
     f.push_back({promql::kMetricNameLabel, "ALERTS_FOR_STATE"});
-    promql::normalize(f);
-    alert_series.push_back(
-        {std::move(f), static_cast<double>((start_unix_ms_ + a.active_since / kMicrosPerMilli) / 1000)});
+    alert_series.emplace_back(storage_.series(f),
+                              static_cast<double>((start_unix_ms_ + a.active_since / kMicrosPerMilli) / 1000));
     ++it;
   }
   if (g.limit > 0 && active > g.limit) {

@@ -21,6 +21,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "engine/sim_time.h"
 #include "monitoring/alert_rules.h"
 #include "monitoring/rule_file.h"
+#include "promql/eval.h"
 #include "promql/storage.h"
 #include "scenario/scenario.h"
 
@@ -104,19 +106,27 @@ class PromRules {
 
  private:
   struct RuleState {
-    std::vector<promql::Storage::SeriesRef> previous;  // recording: the series of the last evaluation
+    std::vector<promql::Storage::SeriesRef> previous;  // the series of the last evaluation
+    // recording: the series each of the expression's label sets is recorded as (the rule's
+    // name and labels applied), by the label set's hash.
+    std::unordered_map<std::uint64_t, std::vector<std::pair<promql::Labels, promql::Storage::SeriesRef>>> recorded;
     std::map<std::string, PromAlert> alerts;  // alerting: by labels_text
   };
   void evaluate_recording(std::size_t i, std::int64_t t_ms, const RuleGroup& g);
   void evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms, const RuleGroup& g,
                          std::vector<PromTransition>& transitions);
-  // Appends a rule's samples at t_ms and marks stale what it returned last time only.
-  void append_series(std::size_t i, std::int64_t t_ms, const promql::Vector& samples);
+  using SeriesPoint = std::pair<promql::Storage::SeriesRef, double>;
+  // The series a recording rule's output with these labels is recorded as.
+  promql::Storage::SeriesRef recorded_series(RuleState& st, const PromRule& rule, const promql::Labels& output);
+  // Appends a rule's points at t_ms and marks stale what it returned last time only.
+  void append_series(std::size_t i, std::int64_t t_ms, const std::vector<SeriesPoint>& points);
   PromTransition transition(const PromRule& rule, const PromAlert& a, AlertState s, SimTime now) const;
 
   const std::vector<RuleGroup>& groups_;
   std::int64_t start_unix_ms_;
   promql::Storage& storage_;
+  // The rules' selections and groupings, kept from one evaluation to the next.
+  promql::QueryCache cache_;
   std::vector<PromRuleView> views_;  // every rule, groups in order
   std::vector<RuleState> states_;
   std::vector<SimDuration> group_interval_;

@@ -40,6 +40,7 @@ struct Group {
   std::vector<Sample> heap;     // topk, bottomk
   std::vector<double> values;   // quantile
   std::size_t first_sample = 0;  // the sample whose labels represent the group's key
+  int cached = -1;               // range_groups: the group in the cache
 };
 
 // Keeps the k largest (Less = TopkLess) or smallest (BottomkLess) samples, replacing the
@@ -60,6 +61,65 @@ void offer(std::vector<Sample>& heap, std::int64_t k, const Sample& s, bool bett
   gosort::heap_push(data, static_cast<int>(heap.size()));
 }
 
+// A group's first sample, for the aggregations that keep only numbers (all but topk,
+// bottomk and quantile, whose samples or values the caller keeps too).
+void start_group(Group& g, AggregateOp op, double v) {
+  g.value = v;
+  g.mean = v;
+  g.count = 1;
+  if (op == AggregateOp::stddev || op == AggregateOp::stdvar) g.value = 0;
+  if (op == AggregateOp::group) g.value = 1;
+}
+
+// A later sample of the group, for the same aggregations.
+void add_to_group(Group& g, AggregateOp op, double v) {
+  switch (op) {
+    case AggregateOp::sum: g.value += v; break;
+    case AggregateOp::avg: {
+      ++g.count;
+      // An infinite mean stays unless a NaN or the opposite infinity comes (mean - mean
+      // would turn it into NaN).
+      if (std::isinf(g.mean)) {
+        if (std::isinf(v) && (g.mean > 0) == (v > 0)) break;
+        if (!std::isinf(v) && !std::isnan(v)) break;
+      }
+      // Both terms divided by the count first, so that large values do not overflow.
+      const double n = static_cast<double>(g.count);
+      g.mean += v / n - g.mean / n;
+      break;
+    }
+    case AggregateOp::max:
+      if (g.value < v || std::isnan(g.value)) g.value = v;
+      break;
+    case AggregateOp::min:
+      if (g.value > v || std::isnan(g.value)) g.value = v;
+      break;
+    case AggregateOp::count:
+    case AggregateOp::count_values: ++g.count; break;
+    case AggregateOp::stddev:
+    case AggregateOp::stdvar: {
+      ++g.count;
+      const double delta = v - g.mean;
+      g.mean += delta / static_cast<double>(g.count);
+      g.value += delta * (v - g.mean);
+      break;
+    }
+    default: break;
+  }
+}
+
+// The group's value once every sample is in, for the same aggregations.
+double group_result(const Group& g, AggregateOp op) {
+  switch (op) {
+    case AggregateOp::avg: return g.mean;
+    case AggregateOp::count:
+    case AggregateOp::count_values: return static_cast<double>(g.count);
+    case AggregateOp::stdvar: return g.value / static_cast<double>(g.count);
+    case AggregateOp::stddev: return std::sqrt(g.value / static_cast<double>(g.count));
+    default: return g.value;
+  }
+}
+
 }  // namespace
 
 Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
@@ -77,6 +137,16 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
       if (failed()) return out;
       param = p.scalar;
     }
+  }
+  // sum by (...) (rate(x[5m])) and its like, the commonest rules: values straight from the
+  // store, the groups worked out once.
+  if (const Call* c = range_call_aggregation(a)) {
+    std::vector<std::pair<int, double>> values;
+    const CacheData::Grouping* grouping = range_groups(a, *c, t_ms, values);
+    if (!grouping) return out;
+    out.vector.reserve(values.size());
+    for (const auto& [g, v] : values) out.vector.push_back(Sample{grouping->labels[static_cast<std::size_t>(g)], v});
+    return out;
   }
   Value in = eval(*a.expr, t_ms);
   if (failed()) return out;
@@ -123,69 +193,25 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
       index.add(h, static_cast<int>(groups.size()), static_cast<int>(groups.size()));
       Group g;
       g.labels = key.apply(s.labels);
-      g.value = s.v;
-      g.mean = s.v;
-      g.count = 1;
+      start_group(g, op, s.v);
       g.first_sample = si;
-      switch (op) {
-        case AggregateOp::stddev:
-        case AggregateOp::stdvar: g.value = 0; break;
-        case AggregateOp::topk:
-        case AggregateOp::bottomk: g.heap.push_back(Sample{s.labels, s.v}); break;
-        case AggregateOp::quantile: g.values.push_back(s.v); break;
-        case AggregateOp::group: g.value = 1; break;
-        default: break;
-      }
+      if (op == AggregateOp::topk || op == AggregateOp::bottomk) g.heap.push_back(Sample{s.labels, s.v});
+      if (op == AggregateOp::quantile) g.values.push_back(s.v);
       groups.push_back(std::move(g));
       continue;
     }
     Group& g = groups[static_cast<std::size_t>(at)];
     switch (op) {
-      case AggregateOp::sum: g.value += s.v; break;
-      case AggregateOp::avg: {
-        ++g.count;
-        // An infinite mean stays unless a NaN or the opposite infinity comes (mean - mean
-        // would turn it into NaN).
-        if (std::isinf(g.mean)) {
-          if (std::isinf(s.v) && (g.mean > 0) == (s.v > 0)) break;
-          if (!std::isinf(s.v) && !std::isnan(s.v)) break;
-        }
-        // Both terms divided by the count first, so that large values do not overflow.
-        const double n = static_cast<double>(g.count);
-        g.mean += s.v / n - g.mean / n;
-        break;
-      }
-      case AggregateOp::group: break;
-      case AggregateOp::max:
-        if (g.value < s.v || std::isnan(g.value)) g.value = s.v;
-        break;
-      case AggregateOp::min:
-        if (g.value > s.v || std::isnan(g.value)) g.value = s.v;
-        break;
-      case AggregateOp::count:
-      case AggregateOp::count_values: ++g.count; break;
-      case AggregateOp::stddev:
-      case AggregateOp::stdvar: {
-        ++g.count;
-        const double delta = s.v - g.mean;
-        g.mean += delta / static_cast<double>(g.count);
-        g.value += delta * (s.v - g.mean);
-        break;
-      }
       case AggregateOp::topk: offer<TopkLess>(g.heap, k, s, g.heap[0].v < s.v); break;
       case AggregateOp::bottomk: offer<BottomkLess>(g.heap, k, s, g.heap[0].v > s.v); break;
       case AggregateOp::quantile: g.values.push_back(s.v); break;
+      default: add_to_group(g, op, s.v); break;
     }
   }
 
   out.vector.reserve(groups.size());
   for (Group& g : groups) {
     switch (op) {
-      case AggregateOp::avg: g.value = g.mean; break;
-      case AggregateOp::count:
-      case AggregateOp::count_values: g.value = static_cast<double>(g.count); break;
-      case AggregateOp::stdvar: g.value = g.value / static_cast<double>(g.count); break;
-      case AggregateOp::stddev: g.value = std::sqrt(g.value / static_cast<double>(g.count)); break;
       case AggregateOp::quantile: g.value = quantile_of(param, g.values); break;
       case AggregateOp::topk:
       case AggregateOp::bottomk: {
@@ -205,12 +231,67 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
         for (Sample& s : g.heap) out.vector.push_back(std::move(s));
         continue;
       }
-      default: break;
+      default: g.value = group_result(g, op); break;
     }
     out.vector.push_back(Sample{std::move(g.labels), g.value});
   }
   check_unique(out.vector);
   return out;
+}
+
+const Call* Evaluator::range_call_aggregation(const AggregateExpr& a) {
+  switch (a.op) {
+    case AggregateOp::topk:
+    case AggregateOp::bottomk:
+    case AggregateOp::quantile:
+    case AggregateOp::count_values: return nullptr;
+    default: return selector_range_call(*a.expr);
+  }
+}
+
+const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms,
+                                                   std::vector<std::pair<int, double>>& out) {
+  std::vector<std::pair<std::uint32_t, double>> values;
+  const std::vector<Storage::SeriesRef>* selected = range_values(c, t_ms, values);
+  if (!selected) return nullptr;
+  const std::vector<Storage::SeriesRef>& refs = *selected;
+
+  // Each series' group, worked out once: by its labels without the metric name (the range
+  // function drops it), filtered as by (...) or without (...) says.
+  CacheData::Grouping& grouping = cache_->groupings[&a];
+  if (grouping.group_of.size() < refs.size()) {
+    const LabelFilter key(a.grouping, !a.without);
+    for (std::size_t i = grouping.group_of.size(); i < refs.size(); ++i) {
+      Labels labels = key.apply(without_metric_name(storage_.labels(refs[i])));
+      const std::uint64_t h = labels_hash(labels);
+      int at = grouping.index.find(h, [&](int g) { return grouping.labels[static_cast<std::size_t>(g)] == labels; });
+      if (at < 0) {
+        at = static_cast<int>(grouping.labels.size());
+        grouping.index.add(h, at, at);
+        grouping.labels.push_back(std::move(labels));
+      }
+      grouping.group_of.push_back(at);
+    }
+  }
+
+  // Groups in order of their first sample.
+  std::vector<Group> groups;
+  std::vector<int> slot(grouping.labels.size(), -1);  // a group's place in `groups`
+  for (const auto& [position, v] : values) {
+    const int g = grouping.group_of[position];
+    int& at = slot[static_cast<std::size_t>(g)];
+    if (at < 0) {
+      at = static_cast<int>(groups.size());
+      groups.emplace_back();
+      groups.back().cached = g;
+      start_group(groups.back(), a.op, v);
+      continue;
+    }
+    add_to_group(groups[static_cast<std::size_t>(at)], a.op, v);
+  }
+  out.reserve(out.size() + groups.size());
+  for (const Group& g : groups) out.emplace_back(g.cached, group_result(g, a.op));
+  return &grouping;
 }
 
 }  // namespace detail

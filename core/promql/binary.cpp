@@ -243,7 +243,7 @@ Value Evaluator::binary(const BinaryExpr& b, std::int64_t t_ms) {
         return out;
       }
       matched[static_cast<std::size_t>(j)] = true;
-    } else if (!produced[static_cast<std::size_t>(j)].insert(hash_labels(labels)).second) {
+    } else if (!produced[static_cast<std::size_t>(j)].insert(labels_hash(labels)).second) {
       fail("multiple matches for labels: grouping labels must ensure unique matches");
       return out;
     }

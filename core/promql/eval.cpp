@@ -360,13 +360,13 @@ bool Evaluator::check_unique(const Vector& v) {
   // Prometheus compares label-set hashes only; so does this (a collision of 64-bit hashes
   // between distinct label sets is not a practical concern).
   if (v.size() == 2) {
-    if (hash_labels(v[0].labels) != hash_labels(v[1].labels)) return true;
+    if (labels_hash(v[0].labels) != labels_hash(v[1].labels)) return true;
     fail(kDuplicateLabelset);
     return false;
   }
   std::vector<std::uint64_t> hashes;
   hashes.reserve(v.size());
-  for (const Sample& s : v) hashes.push_back(hash_labels(s.labels));
+  for (const Sample& s : v) hashes.push_back(labels_hash(s.labels));
   std::sort(hashes.begin(), hashes.end());
   if (std::adjacent_find(hashes.begin(), hashes.end()) == hashes.end()) return true;
   fail(kDuplicateLabelset);
@@ -377,22 +377,52 @@ bool Evaluator::check_unique(const Vector& v) {
 // [SECTION] Selectors
 // ---------------------------------------------------------------------------------------------
 
-const std::vector<Storage::SeriesRef>* Evaluator::select(const VectorSelector& vs) {
-  auto found = selections_.find(&vs);
-  if (found != selections_.end()) return found->second.ok ? &found->second.refs : nullptr;
-  // The storage does not change during an evaluation, so one selection serves every step of
-  // a range query or subquery.
-  Selection& sel = selections_[&vs];
-  std::vector<CompiledMatcher> matchers(vs.matchers.size());
-  for (std::size_t i = 0; i < vs.matchers.size(); ++i) {
-    std::string why;
-    if (!CompiledMatcher::compile(vs.matchers[i], matchers[i], why)) {
-      fail(why);
-      return nullptr;
-    }
+bool CacheData::Bounds::parse(std::string_view le, double& out) {
+  auto it = parsed.find(std::string(le));
+  if (it == parsed.end()) {
+    // Bounded: a query that makes up its own le values (label_replace) cannot grow it forever.
+    if (parsed.size() >= 4096) parsed.clear();
+    std::pair<bool, double> p{false, 0.0};
+    p.first = go_parse_float(le, p.second);
+    it = parsed.emplace(std::string(le), p).first;
   }
-  storage_.select(matchers, sel.refs);
-  sel.ok = true;
+  out = it->second.second;
+  return it->second.first;
+}
+
+Evaluator::Evaluator(const Storage& storage, const EvalOptions& options, CacheData* cache)
+    : storage_(storage), options_(options), cache_(cache) {
+  if (!cache_) {
+    own_cache_ = std::make_unique<CacheData>();
+    cache_ = own_cache_.get();
+  }
+  if (cache_->storage != &storage_) {
+    *cache_ = CacheData{};
+    cache_->storage = &storage_;
+  }
+}
+
+const std::vector<Storage::SeriesRef>* Evaluator::select(const VectorSelector& vs) {
+  auto found = cache_->selections.find(&vs);
+  if (found == cache_->selections.end()) {
+    found = cache_->selections.emplace(&vs, CacheData::Selection{}).first;
+    CacheData::Selection& sel = found->second;
+    sel.matchers.resize(vs.matchers.size());
+    for (std::size_t i = 0; i < vs.matchers.size() && sel.error.empty(); ++i)
+      CompiledMatcher::compile(vs.matchers[i], sel.matchers[i], sel.error);
+  }
+  CacheData::Selection& sel = found->second;
+  if (!sel.error.empty()) {
+    fail(sel.error);
+    return nullptr;
+  }
+  // Series are only ever added (the storage grows; refs are in creation order), so the
+  // selection is brought up to date by looking at the new ones.
+  const auto size = static_cast<Storage::SeriesRef>(storage_.size());
+  if (sel.checked < size) {
+    storage_.select(sel.matchers, sel.refs, sel.checked);
+    sel.checked = size;
+  }
   return &sel.refs;
 }
 
@@ -456,7 +486,7 @@ const Matrix* Evaluator::subquery_over_scope(const SubqueryExpr& sq) {
     Value v = eval(*sq.expr, ts);
     if (failed()) break;
     for (Sample& s : v.vector) {
-      const std::uint64_t h = hash_labels(s.labels);
+      const std::uint64_t h = labels_hash(s.labels);
       int at = index.find(h, [&](int rep) { return out[static_cast<std::size_t>(rep)].labels == s.labels; });
       if (at < 0) {
         at = static_cast<int>(out.size());
@@ -538,10 +568,10 @@ Value Evaluator::eval(const Expr& e, std::int64_t t_ms) {
       std::vector<std::pair<std::uint64_t, std::uint64_t>> produced;
       produced.reserve(out.vector.size());
       for (Sample& s : out.vector) {
-        const std::uint64_t input_hash = hash_labels(s.labels);
+        const std::uint64_t input_hash = labels_hash(s.labels);
         drop_metric_name(s.labels);
         s.v = -s.v;
-        produced.emplace_back(input_hash, hash_labels(s.labels));
+        produced.emplace_back(input_hash, labels_hash(s.labels));
       }
       check_outputs(&e, produced);
       return out;
@@ -557,9 +587,13 @@ Value Evaluator::eval(const Expr& e, std::int64_t t_ms) {
 // [SECTION] Entry points
 // ---------------------------------------------------------------------------------------------
 
-EvalResult evaluate(const Expr& e, std::int64_t t_ms, const Storage& storage, const EvalOptions& options) {
+QueryCache::QueryCache() : data_(std::make_unique<detail::CacheData>()) {}
+QueryCache::~QueryCache() = default;
+
+EvalResult evaluate(const Expr& e, std::int64_t t_ms, const Storage& storage, const EvalOptions& options,
+                    QueryCache* cache) {
   EvalResult result;
-  detail::Evaluator ev(storage, options);
+  detail::Evaluator ev(storage, options, cache ? &cache->data() : nullptr);
   ev.open_scope(t_ms, t_ms, false);  // an instant query is a range evaluation of one step
   result.value = ev.eval(e, t_ms);
   ev.close_scope();
@@ -602,7 +636,7 @@ EvalResult evaluate_range(const Expr& e, std::int64_t start_ms, std::int64_t end
       continue;
     }
     for (Sample& s : v.vector) {
-      const std::uint64_t h = detail::hash_labels(s.labels);
+      const std::uint64_t h = labels_hash(s.labels);
       int at = index.find(h, [&](int rep) { return out[static_cast<std::size_t>(rep)].labels == s.labels; });
       if (at < 0) {
         at = static_cast<int>(out.size());

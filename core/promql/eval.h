@@ -8,6 +8,7 @@
 // step, which is what Prometheus's range evaluation computes.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "promql/ast.h"
@@ -32,8 +33,32 @@ struct EvalResult {
   bool ok() const { return error.empty(); }
 };
 
+namespace detail {
+struct CacheData;
+}
+
+// What evaluations of the same parsed expressions over one storage keep from one to the
+// next, so that a rule evaluated every interval does not redo what has not changed: each
+// selector's series (brought up to date with the series created since, not searched
+// again) and, for an aggregation over a range function, which group each series falls in.
+// A rule manager owns one per rule set. The expressions and the storage must outlive it,
+// and the storage may only grow (series are never removed).
+class QueryCache {
+ public:
+  QueryCache();
+  ~QueryCache();
+  QueryCache(const QueryCache&) = delete;
+  QueryCache& operator=(const QueryCache&) = delete;
+  detail::CacheData& data() { return *data_; }
+
+ private:
+  std::unique_ptr<detail::CacheData> data_;
+};
+
 // The expression's value at t_ms (Unix milliseconds). The tree must have come from parse().
-EvalResult evaluate(const Expr& e, std::int64_t t_ms, const Storage& storage, const EvalOptions& options = {});
+// With a cache, what earlier evaluations of `e` over `storage` found is reused.
+EvalResult evaluate(const Expr& e, std::int64_t t_ms, const Storage& storage, const EvalOptions& options = {},
+                    QueryCache* cache = nullptr);
 
 // A range query: the instant value at start, start + step, ..., up to end, gathered into a
 // matrix by label set (a scalar result becomes one series without labels). Series in label

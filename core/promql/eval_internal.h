@@ -25,7 +25,6 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <regex>
 #include <string>
@@ -84,7 +83,7 @@ void drop_metric_name(Labels& labels);
 // A subset of a series' labels: what by (...) / without (...) group on, what on (...) /
 // ignoring (...) match on, what histogram_quantile groups buckets by. Hashing the subset
 // directly (without building it) keeps grouping and matching free of allocations; equal
-// subsets hash alike (hash(l) == hash_labels(apply(l))), and same() settles collisions.
+// subsets hash alike (hash(l) == labels_hash(apply(l))), and same() settles collisions.
 struct LabelFilter {
   std::vector<std::string> names;  // sorted, unique
   bool keep = false;  // true: only `names` (by, on); false: all but `names` (without, ignoring)
@@ -100,51 +99,6 @@ struct LabelFilter {
   bool same(const Labels& a, const Labels& b) const;
   Labels apply(const Labels& labels) const;
 };
-
-// A hash of a sequence of labels for the evaluator's own tables (grouping, matching,
-// duplicate checks). Not value.h's labels_hash (FNV-1a, a byte at a time): this one mixes
-// eight bytes at a time, which matters at thousands of series per rule. It never leaves an
-// evaluation, so it need not be stable across versions; equal labels, equal hashes.
-class LabelHasher {
- public:
-  void add(const Label& l) {
-    mix(l.name);
-    mix(l.value);
-  }
-  std::uint64_t value() const { return finish(h_); }
-
- private:
-  static std::uint64_t finish(std::uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-  }
-  void mix(std::string_view s) {
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      step(word);
-    }
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, s.data() + i, s.size() - i);
-    // The length goes into the last word, so that "ab" + "c" and "a" + "bc" differ.
-    step(tail ^ (static_cast<std::uint64_t>(s.size()) << 56));
-  }
-  void step(std::uint64_t word) {
-    h_ ^= word;
-    h_ *= 0x9e3779b97f4a7c15ull;
-    h_ ^= h_ >> 29;
-  }
-  std::uint64_t h_ = 0x243f6a8885a308d3ull;
-};
-
-inline std::uint64_t hash_labels(const Labels& labels) {
-  LabelHasher h;
-  for (const Label& l : labels) h.add(l);
-  return h.value();
-}
 
 // Groups items by a key hash with exact equality on collision: find() returns the group's
 // index or -1; add() registers a new group whose representative is item `rep`.
@@ -172,13 +126,72 @@ class GroupIndex {
 // [SECTION] The evaluator
 // ---------------------------------------------------------------------------------------------
 
+// One bucket of a classic histogram: its upper bound (le) and cumulative count.
+struct Bucket {
+  double upper_bound;
+  double count;
+};
+
+// What the evaluator keeps of a selector and of an aggregation over a range function
+// between evaluations (a QueryCache's contents), or between the steps of one range
+// evaluation (a cache of the evaluator's own).
+struct CacheData {
+  struct Selection {
+    std::string error;  // a matcher's regex does not compile
+    std::vector<CompiledMatcher> matchers;
+    Storage::SeriesRef checked = 0;  // the storage's size() when the selection was last made
+    std::vector<Storage::SeriesRef> refs;
+  };
+  // An aggregation over a range function of a selector (Evaluator::aggregate): each
+  // selected series' group, by its position in the selection, and each group's labels.
+  struct Grouping {
+    std::vector<int> group_of;
+    std::vector<Labels> labels;
+    GroupIndex index;
+  };
+  // A range function's values over a selector at one time (Evaluator::range_values), for
+  // every call written alike: rules often repeat rate(x[5m]) at one evaluation time.
+  struct RangeValues {
+    std::int64_t t_ms = 0;
+    double param = 0;
+    bool valid = false;
+    // Each selected series' newest point when the values were computed: while none has a
+    // newer one (points are only ever appended), the values hold.
+    std::vector<std::int64_t> last_times;
+    std::vector<std::pair<std::uint32_t, double>> values;
+  };
+  std::unordered_map<const Call*, std::size_t> range_values_of;  // into range_values, by call
+  std::unordered_map<std::string, std::size_t> range_values_by_text;
+  std::vector<RangeValues> range_values;
+  // histogram_quantile over such an aggregation (Evaluator::histogram_of_groups): each
+  // aggregation group's histogram and bound, and each histogram's labels.
+  struct Histograms {
+    std::vector<std::pair<int, double>> of_group;  // (histogram or -1, le)
+    std::vector<Labels> labels;
+    GroupIndex index;
+    std::vector<std::vector<Bucket>> buckets;  // this evaluation's, by histogram
+  };
+  std::unordered_map<const Call*, Histograms> histograms;
+  // histogram_quantile's le labels, parsed (the same few strings at every evaluation).
+  struct Bounds {
+    // go_parse_float(le, out), remembered.
+    bool parse(std::string_view le, double& out);
+    std::unordered_map<std::string, std::pair<bool, double>> parsed;
+  };
+  Bounds bounds;
+  const Storage* storage = nullptr;  // whose series the entries are
+  std::unordered_map<const VectorSelector*, Selection> selections;
+  std::unordered_map<const AggregateExpr*, Grouping> groupings;
+};
+
 // The expression under parentheses (Prometheus unwraps them wherever it inspects a node's
 // kind: a function's range-vector argument, absent()'s selector, string arguments).
 const Expr& unwrap_parens(const Expr& e);
 
 class Evaluator {
  public:
-  Evaluator(const Storage& storage, const EvalOptions& options) : storage_(storage), options_(options) {}
+  // cache: what earlier evaluations over `storage` kept (null: the evaluator keeps its own).
+  Evaluator(const Storage& storage, const EvalOptions& options, CacheData* cache = nullptr);
 
   // The value of `e` at t_ms: scalar, string, instant vector (or range vector: a selector or
   // subquery at the top).
@@ -210,8 +223,8 @@ class Evaluator {
   // every step's result of a function, an aggregation or an operator.
   bool check_unique(const Vector& v);
 
-  // The series a selector selects, its matchers compiled once per evaluation. Null after
-  // failing (a regex that does not compile).
+  // The series a selector selects, its matchers compiled once per cache. Null after failing
+  // (a regex that does not compile).
   const std::vector<Storage::SeriesRef>* select(const VectorSelector& vs);
   // The instant vector selector: each series' newest point in [t - offset - lookback,
   // t - offset], none when that point is a staleness marker. sample_times (when given)
@@ -230,6 +243,15 @@ class Evaluator {
   const Matrix* subquery_over_scope(const SubqueryExpr& sq);
 
   Value call(const Call& c, std::int64_t t_ms);                // functions.cpp
+  // The call when `e` is a range function that drops the metric name (not absent_over_time
+  // or last_over_time) over a range selector naming one metric: what an aggregation can
+  // take straight from the store, without building each series' labelled sample.
+  static const Call* selector_range_call(const Expr& e);
+  // For such a call: the function's value at t of each selected series that has one, with
+  // the series' position in the selection, in that order. Returns the selection (null after
+  // failing).
+  const std::vector<Storage::SeriesRef>* range_values(const Call& c, std::int64_t t_ms,
+                                                      std::vector<std::pair<std::uint32_t, double>>& out);
   Value aggregate(const AggregateExpr& a, std::int64_t t_ms);  // aggregate.cpp
   Value binary(const BinaryExpr& b, std::int64_t t_ms);        // binary.cpp
 
@@ -244,15 +266,23 @@ class Evaluator {
   const CompiledReplace* replace_regex(const Call& c, const std::string& pattern, const std::string& dst);
 
  private:
-  struct Selection {
-    bool ok = false;
-    std::vector<Storage::SeriesRef> refs;
-  };
+  // The selector_range_call an aggregation aggregates, when it keeps only numbers (not
+  // topk, bottomk, quantile or count_values): its groups can come from the cache.
+  static const Call* range_call_aggregation(const AggregateExpr& a);
+  // Such an aggregation's groups at t: (group in the cache's grouping, value) in order of
+  // each group's first sample, as aggregate() orders them. Returns the grouping (null after
+  // failing).
+  const CacheData::Grouping* range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms,
+                                          std::vector<std::pair<int, double>>& out);
+  // histogram_quantile(c) over such an aggregation (functions.cpp).
+  Value histogram_of_groups(const Call& c, const AggregateExpr& a, const Call& inner, std::int64_t t_ms);
 
   const Storage& storage_;
   const EvalOptions& options_;
   std::string error_;
-  std::unordered_map<const VectorSelector*, Selection> selections_;
+  std::unique_ptr<CacheData> own_cache_;
+  CacheData* cache_;
+  std::vector<Point> range_points_;  // a window's points when they must be copied
   std::unordered_map<const Call*, CompiledReplace> replace_regexes_;
   struct Scope {
     std::int64_t start_ms = 0, end_ms = 0;
@@ -266,9 +296,10 @@ class Evaluator {
     // Each subquery evaluated over the scope's whole range.
     std::unordered_map<const SubqueryExpr*, Matrix> subqueries;
   };
-  // A deque: opening a nested scope must not move the enclosing ones (subquery_over_scope
-  // hands out pointers into them).
-  std::deque<Scope> scopes_;
+  // Opening a nested scope may move the enclosing ones; the pointers subquery_over_scope
+  // hands out stay valid, for they point into the nodes of the scopes' maps, which a move
+  // does not reallocate.
+  std::vector<Scope> scopes_;
 };
 
 }  // namespace detail

@@ -16,6 +16,7 @@
 //   [SECTION] Dispatch
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string_view>
 #include <unordered_map>
@@ -80,6 +81,17 @@ Fn function_id(std::string_view name) {
   return it == ids.end() ? Fn::not_evaluated : it->second;
 }
 
+// The function a call calls, by its place in the parser's function table (which is where
+// every call's `function` points): no lookup by name at every evaluation.
+Fn function_id(const Call& c) {
+  static const std::vector<Fn> by_index = [] {
+    std::vector<Fn> ids;
+    for (const FunctionInfo& f : function_table()) ids.push_back(function_id(f.name));
+    return ids;
+  }();
+  return by_index[static_cast<std::size_t>(c.function - function_table().data())];
+}
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -109,11 +121,6 @@ double quantile_of(double q, std::vector<double>& values) {
 }
 
 namespace {
-
-struct Bucket {
-  double upper_bound;
-  double count;
-};
 
 // histogram_quantile over one series' cumulative buckets. The rules: NaN for no +Inf bucket,
 // fewer than two buckets or no observations; buckets with the same bound are merged;
@@ -193,17 +200,32 @@ struct RangeWindow {
   double param = 0;           // quantile_over_time's φ
 };
 
+// A window's points, without staleness markers: iterators into the store or into a copy
+// (Storage::visit_points), or into a subquery's points. no_decrease: known to have no point
+// lower than the one before it.
+template <class It>
+struct PointSpan {
+  It first, last;
+  bool no_decrease = false;
+  std::size_t size() const { return static_cast<std::size_t>(last - first); }
+  const Point& operator[](std::size_t i) const { return first[static_cast<std::ptrdiff_t>(i)]; }
+  const Point& front() const { return *first; }
+  const Point& back() const { return *std::prev(last); }
+  It begin() const { return first; }
+  It end() const { return last; }
+};
+
 // rate(), increase(), delta(): the change between the first and last points (with counter
 // resets added back for counters), extrapolated toward the window's edges: to an edge when
 // the nearest point is within 1.1 average intervals of it, else by half an interval; a
 // counter is never extrapolated below zero.
-bool extrapolated_rate(const std::vector<Point>& pts, const RangeWindow& w, bool is_counter, bool is_rate,
-                       double& out) {
+template <class It>
+bool extrapolated_rate(const PointSpan<It>& pts, const RangeWindow& w, bool is_counter, bool is_rate, double& out) {
   if (pts.size() < 2) return false;
   const Point& first = pts.front();
   const Point& last = pts.back();
   double result = last.v - first.v;
-  if (is_counter) {
+  if (is_counter && !pts.no_decrease) {
     double prev = first.v;
     for (std::size_t i = 1; i < pts.size(); ++i) {
       if (pts[i].v < prev) result += prev;
@@ -229,7 +251,8 @@ bool extrapolated_rate(const std::vector<Point>& pts, const RangeWindow& w, bool
 }
 
 // irate() and idelta(): the last two points only.
-bool instant_value(const std::vector<Point>& pts, bool is_rate, double& out) {
+template <class It>
+bool instant_value(const PointSpan<It>& pts, bool is_rate, double& out) {
   if (pts.size() < 2) return false;
   const Point& last = pts[pts.size() - 1];
   const Point& previous = pts[pts.size() - 2];
@@ -242,8 +265,8 @@ bool instant_value(const std::vector<Point>& pts, bool is_rate, double& out) {
 }
 
 // One range function over one series' points (never empty). False: no output sample.
-bool range_function(Fn fn, const std::vector<Point>& pts, const RangeWindow& w, std::vector<double>& scratch,
-                    double& out) {
+template <class It>
+bool range_function(Fn fn, const PointSpan<It>& pts, const RangeWindow& w, std::vector<double>& scratch, double& out) {
   switch (fn) {
     case Fn::rate: return extrapolated_rate(pts, w, true, true, out);
     case Fn::increase: return extrapolated_rate(pts, w, true, false, out);
@@ -448,7 +471,7 @@ struct SortDescending {
   bool operator()(const Sample& a, const Sample& b) const { return std::isnan(b.v) || b.v < a.v; }
 };
 
-Vector histogram_quantile(double q, Vector& in) {
+Vector histogram_quantile(double q, Vector& in, CacheData::Bounds& bounds) {
   // Buckets group by every label but le (the metric name included, so two histograms that
   // differ only by name stay apart and then collide as duplicates, as in Prometheus).
   const LabelFilter all_but_le({"le"}, false, false);
@@ -461,7 +484,7 @@ Vector histogram_quantile(double q, Vector& in) {
   GroupIndex index;
   for (std::size_t i = 0; i < in.size(); ++i) {
     double upper = 0;
-    if (!go_parse_float(label_value(in[i].labels, "le"), upper)) continue;  // no or bad le: skipped
+    if (!bounds.parse(label_value(in[i].labels, "le"), upper)) continue;  // no or bad le: skipped
     const std::uint64_t h = all_but_le.hash(in[i].labels);
     int at = index.find(h, [&](int g) { return all_but_le.same(in[groups[static_cast<std::size_t>(g)].rep].labels, in[i].labels); });
     if (at < 0) {
@@ -481,6 +504,161 @@ Vector histogram_quantile(double q, Vector& in) {
 
 }  // namespace
 
+namespace {
+
+// The index of the call's range-vector argument (a range selector or a subquery), or -1.
+int matrix_arg_of(const Call& c) {
+  for (std::size_t i = 0; i < c.args.size(); ++i) {
+    const ExprKind k = unwrap_parens(*c.args[i]).kind;
+    if (k == ExprKind::matrix_selector || k == ExprKind::subquery) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The window at t of a call with a range-vector argument, its scalar argument evaluated
+// first (false: that failed).
+bool range_window(Evaluator& ev, const Call& c, std::size_t matrix_arg, std::int64_t t_ms, RangeWindow& w) {
+  for (std::size_t i = 0; i < c.args.size(); ++i) {
+    if (i == matrix_arg) continue;
+    const Value v = ev.eval(*c.args[i], t_ms);
+    if (ev.failed()) return false;
+    w.param = v.scalar;
+  }
+  const Expr& arg = unwrap_parens(*c.args[matrix_arg]);
+  SimDuration range_us = 0, offset_us = 0;
+  if (arg.kind == ExprKind::matrix_selector) {
+    const auto& ms = static_cast<const MatrixSelector&>(arg);
+    range_us = ms.range_us;
+    offset_us = ms.selector->offset_us;
+  } else {
+    const auto& sq = static_cast<const SubqueryExpr&>(arg);
+    range_us = sq.range_us;
+    offset_us = sq.offset_us;
+  }
+  w.start_ms = t_ms - (range_us + offset_us) / kMicrosPerMilli;
+  w.end_ms = t_ms - offset_us / kMicrosPerMilli;
+  w.range_s = go_duration_seconds(range_us);
+  return true;
+}
+
+}  // namespace
+
+const Call* Evaluator::selector_range_call(const Expr& e) {
+  const Expr& inner = unwrap_parens(e);
+  if (inner.kind != ExprKind::call) return nullptr;
+  const auto& c = static_cast<const Call&>(inner);
+  const Fn fn = function_id(c);
+  // absent_over_time answers for no series; last_over_time keeps the metric name.
+  if (fn == Fn::not_evaluated || fn == Fn::absent_over_time || fn == Fn::last_over_time) return nullptr;
+  const int matrix_arg = matrix_arg_of(c);
+  if (matrix_arg < 0) return nullptr;
+  const Expr& arg = unwrap_parens(*c.args[static_cast<std::size_t>(matrix_arg)]);
+  if (arg.kind != ExprKind::matrix_selector) return nullptr;
+  // One metric name: series that differ only by name, which would collide once the name is
+  // dropped, cannot both be selected.
+  for (const LabelMatcher& m : static_cast<const MatrixSelector&>(arg).selector->matchers)
+    if (m.name == kMetricNameLabel && m.op == LabelMatchOp::equal) return &c;
+  return nullptr;
+}
+
+const std::vector<Storage::SeriesRef>* Evaluator::range_values(const Call& c, std::int64_t t_ms,
+                                                               std::vector<std::pair<std::uint32_t, double>>& out) {
+  const Fn fn = function_id(c);
+  const auto matrix_arg = static_cast<std::size_t>(matrix_arg_of(c));
+  RangeWindow w;
+  if (!range_window(*this, c, matrix_arg, t_ms, w)) return nullptr;
+  const auto& ms = static_cast<const MatrixSelector&>(unwrap_parens(*c.args[matrix_arg]));
+  const std::vector<Storage::SeriesRef>* refs = select(*ms.selector);
+  if (!refs) return nullptr;
+
+  // Calls written alike (their text) select alike, in the same order: they share values.
+  auto known = cache_->range_values_of.find(&c);
+  if (known == cache_->range_values_of.end()) {
+    const std::size_t next = cache_->range_values.size();
+    const std::size_t at = cache_->range_values_by_text.emplace(print_expr(c), next).first->second;
+    if (at == next) cache_->range_values.emplace_back();
+    known = cache_->range_values_of.emplace(&c, at).first;
+  }
+  CacheData::RangeValues& memo = cache_->range_values[known->second];
+  bool holds = memo.valid && memo.t_ms == t_ms && memo.last_times.size() == refs->size() &&
+               std::memcmp(&memo.param, &w.param, sizeof w.param) == 0;
+  for (std::size_t i = 0; holds && i < refs->size(); ++i) holds = memo.last_times[i] == storage_.last_time((*refs)[i]);
+  if (holds) {
+    out = memo.values;
+    return refs;
+  }
+
+  std::vector<double> scratch;
+  out.reserve(refs->size());
+  memo.last_times.clear();
+  for (std::size_t i = 0; i < refs->size(); ++i) {
+    memo.last_times.push_back(storage_.last_time((*refs)[i]));
+    storage_.visit_points((*refs)[i], w.start_ms, w.end_ms, range_points_, [&](auto first, auto last, bool no_decrease) {
+      double v = 0;
+      if (first != last && range_function(fn, PointSpan<decltype(first)>{first, last, no_decrease}, w, scratch, v))
+        out.emplace_back(static_cast<std::uint32_t>(i), v);
+    });
+  }
+  memo.valid = true;
+  memo.t_ms = t_ms;
+  memo.param = w.param;
+  memo.values = out;
+  return refs;
+}
+
+Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, const Call& inner, std::int64_t t_ms) {
+  Value out;
+  out.type = ValueType::instant_vector;
+  const Value q = eval(*c.args[0], t_ms);
+  if (failed()) return out;
+  std::vector<std::pair<int, double>> values;
+  const CacheData::Grouping* grouping = range_groups(a, inner, t_ms, values);
+  if (!grouping) return out;
+
+  // Each group's histogram (its labels but le, as histogram_quantile() groups them) and
+  // bucket bound; a group without a readable le has no histogram (-1).
+  CacheData::Histograms& h = cache_->histograms[&c];
+  const LabelFilter all_but_le({"le"}, false, false);
+  for (std::size_t g = h.of_group.size(); g < grouping->labels.size(); ++g) {
+    const Labels& labels = grouping->labels[g];
+    double upper = 0;
+    if (!cache_->bounds.parse(label_value(labels, "le"), upper)) {
+      h.of_group.push_back({-1, 0.0});
+      continue;
+    }
+    Labels metric = all_but_le.apply(labels);
+    drop_metric_name(metric);
+    const std::uint64_t hash = labels_hash(metric);
+    int at = h.index.find(hash, [&](int k) { return h.labels[static_cast<std::size_t>(k)] == metric; });
+    if (at < 0) {
+      at = static_cast<int>(h.labels.size());
+      h.index.add(hash, at, at);
+      h.labels.push_back(std::move(metric));
+    }
+    h.of_group.push_back({at, upper});
+  }
+
+  // The buckets in the order the aggregation gives them, histograms in order of their first.
+  std::vector<int> order;
+  std::vector<char> seen(h.labels.size(), 0);
+  h.buckets.resize(h.labels.size());
+  for (const auto& [g, v] : values) {
+    const auto& [histogram, upper] = h.of_group[static_cast<std::size_t>(g)];
+    if (histogram < 0) continue;
+    if (!seen[static_cast<std::size_t>(histogram)]) {
+      seen[static_cast<std::size_t>(histogram)] = 1;
+      order.push_back(histogram);
+      h.buckets[static_cast<std::size_t>(histogram)].clear();
+    }
+    h.buckets[static_cast<std::size_t>(histogram)].push_back(Bucket{upper, v});
+  }
+  out.vector.reserve(order.size());
+  for (int k : order)
+    out.vector.push_back(Sample{h.labels[static_cast<std::size_t>(k)],
+                                bucket_quantile(q.scalar, h.buckets[static_cast<std::size_t>(k)])});
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // [SECTION] Dispatch
 // ---------------------------------------------------------------------------------------------
@@ -488,79 +666,51 @@ Vector histogram_quantile(double q, Vector& in) {
 Value Evaluator::call(const Call& c, std::int64_t t_ms) {
   Value out;
   out.type = c.function->return_type;
-  const Fn fn = function_id(c.function->name);
+  const Fn fn = function_id(c);
   if (fn == Fn::not_evaluated) {
     fail(std::string("function ") + c.function->name + "() is not evaluated by opsim");
     return out;
   }
 
   // A function with a range-vector argument runs once per series of that argument.
-  int matrix_arg = -1;
-  for (std::size_t i = 0; i < c.args.size(); ++i) {
-    const ExprKind k = unwrap_parens(*c.args[i]).kind;
-    if (k == ExprKind::matrix_selector || k == ExprKind::subquery) {
-      matrix_arg = static_cast<int>(i);
-      break;
-    }
-  }
+  const int matrix_arg = matrix_arg_of(c);
   if (matrix_arg >= 0) {
     RangeWindow w;
-    for (std::size_t i = 0; i < c.args.size(); ++i) {
-      if (static_cast<int>(i) == matrix_arg) continue;
-      const Value v = eval(*c.args[i], t_ms);
-      if (failed()) return out;
-      w.param = v.scalar;
-    }
+    if (!range_window(*this, c, static_cast<std::size_t>(matrix_arg), t_ms, w)) return out;
     const Expr& arg = unwrap_parens(*c.args[static_cast<std::size_t>(matrix_arg)]);
-    SimDuration range_us = 0, offset_us = 0;
-    if (arg.kind == ExprKind::matrix_selector) {
-      const auto& ms = static_cast<const MatrixSelector&>(arg);
-      range_us = ms.range_us;
-      offset_us = ms.selector->offset_us;
-    } else {
-      const auto& sq = static_cast<const SubqueryExpr&>(arg);
-      range_us = sq.range_us;
-      offset_us = sq.offset_us;
-    }
-    w.start_ms = t_ms - (range_us + offset_us) / kMicrosPerMilli;
-    w.end_ms = t_ms - offset_us / kMicrosPerMilli;
-    w.range_s = go_duration_seconds(range_us);
     const bool keep_name = fn == Fn::last_over_time;  // it acts like an offset
     bool any_points = false;
     std::vector<double> scratch;
     // (input series, output label set) for the check that no two inputs collide.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> produced;
-    auto emit = [&](const Labels& labels, std::uint64_t input_id, const std::vector<Point>& pts) {
+    auto emit = [&](const Labels& labels, std::uint64_t input_id, const auto& pts) {
       any_points = true;
       double v = 0;
       if (fn == Fn::absent_over_time || !range_function(fn, pts, w, scratch, v)) return;
       Labels result = keep_name ? labels : without_metric_name(labels);
-      produced.emplace_back(input_id, hash_labels(result));
+      produced.emplace_back(input_id, labels_hash(result));
       out.vector.push_back(Sample{std::move(result), v});
     };
     if (arg.kind == ExprKind::matrix_selector) {
       const auto& ms = static_cast<const MatrixSelector&>(arg);
       const std::vector<Storage::SeriesRef>* refs = select(*ms.selector);
       if (!refs) return out;
-      std::vector<Point> pts;
       for (Storage::SeriesRef r : *refs) {
-        pts.clear();
-        storage_.points(r, w.start_ms, w.end_ms, pts);
-        if (!pts.empty()) emit(storage_.labels(r), r, pts);
+        storage_.visit_points(r, w.start_ms, w.end_ms, range_points_, [&](auto first, auto last, bool no_decrease) {
+          if (first != last) emit(storage_.labels(r), r, PointSpan<decltype(first)>{first, last, no_decrease});
+        });
       }
     } else {
       // The subquery's points over the whole scope, sliced to this step's window.
       const Matrix* all = subquery_over_scope(static_cast<const SubqueryExpr&>(arg));
       if (!all) return out;
-      std::vector<Point> pts;
       for (const Series& s : *all) {
         auto first = std::lower_bound(s.points.begin(), s.points.end(), w.start_ms,
                                       [](const Point& p, std::int64_t t) { return p.t_ms < t; });
         auto last = std::upper_bound(first, s.points.end(), w.end_ms,
                                      [](std::int64_t t, const Point& p) { return t < p.t_ms; });
         if (first == last) continue;
-        pts.assign(first, last);
-        emit(s.labels, hash_labels(s.labels), pts);
+        emit(s.labels, labels_hash(s.labels), PointSpan<decltype(first)>{first, last, false});
       }
     }
     // absent_over_time: no check (its one output cannot collide).
@@ -594,6 +744,16 @@ Value Evaluator::call(const Call& c, std::int64_t t_ms) {
     }
     check_unique(out.vector);
     return out;
+  }
+
+  // histogram_quantile(φ, sum by (le, ...) (rate(x_bucket[5m]))), the latency rule: the
+  // buckets straight from the store, each group's histogram and bound worked out once.
+  if (fn == Fn::histogram_quantile) {
+    const Expr& buckets = unwrap_parens(*c.args[1]);
+    if (buckets.kind == ExprKind::aggregate) {
+      const auto& a = static_cast<const AggregateExpr&>(buckets);
+      if (const Call* inner = range_call_aggregation(a)) return histogram_of_groups(c, a, *inner, t_ms);
+    }
   }
 
   std::vector<Value> args;
@@ -658,7 +818,7 @@ Value Evaluator::call(const Call& c, std::int64_t t_ms) {
       }
       break;
     }
-    case Fn::histogram_quantile: out.vector = histogram_quantile(args[0].scalar, args[1].vector); break;
+    case Fn::histogram_quantile: out.vector = histogram_quantile(args[0].scalar, args[1].vector, cache_->bounds); break;
     case Fn::label_replace: {
       const std::string& dst = string_arg(*c.args[1]);
       const std::string& replacement = string_arg(*c.args[2]);

@@ -34,8 +34,12 @@ bool CompiledMatcher::matches(std::string_view value) const {
   return false;
 }
 
-Storage::SeriesRef Storage::series(Labels labels) {
-  normalize(labels);
+Storage::SeriesRef Storage::series(const Labels& labels) {
+  if (!is_normalized(labels)) {
+    Labels sorted = labels;
+    normalize(sorted);
+    return series(sorted);
+  }
   const std::uint64_t h = labels_hash(labels);
   std::vector<SeriesRef>& same_hash = by_hash_[h];
   for (SeriesRef r : same_hash)
@@ -43,12 +47,13 @@ Storage::SeriesRef Storage::series(Labels labels) {
   const auto ref = static_cast<SeriesRef>(series_.size());
   same_hash.push_back(ref);
   by_name_[std::string(label_value(labels, kMetricNameLabel))].push_back(ref);
-  series_.push_back(Stored{std::move(labels), {}});
+  series_.emplace_back();
+  series_.back().labels = labels;
   return ref;
 }
 
-Storage::SeriesRef Storage::column_series(Labels labels, std::size_t column) {
-  const SeriesRef ref = series(std::move(labels));
+Storage::SeriesRef Storage::column_series(const Labels& labels, std::size_t column) {
+  const SeriesRef ref = series(labels);
   series_[ref].column = static_cast<std::int64_t>(column);
   return ref;
 }
@@ -64,15 +69,30 @@ std::size_t Storage::first_row_at_or_after(std::int64_t t_ms) const {
 }
 
 void Storage::append(SeriesRef ref, std::int64_t t_ms, double v) {
-  if (series_[ref].column >= 0) return;
-  std::deque<Point>& pts = series_[ref].points;
+  Stored& s = series_[ref];
+  if (s.column >= 0) return;
+  PointBuffer& pts = s.points;
   if (!pts.empty() && t_ms <= pts.back().t_ms) return;
   pts.push_back({t_ms, v});
   ++points_;
+  if (is_stale_marker(v)) {
+    ++s.stale_points;
+  } else {
+    // As rate() compares each point with the one before (a NaN compares false both ways).
+    if (s.has_value && v < s.last_value) s.decreases.push_back(t_ms);
+    s.last_value = v;
+    s.has_value = true;
+  }
   if (retention_ms_ > 0) {
     while (pts.front().t_ms < t_ms - retention_ms_) {
+      if (is_stale_marker(pts.front().v)) --s.stale_points;
       pts.pop_front();
       --points_;
+    }
+    // A decrease at the first kept point or before it is against a point no longer kept.
+    if (!s.decreases.empty() && s.decreases.front() <= pts.front().t_ms) {
+      auto kept = std::upper_bound(s.decreases.begin(), s.decreases.end(), pts.front().t_ms);
+      s.decreases.erase(s.decreases.begin(), kept);
     }
   }
 }
@@ -82,17 +102,17 @@ std::int64_t Storage::last_time(SeriesRef ref) const {
     const std::size_t n = columns_->rows();
     return n == 0 ? std::numeric_limits<std::int64_t>::min() : columns_->row_time_ms(n - 1);
   }
-  const std::deque<Point>& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].points;
   return pts.empty() ? std::numeric_limits<std::int64_t>::min() : pts.back().t_ms;
 }
 
 bool Storage::is_stale(SeriesRef ref) const {
   if (series_[ref].column >= 0) return false;
-  const std::deque<Point>& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].points;
   return !pts.empty() && is_stale_marker(pts.back().v);
 }
 
-void Storage::select(const std::vector<CompiledMatcher>& matchers, std::vector<SeriesRef>& out) const {
+void Storage::select(const std::vector<CompiledMatcher>& matchers, std::vector<SeriesRef>& out, SeriesRef from) const {
   auto satisfies = [&](const Labels& labels) {
     for (const CompiledMatcher& m : matchers)
       if (!m.matches(label_value(labels, m.name()))) return false;
@@ -104,42 +124,59 @@ void Storage::select(const std::vector<CompiledMatcher>& matchers, std::vector<S
     if (m.name() != kMetricNameLabel || !m.is_equality()) continue;
     auto it = by_name_.find(m.value());
     if (it == by_name_.end()) return;
-    for (SeriesRef r : it->second)
-      if (satisfies(series_[r].labels)) out.push_back(r);
+    const std::vector<SeriesRef>& named = it->second;
+    for (auto r = std::lower_bound(named.begin(), named.end(), from); r != named.end(); ++r)
+      if (satisfies(series_[*r].labels)) out.push_back(*r);
     return;
   }
-  for (SeriesRef r = 0; r < series_.size(); ++r)
+  for (SeriesRef r = from; r < series_.size(); ++r)
     if (satisfies(series_[r].labels)) out.push_back(r);
 }
 
-namespace {
-// The first point at or after t. Queries nearly always look at the newest points, so the
-// search gallops back from the end (1, 2, 4 ... points) before bisecting: a few steps for a
-// 5-minute window at the end of an hour of points, instead of a bisection of the whole deque.
-std::deque<Point>::const_iterator first_at_or_after(const std::deque<Point>& pts, std::int64_t t) {
-  std::size_t hi = pts.size();  // pts[hi] (if any) is known to be >= t
-  std::size_t step = 1;
-  while (step <= hi && pts[hi - step].t_ms >= t) {
-    hi -= step;
-    step *= 2;
+void PointBuffer::make_room() {
+  const std::size_t kept = size();
+  if (head_ > 0 && head_ >= kept / 4) {
+    points_.erase(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(head_));
+  } else {
+    // Grown by half, not doubled: the archive of a long run (retention 0) is most of its memory.
+    std::vector<Point> bigger;
+    bigger.reserve(kept + kept / 2 + 16);
+    bigger.assign(begin(), end());
+    points_.swap(bigger);
   }
-  const std::size_t lo = step <= hi ? hi - step : 0;  // pts[lo - 1] (if any) is < t
-  return std::lower_bound(pts.begin() + static_cast<std::ptrdiff_t>(lo), pts.begin() + static_cast<std::ptrdiff_t>(hi), t,
-                          [](const Point& p, std::int64_t x) { return p.t_ms < x; });
+  head_ = 0;
 }
-}  // namespace
+
+// The first point at or after t. Scrapes and rule evaluations append points at a steady
+// interval, so the position is guessed from the times at both ends and then walked to: one
+// or two steps nearly always. Irregular spacing (a series that paused) costs a bisection.
+const Point* Storage::first_at_or_after(const PointBuffer& pts, std::int64_t t) {
+  const std::size_t n = pts.size();
+  if (n == 0 || pts.front().t_ms >= t) return pts.begin();
+  if (pts.back().t_ms < t) return pts.end();
+  // Here pts[0] < t <= pts[n - 1], so n >= 2 and the answer is in [1, n - 1].
+  const std::int64_t span_ms = pts.back().t_ms - pts.front().t_ms;
+  const auto guess = static_cast<std::size_t>(
+      static_cast<double>(t - pts.front().t_ms) / static_cast<double>(span_ms) * static_cast<double>(n - 1));
+  const Point* at = pts.begin() + std::min(std::max<std::size_t>(guess, 1), n - 1);
+  for (int step = 0; step < 4; ++step) {
+    if (at->t_ms < t) {
+      ++at;  // never past the end: the last point is >= t
+    } else if ((at - 1)->t_ms >= t) {
+      --at;  // never before the first: the first point is < t
+    } else {
+      return at;
+    }
+  }
+  return std::lower_bound(pts.begin(), pts.end(), t, [](const Point& p, std::int64_t x) { return p.t_ms < x; });
+}
 
 void Storage::points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& out) const {
   if (const std::int64_t column = series_[ref].column; column >= 0) {
-    const std::size_t n = columns_->rows();
-    for (std::size_t row = first_row_at_or_after(mint_ms); row < n; ++row) {
-      const std::int64_t t = columns_->row_time_ms(row);
-      if (t > maxt_ms) break;
-      out.push_back({t, columns_->value(row, static_cast<std::size_t>(column))});
-    }
+    columns_->append_points(static_cast<std::size_t>(column), first_row_at_or_after(mint_ms), maxt_ms, out);
     return;
   }
-  const std::deque<Point>& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].points;
   for (auto it = first_at_or_after(pts, mint_ms); it != pts.end() && it->t_ms <= maxt_ms; ++it)
     if (!is_stale_marker(it->v)) out.push_back(*it);
 }
@@ -153,7 +190,7 @@ bool Storage::latest(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, 
     out = {t, columns_->value(after - 1, static_cast<std::size_t>(column))};
     return true;
   }
-  const std::deque<Point>& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].points;
   // The first point after maxt (INT64_MAX: none is).
   auto it = maxt_ms == INT64_MAX ? pts.end() : first_at_or_after(pts, maxt_ms + 1);
   if (it == pts.begin()) return false;

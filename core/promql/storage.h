@@ -4,8 +4,8 @@
 // `retention` (plus the newest), dropped from the front as new ones arrive.
 #pragma once
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <regex>
 #include <string>
@@ -44,6 +44,35 @@ class ColumnSource {
   virtual std::size_t rows() const = 0;
   virtual std::int64_t row_time_ms(std::size_t row) const = 0;
   virtual double value(std::size_t row, std::size_t column) const = 0;
+  // Appends column `column`'s points from row `first_row` on, up to time maxt_ms: value()
+  // row by row, in one call.
+  virtual void append_points(std::size_t column, std::size_t first_row, std::int64_t maxt_ms,
+                             std::vector<Point>& out) const = 0;
+};
+
+// A series' points in time order, contiguous so that the evaluator reads a window as an
+// array: a vector whose front is dropped by moving a start index. The dropped front is
+// reclaimed when the vector is full and it is a quarter of the kept points or more, so the
+// vector holds at most about twice the kept points, and each point is moved a bounded number
+// of times.
+class PointBuffer {
+ public:
+  std::size_t size() const { return points_.size() - head_; }
+  bool empty() const { return points_.size() == head_; }
+  const Point* begin() const { return points_.data() + head_; }
+  const Point* end() const { return points_.data() + points_.size(); }
+  const Point& front() const { return points_[head_]; }
+  const Point& back() const { return points_.back(); }
+  void pop_front() { ++head_; }
+  void push_back(const Point& p) {
+    if (points_.size() == points_.capacity()) make_room();
+    points_.push_back(p);
+  }
+
+ private:
+  void make_room();
+  std::vector<Point> points_;
+  std::size_t head_ = 0;  // points_[0, head_) are dropped
 };
 
 class Storage {
@@ -55,10 +84,10 @@ class Storage {
   void set_retention(std::int64_t retention_ms) { retention_ms_ = retention_ms; }
 
   // The series with these labels (normalised first), created when new.
-  SeriesRef series(Labels labels);
+  SeriesRef series(const Labels& labels);
   // A series whose points are a column of the column source (set_column_source): appends
   // to it are ignored, and it is never stale.
-  SeriesRef column_series(Labels labels, std::size_t column);
+  SeriesRef column_series(const Labels& labels, std::size_t column);
   void set_column_source(const ColumnSource* source) { columns_ = source; }
   // Appends a point; t_ms must be later than the series' last point (an equal or earlier
   // one is ignored, as Prometheus refuses out-of-order samples).
@@ -74,11 +103,22 @@ class Storage {
   bool is_stale(SeriesRef ref) const;
 
   // Every series whose labels satisfy all matchers (an absent label has the value ""), in
-  // creation order, appended to `out`.
-  void select(const std::vector<CompiledMatcher>& matchers, std::vector<SeriesRef>& out) const;
+  // creation order, appended to `out`; only among the series created since the first
+  // `from` (refs are given in creation order: a selection made earlier is brought up to
+  // date by selecting from the size() it was made at).
+  void select(const std::vector<CompiledMatcher>& matchers, std::vector<SeriesRef>& out, SeriesRef from = 0) const;
   // The points with mint_ms <= t <= maxt_ms, staleness markers left out, appended in time
   // order.
   void points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& out) const;
+  // The same points without copying them when the store can: calls
+  //   f(first, last, no_decrease)
+  // with iterators over the window's points in time order (into the store, or into
+  // `scratch` when it holds staleness markers or is a column series). no_decrease is true
+  // when the store knows that no point in the window is lower than the one before it (what
+  // rate() scans every point for, to add back counter resets); false when it does not know.
+  template <class F>
+  void visit_points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& scratch,
+                    F&& f) const;
   // The newest point with mint_ms <= t <= maxt_ms; false when there is none or it is a
   // staleness marker (an instant selector's lookback).
   bool latest(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, Point& out) const;
@@ -88,9 +128,17 @@ class Storage {
  private:
   struct Stored {
     Labels labels;
-    std::deque<Point> points;
+    PointBuffer points;
     std::int64_t column = -1;  // >= 0: the points are this column of columns_
+    std::uint32_t stale_points = 0;  // staleness markers among `points`
+    // The times of the kept points that are lower than the (non-stale) point before them:
+    // counter resets, nearly always none, so that rate() need not scan a window for them.
+    std::vector<std::int64_t> decreases;
+    double last_value = 0;  // the newest non-stale point's value (has_value: there is one)
+    bool has_value = false;
   };
+  // The first point at or after t_ms.
+  static const Point* first_at_or_after(const PointBuffer& pts, std::int64_t t_ms);
   // The first row at or after t_ms.
   std::size_t first_row_at_or_after(std::int64_t t_ms) const;
   std::int64_t retention_ms_;
@@ -101,6 +149,28 @@ class Storage {
   std::unordered_map<std::string, std::vector<SeriesRef>> by_name_;
   std::size_t points_ = 0;
 };
+
+template <class F>
+void Storage::visit_points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& scratch,
+                           F&& f) const {
+  const Stored& s = series_[ref];
+  if (s.column >= 0 || s.stale_points > 0) {
+    scratch.clear();
+    points(ref, mint_ms, maxt_ms, scratch);
+    const Point* begin = scratch.data();
+    f(begin, begin + scratch.size(), false);
+    return;
+  }
+  const Point* first = first_at_or_after(s.points, mint_ms);
+  const Point* last = maxt_ms == INT64_MAX ? s.points.end() : first_at_or_after(s.points, maxt_ms + 1);
+  bool no_decrease = true;
+  if (first != last && !s.decreases.empty()) {
+    // A decrease at the window's first point is against a point outside it: it does not count.
+    auto d = std::upper_bound(s.decreases.begin(), s.decreases.end(), first->t_ms);
+    no_decrease = d == s.decreases.end() || *d > (last - 1)->t_ms;
+  }
+  f(first, last, no_decrease);
+}
 
 }  // namespace promql
 }  // namespace opsim

@@ -6,6 +6,14 @@
 namespace opsim {
 namespace promql {
 
+bool is_normalized(const Labels& labels) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].value.empty()) return false;
+    if (i > 0 && !(labels[i - 1].name < labels[i].name)) return false;
+  }
+  return true;
+}
+
 void normalize(Labels& labels) {
   labels.erase(std::remove_if(labels.begin(), labels.end(), [](const Label& l) { return l.value.empty(); }),
                labels.end());
@@ -28,19 +36,6 @@ std::string labels_text(const Labels& labels) {
   }
   if (!inner.empty() || out.empty()) out += "{" + inner + "}";
   return out;
-}
-
-std::uint64_t labels_hash(const Labels& labels) {
-  std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xffu) * 1099511628211ull;  // a separator no label byte sequence can fake
-  };
-  for (const Label& l : labels) {
-    mix(l.name);
-    mix(l.value);
-  }
-  return h;
 }
 
 // Prometheus's value.StaleNaN: 0x7ff0000000000002.

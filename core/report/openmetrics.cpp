@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -121,6 +122,8 @@ void write_openmetrics(const promql::Storage& storage, const std::function<void(
     const std::string_view name = promql::label_value(storage.labels(r), promql::kMetricNameLabel);
     // The alerts' own series are Prometheus's rule engine's state, not scraped or recorded.
     if (name == "ALERTS" || name == "ALERTS_FOR_STATE") continue;
+    // A series a rule named but never wrote (its evaluation failed) has nothing to say.
+    if (storage.last_time(r) == std::numeric_limits<std::int64_t>::min()) continue;
     FamilyType t;
     const std::string f = family_of(name, t);
     families[f].push_back(r);

@@ -258,7 +258,7 @@ const InvalidCase kInvalidCases[] = {
      "20000000000",
      7, 0},
     {"memory_over_limit.json", "$",
-     "the simulation would need about 1103 MB (scopes, samples, SLO buckets, users x services, requests in flight), "
+     "the simulation would need about 1107 MB (scopes, samples, SLO buckets, users x services, requests in flight), "
      "over the limit kMaxEstimatedMemoryMb = 1024",
      1, 1},
 };
