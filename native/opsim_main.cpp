@@ -693,6 +693,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
         !attach_rule_texts(rule_files, base_scenario.scenario))
       return nothing_run(1);
   }
+  for (const opsim::RuleFileText& f : rule_files) opsim::add_to_sweep_identity(plan, f.text);
 
   const std::vector<std::size_t> shard_indices = opsim::shard_points(plan.points, o.shard);
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());

@@ -79,7 +79,8 @@ const char* kRuleFileHint =
     "        labels: {severity: page}\n";
 
 // One alerting rule's alerts: labels, state, value and annotations.
-void draw_prom_alerts(const Calendar& cal, const std::vector<const PromAlert*>& alerts) {
+void draw_prom_alerts(const Calendar& cal, const PromRules& rules, std::size_t rule,
+                      const std::vector<const PromAlert*>& alerts) {
   for (const PromAlert* a : alerts) {
     const std::string labels = promql::labels_text(a->labels);
     if (a->state == AlertState::firing)
@@ -90,7 +91,8 @@ void draw_prom_alerts(const Calendar& cal, const std::vector<const PromAlert*>& 
                          cal.iso8601(a->active_since).c_str(), labels.c_str(), promql::format_number(a->value).c_str());
     else
       ImGui::TextDisabled("resolved at %s  %s", cal.iso8601(a->resolved_at).c_str(), labels.c_str());
-    for (const auto& [name, text] : a->annotations) ImGui::TextWrapped("    %s: %s", name.c_str(), text.c_str());
+    for (const auto& [name, text] : rules.annotations(rule, *a))
+      ImGui::TextWrapped("    %s: %s", name.c_str(), text.c_str());
   }
 }
 
@@ -139,7 +141,7 @@ void draw_rule_files(App& app) {
           ImGui::Text("for %s, keep_firing_for %s", format_duration(r.for_us).c_str(),
                       format_duration(r.keep_firing_for_us).c_str());
         if (!v.last_error.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.35f, 1), "%s", v.last_error.c_str());
-        draw_prom_alerts(cal, alerts);
+        draw_prom_alerts(cal, *rules, i, alerts);
         ImGui::TreePop();
       }
       ImGui::PopID();

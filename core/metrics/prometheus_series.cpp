@@ -78,9 +78,11 @@ void PrometheusSeries::on_outcome(const RequestOutcome& o) {
   const std::size_t row = static_cast<std::size_t>(row_of(o));
   counts_[row * kOutcomeCodes + static_cast<std::size_t>(o.failure)]++;
   if (o.failed()) return;
-  int b = 0;
-  while (b < kLatencyBuckets && static_cast<double>(o.latency_us) > kLatencyBucketsSeconds[b] * kMicrosPerSecond) ++b;
-  buckets_[row * (kLatencyBuckets + 1) + static_cast<std::size_t>(b)]++;
+  // The first bucket whose bound the latency does not exceed (le is inclusive); past them all,
+  // +Inf. A scan: a bisection of 14 bounds costs more than the few steps most latencies take.
+  std::size_t b = 0;
+  while (b < kLatencyBuckets && o.latency_us > kLatencyBucketsMicros[b]) ++b;
+  buckets_[row * (kLatencyBuckets + 1) + b]++;
   latency_sum_us_[row] += o.latency_us;
 }
 
@@ -149,8 +151,10 @@ Labels PrometheusSeries::row_labels(int row) const {
 
 void PrometheusSeries::create_row_series(int row, promql::Storage& storage) {
   const std::size_t r = static_cast<std::size_t>(row);
-  const Labels base = row_labels(row);
-  auto with = [&base](const char* name, std::initializer_list<Label> more) {
+  // The row's labels, worked out only when a series is to be made (not at every scrape).
+  Labels base;
+  auto with = [&](const char* name, std::initializer_list<Label> more) {
+    if (base.empty()) base = row_labels(row);
     Labels l = base;
     l.push_back({promql::kMetricNameLabel, name});
     l.insert(l.end(), more);

@@ -35,6 +35,12 @@ class Fleet;
 // 2 min for model calls and requests that wait out a queue timeout.
 constexpr double kLatencyBucketsSeconds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 constexpr int kLatencyBuckets = static_cast<int>(sizeof kLatencyBucketsSeconds / sizeof kLatencyBucketsSeconds[0]);
+// The same bounds in microseconds, for the search every successful request makes: whole
+// numbers, so that latency_us <= bound holds exactly when it does in seconds (checked below).
+constexpr SimDuration kLatencyBucketsMicros[] = {5000,    10000,   25000,    50000,    100000,   250000,    500000,
+                                                 1000000, 2500000, 5000000,  10000000, 30000000, 60000000, 120000000};
+static_assert(sizeof kLatencyBucketsMicros / sizeof kLatencyBucketsMicros[0] == kLatencyBuckets,
+              "a bound in microseconds for each bound in seconds");
 
 class PrometheusSeries : public OutcomeObserver {
  public:

@@ -15,6 +15,7 @@
 #include "engine/sim_time.h"
 #include "metrics/histogram.h"
 #include "metrics/metric_catalog.h"
+#include "promql/storage.h"
 
 namespace opsim {
 
@@ -168,6 +169,18 @@ class SeriesStore {
   // i = 0 is the oldest row kept.
   SimTime time(std::size_t i) const { return times_[slot(i)]; }
   double value(std::size_t i, std::size_t column) const { return values_[slot(i) * columns_ + column]; }
+  // The rows in place, for the Prometheus store's column series (promql/storage.h).
+  promql::ColumnRing ring(std::int64_t start_unix_ms) const {
+    promql::ColumnRing r;
+    r.times_us = times_.data();
+    r.values = values_.data();
+    r.columns = columns_;
+    r.capacity = capacity_;
+    r.first = slot(0);
+    r.rows = size_;
+    r.start_unix_ms = start_unix_ms;
+    return r;
+  }
 
  private:
   std::size_t slot(std::size_t i) const { return (head_ + capacity_ - size_ + i) % capacity_; }

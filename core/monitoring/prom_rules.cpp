@@ -44,6 +44,22 @@ PromRules::PromRules(const std::vector<RuleGroup>& groups, std::int64_t start_un
   }
 }
 
+namespace {
+std::vector<std::pair<std::string, std::string>> expand_annotations(const PromRule& rule, const PromAlert& a) {
+  AlertTemplateData data;
+  data.labels = a.expr_labels;
+  data.value = a.value;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t k = 0; k < rule.annotations.size(); ++k)
+    out.push_back({rule.annotations[k].first, expand_template(rule.annotation_templates[k], data)});
+  return out;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> PromRules::annotations(std::size_t i, const PromAlert& a) const {
+  return expand_annotations(*views_[i].rule, a);
+}
+
 std::vector<const PromAlert*> PromRules::alerts(std::size_t i) const {
   std::vector<const PromAlert*> out;
   for (const auto& [key, a] : states_[i].alerts) out.push_back(&a);
@@ -69,8 +85,8 @@ void PromRules::evaluate(SimTime now, std::vector<PromTransition>& transitions) 
 }
 
 void PromRules::append_series(std::size_t i, std::int64_t t_ms, const std::vector<SeriesPoint>& points) {
-  std::vector<promql::Storage::SeriesRef> now;
-  now.reserve(points.size());
+  std::vector<promql::Storage::SeriesRef>& now = scratch_refs_;
+  now.clear();
   for (const auto& [ref, v] : points) {
     storage_.append(ref, t_ms, v);
     now.push_back(ref);
@@ -80,7 +96,7 @@ void PromRules::append_series(std::size_t i, std::int64_t t_ms, const std::vecto
   std::sort(now.begin(), now.end());
   for (promql::Storage::SeriesRef r : previous)
     if (!std::binary_search(now.begin(), now.end(), r)) storage_.mark_stale(r, t_ms);
-  previous = std::move(now);
+  previous.swap(now);  // the old list's room serves the next rule
 }
 
 promql::Storage::SeriesRef PromRules::recorded_series(RuleState& st, const PromRule& rule, const Labels& output) {
@@ -104,12 +120,12 @@ void PromRules::evaluate_recording(std::size_t i, std::int64_t t_ms, const RuleG
     return;
   }
   const promql::Vector v = as_vector(r.value);
-  std::vector<SeriesPoint> points;
-  points.reserve(v.size());
+  std::vector<SeriesPoint>& points = scratch_points_;
+  points.clear();
   for (const promql::Sample& s : v) points.emplace_back(recorded_series(states_[i], rule, s.labels), s.v);
   // Two label sets that are one once the rule's name and labels are applied.
-  std::vector<promql::Storage::SeriesRef> refs;
-  refs.reserve(points.size());
+  std::vector<promql::Storage::SeriesRef>& refs = scratch_refs_;
+  refs.clear();
   for (const SeriesPoint& p : points) refs.push_back(p.first);
   std::sort(refs.begin(), refs.end());
   if (std::adjacent_find(refs.begin(), refs.end()) != refs.end()) {
@@ -139,18 +155,24 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
   // This evaluation's alerts, by label set.
   std::map<std::string, PromAlert> result;
   for (const promql::Sample& s : v) {
-    AlertTemplateData data;
-    data.labels = s.labels;
+    AlertTemplateData data;  // for the label values that are templates
     data.value = s.v;
     PromAlert a;
     a.labels = s.labels;
     set_label(a.labels, promql::kMetricNameLabel, "");
-    for (std::size_t k = 0; k < rule.labels.size(); ++k)
+    for (std::size_t k = 0; k < rule.labels.size(); ++k) {
+      // A value without an action is its own expansion.
+      const std::string& text = rule.labels[k].second;
+      if (text.find("{{") == std::string::npos) {
+        set_label(a.labels, rule.labels[k].first, text);
+        continue;
+      }
+      if (data.labels.empty()) data.labels = s.labels;
       set_label(a.labels, rule.labels[k].first, expand_template(rule.label_templates[k], data));
+    }
     set_label(a.labels, "alertname", rule.name);
     promql::normalize(a.labels);
-    for (std::size_t k = 0; k < rule.annotations.size(); ++k)
-      a.annotations.push_back({rule.annotations[k].first, expand_template(rule.annotation_templates[k], data)});
+    a.expr_labels = s.labels;
     a.value = s.v;
     a.active_since = now;
     if (!result.emplace(promql::labels_text(a.labels), std::move(a)).second) {
@@ -164,7 +186,7 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
     auto it = st.alerts.find(key);
     if (it != st.alerts.end() && it->second.state != AlertState::inactive) {
       it->second.value = a.value;
-      it->second.annotations = std::move(a.annotations);
+      it->second.expr_labels = std::move(a.expr_labels);
       continue;
     }
     a.index = next_alert_index_++;
@@ -172,7 +194,8 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
     if (rule.for_us > 0) transitions.push_back(transition(rule, fresh, AlertState::pending, now));
   }
   int active = 0;
-  std::vector<SeriesPoint> alert_series;
+  std::vector<SeriesPoint>& alert_series = scratch_points_;
+  alert_series.clear();
   for (auto it = st.alerts.begin(); it != st.alerts.end();) {
     PromAlert& a = it->second;
     if (result.count(it->first) == 0) {
@@ -208,13 +231,21 @@ void PromRules::evaluate_alerting(std::size_t i, SimTime now, std::int64_t t_ms,
       ++fired_total_;
       transitions.push_back(transition(rule, a, AlertState::firing, now));
     }
-    Labels l = a.labels;
-    l.push_back({promql::kMetricNameLabel, "ALERTS"});
-    l.push_back({"alertstate", a.state == AlertState::firing ? "firing" : "pending"});
-    alert_series.emplace_back(storage_.series(l), 1);
-    Labels f = a.labels;
-    f.push_back({promql::kMetricNameLabel, "ALERTS_FOR_STATE"});
-    alert_series.emplace_back(storage_.series(f),
+    // The alert's own series, found once per state.
+    const int firing = a.state == AlertState::firing ? 1 : 0;
+    if (a.alerts_series[firing] < 0) {
+      Labels l = a.labels;
+      l.push_back({promql::kMetricNameLabel, "ALERTS"});
+      l.push_back({"alertstate", firing ? "firing" : "pending"});
+      a.alerts_series[firing] = storage_.series(l);
+    }
+    if (a.for_state_series < 0) {
+      Labels f = a.labels;
+      f.push_back({promql::kMetricNameLabel, "ALERTS_FOR_STATE"});
+      a.for_state_series = storage_.series(f);
+    }
+    alert_series.emplace_back(static_cast<promql::Storage::SeriesRef>(a.alerts_series[firing]), 1);
+    alert_series.emplace_back(static_cast<promql::Storage::SeriesRef>(a.for_state_series),
                               static_cast<double>((start_unix_ms_ + a.active_since / kMicrosPerMilli) / 1000));
     ++it;
   }
@@ -262,7 +293,7 @@ PromTransition PromRules::transition(const PromRule& rule, const PromAlert& a, A
   if (!t.tenant.empty()) f.add("tenant", t.tenant);
   if (!t.service.empty()) f.add("service", t.service);
   std::vector<std::string> annotations;
-  for (const auto& [name, text] : a.annotations) annotations.push_back(name + "=" + text);
+  for (const auto& [name, text] : expand_annotations(rule, a)) annotations.push_back(name + "=" + text);
   f.add("annotations", std::move(annotations));
   f.add("reason", p.reason);
   return p;

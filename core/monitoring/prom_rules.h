@@ -60,12 +60,18 @@ bool attach_rule_files(Scenario& s, const std::vector<RuleFileText>& files, std:
 // One alert of an alerting rule: Prometheus's rules.Alert.
 struct PromAlert {
   promql::Labels labels;  // alertname included
-  std::vector<std::pair<std::string, std::string>> annotations;  // expanded
+  // The expression's labels for this alert: $labels in its annotations (expanded when asked
+  // for, PromRules::annotations, as they would be at the last evaluation that returned it).
+  promql::Labels expr_labels;
   AlertState state = AlertState::pending;  // pending, firing or inactive (resolved)
   double value = 0;
   SimTime active_since = 0, fired_at = -1, resolved_at = -1;
   SimTime keep_firing_since = -1;  // -1: not in keep_firing_for
   int index = 0;  // unique among every alert of the run: the notifier's key
+  // Its ALERTS series (pending, firing) and its ALERTS_FOR_STATE series in the store; -1
+  // until first written.
+  std::int64_t alerts_series[2] = {-1, -1};
+  std::int64_t for_state_series = -1;
 };
 
 // What the UI shows of a rule.
@@ -100,6 +106,9 @@ class PromRules {
   const PromRuleView& rule_view(std::size_t i) const { return views_[i]; }
   // The alerts of rule i (pending, firing and recently resolved), by label set.
   std::vector<const PromAlert*> alerts(std::size_t i) const;
+  // An alert of rule i's annotations, expanded with its labels and value: what Prometheus
+  // expanded at the last evaluation that returned the alert.
+  std::vector<std::pair<std::string, std::string>> annotations(std::size_t i, const PromAlert& a) const;
   // Evaluations run and what they cost, for the bench and the Explore tab.
   std::uint64_t evaluations() const { return evaluations_; }
   std::uint64_t fired_total() const { return fired_total_; }  // transitions to firing
@@ -127,6 +136,9 @@ class PromRules {
   promql::Storage& storage_;
   // The rules' selections and groupings, kept from one evaluation to the next.
   promql::QueryCache cache_;
+  // Room reused from rule to rule: one evaluation's points and series.
+  std::vector<SeriesPoint> scratch_points_;
+  std::vector<promql::Storage::SeriesRef> scratch_refs_;
   std::vector<PromRuleView> views_;  // every rule, groups in order
   std::vector<RuleState> states_;
   std::vector<SimDuration> group_interval_;

@@ -32,15 +32,20 @@ struct BottomkLess {
   bool operator()(const Sample& a, const Sample& b) const { return std::isnan(a.v) || a.v > b.v; }
 };
 
-struct Group {
-  Labels labels;
+// A group's running figures for the aggregations that keep only numbers (all but topk,
+// bottomk and quantile, whose samples or values are kept beside them).
+struct Running {
   double value = 0;
   double mean = 0;
   std::int64_t count = 0;
+};
+
+struct Group {
+  Labels labels;
+  Running running;
   std::vector<Sample> heap;     // topk, bottomk
   std::vector<double> values;   // quantile
   std::size_t first_sample = 0;  // the sample whose labels represent the group's key
-  int cached = -1;               // range_groups: the group in the cache
 };
 
 // Keeps the k largest (Less = TopkLess) or smallest (BottomkLess) samples, replacing the
@@ -63,7 +68,7 @@ void offer(std::vector<Sample>& heap, std::int64_t k, const Sample& s, bool bett
 
 // A group's first sample, for the aggregations that keep only numbers (all but topk,
 // bottomk and quantile, whose samples or values the caller keeps too).
-void start_group(Group& g, AggregateOp op, double v) {
+void start_group(Running& g, AggregateOp op, double v) {
   g.value = v;
   g.mean = v;
   g.count = 1;
@@ -72,7 +77,7 @@ void start_group(Group& g, AggregateOp op, double v) {
 }
 
 // A later sample of the group, for the same aggregations.
-void add_to_group(Group& g, AggregateOp op, double v) {
+void add_to_group(Running& g, AggregateOp op, double v) {
   switch (op) {
     case AggregateOp::sum: g.value += v; break;
     case AggregateOp::avg: {
@@ -109,7 +114,7 @@ void add_to_group(Group& g, AggregateOp op, double v) {
 }
 
 // The group's value once every sample is in, for the same aggregations.
-double group_result(const Group& g, AggregateOp op) {
+double group_result(const Running& g, AggregateOp op) {
   switch (op) {
     case AggregateOp::avg: return g.mean;
     case AggregateOp::count:
@@ -193,7 +198,7 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
       index.add(h, static_cast<int>(groups.size()), static_cast<int>(groups.size()));
       Group g;
       g.labels = key.apply(s.labels);
-      start_group(g, op, s.v);
+      start_group(g.running, op, s.v);
       g.first_sample = si;
       if (op == AggregateOp::topk || op == AggregateOp::bottomk) g.heap.push_back(Sample{s.labels, s.v});
       if (op == AggregateOp::quantile) g.values.push_back(s.v);
@@ -205,14 +210,14 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
       case AggregateOp::topk: offer<TopkLess>(g.heap, k, s, g.heap[0].v < s.v); break;
       case AggregateOp::bottomk: offer<BottomkLess>(g.heap, k, s, g.heap[0].v > s.v); break;
       case AggregateOp::quantile: g.values.push_back(s.v); break;
-      default: add_to_group(g, op, s.v); break;
+      default: add_to_group(g.running, op, s.v); break;
     }
   }
 
   out.vector.reserve(groups.size());
   for (Group& g : groups) {
     switch (op) {
-      case AggregateOp::quantile: g.value = quantile_of(param, g.values); break;
+      case AggregateOp::quantile: g.running.value = quantile_of(param, g.values); break;
       case AggregateOp::topk:
       case AggregateOp::bottomk: {
         // The heap has the worst kept sample on top; sorting it reversed lists the best first.
@@ -231,9 +236,9 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
         for (Sample& s : g.heap) out.vector.push_back(std::move(s));
         continue;
       }
-      default: g.value = group_result(g, op); break;
+      default: g.running.value = group_result(g.running, op); break;
     }
-    out.vector.push_back(Sample{std::move(g.labels), g.value});
+    out.vector.push_back(Sample{std::move(g.labels), g.running.value});
   }
   check_unique(out.vector);
   return out;
@@ -275,7 +280,10 @@ const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const
   }
 
   // Groups in order of their first sample.
-  std::vector<Group> groups;
+  std::vector<Running> groups;
+  std::vector<int> order;  // the cached group of each of `groups`
+  groups.reserve(grouping.labels.size());
+  order.reserve(grouping.labels.size());
   std::vector<int> slot(grouping.labels.size(), -1);  // a group's place in `groups`
   for (const auto& [position, v] : values) {
     const int g = grouping.group_of[position];
@@ -283,14 +291,14 @@ const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const
     if (at < 0) {
       at = static_cast<int>(groups.size());
       groups.emplace_back();
-      groups.back().cached = g;
+      order.push_back(g);
       start_group(groups.back(), a.op, v);
       continue;
     }
     add_to_group(groups[static_cast<std::size_t>(at)], a.op, v);
   }
   out.reserve(out.size() + groups.size());
-  for (const Group& g : groups) out.emplace_back(g.cached, group_result(g, a.op));
+  for (std::size_t k = 0; k < groups.size(); ++k) out.emplace_back(order[k], group_result(groups[k], a.op));
   return &grouping;
 }
 

@@ -129,14 +129,19 @@ Vector set_operation(BinaryOp op, Vector& lhs, Vector& rhs, const LabelFilter& s
 // the metric name for arithmetic; one-to-one keeps only the on (...) labels or drops the
 // ignoring (...) ones; group_x (...) labels come from the "one" side (absent there: removed).
 Labels result_labels(const Labels& many, const Labels& one, BinaryOp op, const VectorMatching& m) {
-  Labels out = many;
-  if (drops_metric_name(op)) drop_metric_name(out);
+  const bool drop_name = drops_metric_name(op);
   auto named = [&](const std::string& n) {
     return std::find(m.matching_labels.begin(), m.matching_labels.end(), n) != m.matching_labels.end();
   };
-  if (m.card == MatchCardinality::one_to_one) {
-    out.erase(std::remove_if(out.begin(), out.end(), [&](const Label& l) { return named(l.name) != m.on; }), out.end());
+  // Only the labels kept are copied; `many` is sorted, and so is what is left of it.
+  Labels out;
+  out.reserve(many.size() + m.include.size());
+  for (const Label& l : many) {
+    if (drop_name && l.name == kMetricNameLabel) continue;
+    if (m.card == MatchCardinality::one_to_one && named(l.name) != m.on) continue;
+    out.push_back(l);
   }
+  if (m.include.empty()) return out;
   for (const std::string& name : m.include) {
     auto it = std::find_if(out.begin(), out.end(), [&](const Label& l) { return l.name == name; });
     if (it != out.end()) out.erase(it);

@@ -341,18 +341,18 @@ bool Evaluator::check_outputs(const Expr* node, const std::vector<std::pair<std:
 }
 
 bool Evaluator::close_scope() {
-  Scope scope = std::move(scopes_.back());
-  scopes_.pop_back();
-  if (failed()) return false;
   // Prometheus checks a node's whole result matrix: a series counts if it has a point at any
   // step. (Node order does not matter: any collision fails the evaluation the same way.)
-  for (auto& entry : scope.produced) {
-    if (compact_and_check(entry.second.pairs)) {
-      fail(kDuplicateLabelset);
-      return false;
-    }
-  }
-  return true;
+  bool collided = false;
+  if (!failed())
+    for (auto& entry : scopes_.back().produced)
+      if (compact_and_check(entry.second.pairs)) {
+        collided = true;
+        break;
+      }
+  scopes_.pop_back();
+  if (collided) fail(kDuplicateLabelset);
+  return !failed();
 }
 
 bool Evaluator::check_unique(const Vector& v) {

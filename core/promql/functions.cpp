@@ -200,17 +200,19 @@ struct RangeWindow {
   double param = 0;           // quantile_over_time's φ
 };
 
-// A window's points, without staleness markers: iterators into the store or into a copy
-// (Storage::visit_points), or into a subquery's points. no_decrease: known to have no point
+// A window's points, without staleness markers: iterators into the store (a series' buffer
+// or a column of the time-series rows) or into a copy (Storage::visit_points), or into a
+// subquery's points. no_decrease: known to have no point
 // lower than the one before it.
 template <class It>
 struct PointSpan {
   It first, last;
   bool no_decrease = false;
   std::size_t size() const { return static_cast<std::size_t>(last - first); }
-  const Point& operator[](std::size_t i) const { return first[static_cast<std::ptrdiff_t>(i)]; }
-  const Point& front() const { return *first; }
-  const Point& back() const { return *std::prev(last); }
+  // By value: a column's iterator makes its points as it goes.
+  Point operator[](std::size_t i) const { return first[static_cast<std::ptrdiff_t>(i)]; }
+  Point front() const { return *first; }
+  Point back() const { return *std::prev(last); }
   It begin() const { return first; }
   It end() const { return last; }
 };
@@ -222,8 +224,8 @@ struct PointSpan {
 template <class It>
 bool extrapolated_rate(const PointSpan<It>& pts, const RangeWindow& w, bool is_counter, bool is_rate, double& out) {
   if (pts.size() < 2) return false;
-  const Point& first = pts.front();
-  const Point& last = pts.back();
+  const Point first = pts.front();
+  const Point last = pts.back();
   double result = last.v - first.v;
   if (is_counter && !pts.no_decrease) {
     double prev = first.v;
@@ -254,8 +256,8 @@ bool extrapolated_rate(const PointSpan<It>& pts, const RangeWindow& w, bool is_c
 template <class It>
 bool instant_value(const PointSpan<It>& pts, bool is_rate, double& out) {
   if (pts.size() < 2) return false;
-  const Point& last = pts[pts.size() - 1];
-  const Point& previous = pts[pts.size() - 2];
+  const Point last = pts[pts.size() - 1];
+  const Point previous = pts[pts.size() - 2];
   double result = (is_rate && last.v < previous.v) ? last.v : last.v - previous.v;  // a reset counts from 0
   const std::int64_t interval_ms = last.t_ms - previous.t_ms;
   if (interval_ms == 0) return false;

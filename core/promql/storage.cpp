@@ -58,11 +58,11 @@ Storage::SeriesRef Storage::column_series(const Labels& labels, std::size_t colu
   return ref;
 }
 
-std::size_t Storage::first_row_at_or_after(std::int64_t t_ms) const {
-  std::size_t lo = 0, hi = columns_->rows();
+std::size_t Storage::first_row_at_or_after(const ColumnRing& ring, std::int64_t t_ms) {
+  std::size_t lo = 0, hi = ring.rows;
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
-    if (columns_->row_time_ms(mid) < t_ms) lo = mid + 1;
+    if (ring.time_ms(mid) < t_ms) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -95,15 +95,6 @@ void Storage::append(SeriesRef ref, std::int64_t t_ms, double v) {
       s.decreases.erase(s.decreases.begin(), kept);
     }
   }
-}
-
-std::int64_t Storage::last_time(SeriesRef ref) const {
-  if (series_[ref].column >= 0) {
-    const std::size_t n = columns_->rows();
-    return n == 0 ? std::numeric_limits<std::int64_t>::min() : columns_->row_time_ms(n - 1);
-  }
-  const PointBuffer& pts = series_[ref].points;
-  return pts.empty() ? std::numeric_limits<std::int64_t>::min() : pts.back().t_ms;
 }
 
 bool Storage::is_stale(SeriesRef ref) const {
@@ -173,7 +164,12 @@ const Point* Storage::first_at_or_after(const PointBuffer& pts, std::int64_t t) 
 
 void Storage::points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& out) const {
   if (const std::int64_t column = series_[ref].column; column >= 0) {
-    columns_->append_points(static_cast<std::size_t>(column), first_row_at_or_after(mint_ms), maxt_ms, out);
+    const ColumnRing ring = columns_->ring();
+    for (std::size_t row = first_row_at_or_after(ring, mint_ms); row < ring.rows; ++row) {
+      const std::int64_t t = ring.time_ms(row);
+      if (t > maxt_ms) break;
+      out.push_back({t, ring.value(row, static_cast<std::size_t>(column))});
+    }
     return;
   }
   const PointBuffer& pts = series_[ref].points;
@@ -183,11 +179,12 @@ void Storage::points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, 
 
 bool Storage::latest(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, Point& out) const {
   if (const std::int64_t column = series_[ref].column; column >= 0) {
-    const std::size_t after = maxt_ms == INT64_MAX ? columns_->rows() : first_row_at_or_after(maxt_ms + 1);
+    const ColumnRing ring = columns_->ring();
+    const std::size_t after = maxt_ms == INT64_MAX ? ring.rows : first_row_at_or_after(ring, maxt_ms + 1);
     if (after == 0) return false;
-    const std::int64_t t = columns_->row_time_ms(after - 1);
+    const std::int64_t t = ring.time_ms(after - 1);
     if (t < mint_ms) return false;
-    out = {t, columns_->value(after - 1, static_cast<std::size_t>(column))};
+    out = {t, ring.value(after - 1, static_cast<std::size_t>(column))};
     return true;
   }
   const PointBuffer& pts = series_[ref].points;

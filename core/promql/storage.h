@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <limits>
 #include <memory>
 #include <regex>
 #include <string>
@@ -38,16 +40,70 @@ class CompiledMatcher {
 // Points kept elsewhere, one column per series, rows in time order: opsim's time-series
 // rows (metrics/registry.h's SeriesStore), so that the catalogue's metrics, which every
 // scrape already keeps there, are not stored twice.
+//
+// The rows are a ring of `capacity` slots, the oldest row in slot `first`: each slot has its
+// time (simulated microseconds after the scenario's start, start_unix_ms away from the Unix
+// epoch) and its row of `columns` values. Described as such, a window of a column is read
+// in place, without a call or a division per row.
+struct ColumnRing {
+  const std::int64_t* times_us = nullptr;  // by slot
+  const double* values = nullptr;          // slot * columns + column
+  std::size_t columns = 0, capacity = 0, first = 0, rows = 0;
+  std::int64_t start_unix_ms = 0;
+
+  std::size_t slot(std::size_t row) const {
+    const std::size_t at = first + row;  // first < capacity and row < capacity: one wrap at most
+    return at >= capacity ? at - capacity : at;
+  }
+  std::int64_t time_ms(std::size_t row) const { return start_unix_ms + times_us[slot(row)] / 1000; }
+  double value(std::size_t row, std::size_t column) const { return values[slot(row) * columns + column]; }
+};
+
 class ColumnSource {
  public:
   virtual ~ColumnSource() = default;
-  virtual std::size_t rows() const = 0;
-  virtual std::int64_t row_time_ms(std::size_t row) const = 0;
-  virtual double value(std::size_t row, std::size_t column) const = 0;
-  // Appends column `column`'s points from row `first_row` on, up to time maxt_ms: value()
-  // row by row, in one call.
-  virtual void append_points(std::size_t column, std::size_t first_row, std::int64_t maxt_ms,
-                             std::vector<Point>& out) const = 0;
+  // The rows as they are now (valid until the next row is added).
+  virtual ColumnRing ring() const = 0;
+};
+
+// An iterator over one column of a ColumnRing's rows, giving Points (by value).
+class ColumnIt {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = Point;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = Point;
+  ColumnIt(const ColumnRing* ring, std::size_t column, std::size_t row) : ring_(ring), column_(column), row_(row) {}
+  Point operator*() const { return {ring_->time_ms(row_), ring_->value(row_, column_)}; }
+  Point operator[](difference_type k) const { return *(*this + k); }
+  ColumnIt& operator++() {
+    ++row_;
+    return *this;
+  }
+  ColumnIt& operator--() {
+    --row_;
+    return *this;
+  }
+  ColumnIt& operator+=(difference_type k) {
+    row_ += static_cast<std::size_t>(k);
+    return *this;
+  }
+  ColumnIt& operator-=(difference_type k) {
+    row_ -= static_cast<std::size_t>(k);
+    return *this;
+  }
+  ColumnIt operator+(difference_type k) const { return {ring_, column_, row_ + static_cast<std::size_t>(k)}; }
+  ColumnIt operator-(difference_type k) const { return {ring_, column_, row_ - static_cast<std::size_t>(k)}; }
+  difference_type operator-(const ColumnIt& o) const {
+    return static_cast<difference_type>(row_) - static_cast<difference_type>(o.row_);
+  }
+  bool operator==(const ColumnIt& o) const { return row_ == o.row_; }
+  bool operator!=(const ColumnIt& o) const { return row_ != o.row_; }
+
+ private:
+  const ColumnRing* ring_;
+  std::size_t column_, row_;
 };
 
 // A series' points in time order, contiguous so that the evaluator reads a window as an
@@ -98,7 +154,14 @@ class Storage {
   std::size_t size() const { return series_.size(); }
   const Labels& labels(SeriesRef ref) const { return series_[ref].labels; }
   // The newest point's time (stale markers included); INT64_MIN for a series without points.
-  std::int64_t last_time(SeriesRef ref) const;
+  std::int64_t last_time(SeriesRef ref) const {
+    const Stored& s = series_[ref];
+    if (s.column >= 0) {
+      const ColumnRing ring = columns_->ring();
+      return ring.rows == 0 ? std::numeric_limits<std::int64_t>::min() : ring.time_ms(ring.rows - 1);
+    }
+    return s.points.empty() ? std::numeric_limits<std::int64_t>::min() : s.points.back().t_ms;
+  }
   // Whether the series' newest point is a staleness marker.
   bool is_stale(SeriesRef ref) const;
 
@@ -140,7 +203,7 @@ class Storage {
   // The first point at or after t_ms.
   static const Point* first_at_or_after(const PointBuffer& pts, std::int64_t t_ms);
   // The first row at or after t_ms.
-  std::size_t first_row_at_or_after(std::int64_t t_ms) const;
+  static std::size_t first_row_at_or_after(const ColumnRing& ring, std::int64_t t_ms);
   std::int64_t retention_ms_;
   const ColumnSource* columns_ = nullptr;
   std::vector<Stored> series_;
@@ -154,7 +217,15 @@ template <class F>
 void Storage::visit_points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& scratch,
                            F&& f) const {
   const Stored& s = series_[ref];
-  if (s.column >= 0 || s.stale_points > 0) {
+  if (s.column >= 0) {
+    const ColumnRing ring = columns_->ring();
+    const std::size_t first = first_row_at_or_after(ring, mint_ms);
+    const std::size_t last = maxt_ms == INT64_MAX ? ring.rows : first_row_at_or_after(ring, maxt_ms + 1);
+    const auto column = static_cast<std::size_t>(s.column);
+    f(ColumnIt(&ring, column, first), ColumnIt(&ring, column, last), false);
+    return;
+  }
+  if (s.stale_points > 0) {
     scratch.clear();
     points(ref, mint_ms, maxt_ms, scratch);
     const Point* begin = scratch.data();

@@ -535,6 +535,19 @@ std::string missing_metric_reason(const std::string& name) {
 
 }  // namespace
 
+namespace {
+std::string hex16(std::uint64_t h) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(h >> shift) & 0xf];
+  return out;
+}
+}  // namespace
+
+void add_to_sweep_identity(SweepPlan& plan, std::string_view text) {
+  plan.identity = hex16(fnv1a64(plan.identity + "\n" + std::string(text)));
+}
+
 bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& out, std::vector<SweepError>& errors) {
   out = SweepPlan{};
   out.spec = spec;
@@ -543,12 +556,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
     errors.push_back({true, {"$", "JSON syntax error: " + pe.message, pe.line, pe.column}});
     return false;
   }
-  out.identity.clear();
-  {
-    const std::uint64_t h = fnv1a64(json::write(spec.doc) + "\n" + json::write(out.base));
-    static const char kHex[] = "0123456789abcdef";
-    for (int shift = 60; shift >= 0; shift -= 4) out.identity += kHex[(h >> shift) & 0xf];
-  }
+  out.identity = hex16(fnv1a64(json::write(spec.doc) + "\n" + json::write(out.base)));
   out.combinations = 1;
   for (const SweepParameter& p : spec.parameters) out.combinations *= p.values.size();
   const std::size_t seeds = spec.seed_list.empty() ? spec.seed_count : spec.seed_list.size();

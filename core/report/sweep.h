@@ -122,6 +122,9 @@ struct SweepPlan {
 // returns false when anything is wrong; then nothing may run.
 constexpr std::size_t kMaxReportedSweepErrors = 20;
 bool plan_sweep(const SweepSpec& spec, std::string_view base_scenario_text, SweepPlan& out, std::vector<SweepError>& errors);
+// Folds into the plan's identity a text every point also runs with (a rule file: its name
+// and contents), so that shards run with other rules are not merged as one sweep.
+void add_to_sweep_identity(SweepPlan& plan, std::string_view text);
 
 struct SweepPoint {
   std::size_t index = 0;

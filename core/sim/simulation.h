@@ -191,17 +191,7 @@ class Simulation : public Component {
   class RowColumns final : public promql::ColumnSource {
    public:
     RowColumns(const SeriesStore* rows, std::int64_t start_unix_ms) : rows_(rows), start_unix_ms_(start_unix_ms) {}
-    std::size_t rows() const override { return rows_->size(); }
-    std::int64_t row_time_ms(std::size_t row) const override { return start_unix_ms_ + rows_->time(row) / kMicrosPerMilli; }
-    double value(std::size_t row, std::size_t column) const override { return rows_->value(row, column); }
-    void append_points(std::size_t column, std::size_t first_row, std::int64_t maxt_ms,
-                       std::vector<promql::Point>& out) const override {
-      for (std::size_t row = first_row, n = rows_->size(); row < n; ++row) {
-        const std::int64_t t = row_time_ms(row);
-        if (t > maxt_ms) break;
-        out.push_back({t, rows_->value(row, column)});
-      }
-    }
+    promql::ColumnRing ring() const override { return rows_->ring(start_unix_ms_); }
     const SeriesStore* rows_;
     std::int64_t start_unix_ms_;
   };

@@ -78,6 +78,11 @@ check "a shard of another sweep is named" $?
 sed 's/"rate": 3/"rate": 4/' "$work/base.json" >"$work/base2.json" && sed 's/base.json/base2.json/' "$sweep" >"$work/sweeps/base2.json"
 "$opsim" sweep "$work/sweeps/base2.json" --shard 1/3 --out "$work/base2-1.json" --quiet
 expect_exit "merge across base scenarios exits 2" 2 "$opsim" merge "$work/s3-0.json" "$work/base2-1.json" "$work/s3-2.json"
+# A shard run with a rule file is another sweep than one run without (its points differ).
+"$opsim" sweep "$sweep" --shard 1/3 --rules "$src/examples/rules/slo-burn-rate.yml" --out "$work/rules-1.json" --quiet
+[ "$(grep -o '"sweep_id": "[0-9a-f]*"' "$work/rules-1.json")" != "$(grep -o '"sweep_id": "[0-9a-f]*"' "$work/whole.json")" ]
+check "--rules is part of the sweep's identity" $?
+expect_exit "merge across rule files exits 2" 2 "$opsim" merge "$work/s3-0.json" "$work/rules-1.json" "$work/s3-2.json"
 expect_exit "merge of a non-result exits 2" 2 "$opsim" merge "$src/scenarios/default.json"
 grep -q "not a result of opsim sweep" "$work/err"; check "a non-result is named" $?
 expect_exit "merge of nothing exits 2" 2 "$opsim" merge

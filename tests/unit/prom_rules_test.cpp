@@ -87,8 +87,9 @@ TEST_CASE("an alert pends for `for`, fires, outlives its condition by keep_firin
   CHECK(alerts[0]->state == AlertState::pending);
   CHECK(alerts[0]->active_since == 11 * kMicrosPerMinute);
   CHECK(promql::labels_text(alerts[0]->labels) == "{alertname=\"XHigh\", severity=\"page\", svc=\"a\", where=\"a-side\"}");
-  REQUIRE(alerts[0]->annotations.size() == 1);
-  CHECK(alerts[0]->annotations[0].second == "a at 10");
+  const auto annotations = rules.annotations(0, *alerts[0]);
+  REQUIRE(annotations.size() == 1);
+  CHECK(annotations[0].second == "a at 10");
   // Prometheus's own series of its alerts.
   CHECK(has_series(st, "ALERTS", "alertstate", "pending", kStartMs + 11 * 60000));
 }

@@ -127,6 +127,12 @@ TEST_CASE("the latency histogram is a Prometheus histogram of successes", "[prom
   }
 }
 
+TEST_CASE("the bucket bounds in microseconds are the bounds in seconds, exactly", "[prometheus]") {
+  // The per-request search compares whole microseconds; the le labels print the seconds.
+  for (int b = 0; b < kLatencyBuckets; ++b)
+    CHECK(static_cast<double>(kLatencyBucketsMicros[b]) == kLatencyBucketsSeconds[b] * kMicrosPerSecond);
+}
+
 TEST_CASE("a bucket's le is inclusive: a latency equal to a bound counts in that bucket", "[prometheus]") {
   const Scenario sc = test::must_load(find_builtin_scenario("mmc")->text);
   PrometheusSeries series(sc);

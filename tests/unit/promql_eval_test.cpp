@@ -14,8 +14,10 @@
 //   [SECTION] Binary operators and vector matching
 //   [SECTION] Subqueries
 //   [SECTION] Range queries
+//   [SECTION] What evaluations keep (QueryCache) and read in place
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <string>
@@ -724,6 +726,134 @@ TEST_CASE("eval: series that collide once the name is dropped fail across the wh
         "vector cannot contain metrics with the same labelset");
   // Functions of instant vectors check step by step only.
   CHECK(db.range("abs({__name__=~\"a|b\"})", kT0, kT0 + 120000, 10000).ok());
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] What evaluations keep (QueryCache) and read in place
+// ---------------------------------------------------------------------------------------------
+
+// Evaluates each text (parsed anew, as separate rules are) at t with one cache.
+struct Cached {
+  const Storage& storage;
+  QueryCache cache;
+  std::vector<ParseResult> parsed;  // the trees the cache's entries point into
+  explicit Cached(const Storage& s) : storage(s) {}
+  Vector vec(const std::string& expr, std::int64_t t_ms) {
+    parsed.push_back(parse(expr));
+    REQUIRE(parsed.back().ok());
+    EvalResult r = evaluate(*parsed.back().expr, t_ms, storage, {}, &cache);
+    INFO(expr << ": " << r.error);
+    REQUIRE(r.ok());
+    return r.value.vector;
+  }
+  Vector again(std::size_t i, std::int64_t t_ms) {
+    EvalResult r = evaluate(*parsed[i].expr, t_ms, storage, {}, &cache);
+    REQUIRE(r.ok());
+    return r.value.vector;
+  }
+};
+
+TEST_CASE("eval: a cached selection takes in the series created after it was made") {
+  Db db;
+  db.add_fn(L({"__name__", "c", "k", "a"}), kT0, kT0 + 10 * kMinute, 15 * kSecond, [](std::int64_t t) { return t / 1000.0; });
+  Cached cached(db.storage);
+  CHECK(cached.vec("sum(rate(c[5m]))", kT0 + 10 * kMinute).size() == 1);
+  CHECK(cached.vec("c", kT0 + 10 * kMinute).size() == 1);
+  db.add_fn(L({"__name__", "c", "k", "b"}), kT0, kT0 + 10 * kMinute, 15 * kSecond, [](std::int64_t t) { return t / 500.0; });
+  db.add(L({"__name__", "other", "k", "c"}), {{kT0 + 10 * kMinute, 1}});
+  // The same trees again: the new series of c count, the other metric's does not.
+  CHECK(cached.again(1, kT0 + 10 * kMinute).size() == 2);
+  const Vector sum = cached.again(0, kT0 + 10 * kMinute);
+  REQUIRE(sum.size() == 1);
+  CHECK(sum[0].v == Approx(1.0 + 2.0));  // 1/s and 2/s
+}
+
+TEST_CASE("eval: calls written alike share values at one time, until a selected series gains a point") {
+  Db db;
+  const Storage::SeriesRef c = db.add_fn(L({"__name__", "c", "k", "a"}), kT0, kT0 + 10 * kMinute - 15 * kSecond,
+                                         15 * kSecond, [](std::int64_t t) { return static_cast<double>(t - kT0) / 1000; });
+  Cached cached(db.storage);
+  const std::int64_t t = kT0 + 10 * kMinute;
+  const double before = cached.vec("sum(increase(c[5m]))", t)[0].v;
+  // A rule between two others writes c's point at t (as a recording rule writing into a
+  // selected series would): the second evaluation must see it, not the first's values.
+  db.storage.append(c, t, 1000);
+  const double after = cached.vec("sum(increase(c[5m]))", t)[0].v;
+  CHECK(after != before);
+  CHECK(after == db.one("sum(increase(c[5m]))", t));  // as an evaluation without a cache
+}
+
+TEST_CASE("eval: an aggregation over a range function equals the same aggregation of its samples") {
+  // sum by (...) (rate(x[5m])) and histogram_quantile over it are taken from the store; `* 1`
+  // forces the sample-by-sample path. Both must agree to the bit.
+  Db db;
+  const char* services[] = {"api", "web"};
+  const char* bounds[] = {"0.1", "0.5", "1", "+Inf"};
+  for (int s = 0; s < 2; ++s)
+    for (int b = 0; b < 4; ++b)
+      for (const char* tenant : {"t1", "t2", "t3"})
+        db.add_fn(L({"__name__", "h_bucket", "service", services[s], "le", bounds[b], "tenant", tenant}), kT0,
+                  kT0 + 20 * kMinute, 15 * kSecond, [&](std::int64_t t) {
+                    return std::floor(static_cast<double>(t - kT0) / 1000 * (b + 1) * (s + 1) * (tenant[1] - '0') / 7.0);
+                  });
+  const std::int64_t t = kT0 + 20 * kMinute;
+  for (const char* agg : {"sum", "avg", "min", "max", "count", "stddev", "stdvar"}) {
+    for (const char* grouping : {"by (service)", "without (tenant)", "by (le)", ""}) {
+      const std::string in = std::string(agg) + " " + grouping + " (rate(h_bucket[5m]))";
+      const std::string forced = std::string(agg) + " " + grouping + " (rate(h_bucket[5m]) * 1)";
+      INFO(in);
+      const Vector a = db.vec(in, t), b = db.vec(forced, t);
+      REQUIRE(texts(a) == texts(b));
+      for (std::size_t i = 0; i < a.size(); ++i) CHECK(std::memcmp(&a[i].v, &b[i].v, sizeof(double)) == 0);
+    }
+  }
+  for (const char* q : {"0.5", "0.9", "0.99"}) {
+    const std::string in = std::string("histogram_quantile(") + q + ", sum by (le, service) (rate(h_bucket[5m])))";
+    const std::string forced = std::string("histogram_quantile(") + q + ", sum by (le, service) (rate(h_bucket[5m]) * 1))";
+    INFO(in);
+    const Vector a = db.vec(in, t), b = db.vec(forced, t);
+    REQUIRE(texts(a) == texts(b));
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].v == b[i].v);
+  }
+}
+
+TEST_CASE("eval: rate adds back a counter reset wherever the window has one, as a full scan does") {
+  // The store keeps the times of the points that fell below the one before, so that a window
+  // without one needs no scan. A stale marker long before the windows makes the second
+  // series take the copying path, which scans every point: both must agree.
+  Db db;
+  auto value = [](std::int64_t t) {
+    const std::int64_t s = (t - kT0) / 1000;
+    return static_cast<double>(s < 300 ? s * 2 : s < 600 ? s - 300 : s * 3 - 1500);  // resets at 5m and at 10m
+  };
+  db.add_fn(L({"__name__", "c", "path", "indexed"}), kT0, kT0 + 20 * kMinute, 15 * kSecond, value);
+  const Storage::SeriesRef scanned = db.storage.series(L({"__name__", "c", "path", "scanned"}));
+  db.storage.append(scanned, kT0 - kMinute, 0);
+  db.storage.mark_stale(scanned, kT0 - 30 * kSecond);
+  for (std::int64_t t = kT0; t <= kT0 + 20 * kMinute; t += 15 * kSecond) db.storage.append(scanned, t, value(t));
+  // Windows holding no reset, one at their first point (which does not count), one inside.
+  for (std::int64_t end = kT0 + 2 * kMinute; end <= kT0 + 20 * kMinute; end += 15 * kSecond) {
+    INFO("window ending " << (end - kT0) / 1000 << " s");
+    const double indexed = db.one("rate(c{path=\"indexed\"}[3m])", end);
+    const double full = db.one("rate(c{path=\"scanned\"}[3m])", end);
+    CHECK(std::memcmp(&indexed, &full, sizeof(double)) == 0);
+  }
+}
+
+TEST_CASE("eval: a series' points survive the buffer reclaiming its dropped front") {
+  Storage st(10 * kMinute);  // retention: 10 minutes
+  const Storage::SeriesRef r = st.series(L({"__name__", "g"}));
+  for (int i = 0; i <= 2000; ++i) st.append(r, kT0 + i * 15 * kSecond, i);
+  std::vector<Point> pts;
+  st.points(r, INT64_MIN, INT64_MAX, pts);
+  // 10 minutes of 15 s points behind the newest, and the newest.
+  REQUIRE(pts.size() == 41);
+  for (std::size_t k = 0; k < pts.size(); ++k) {
+    CHECK(pts[k].t_ms == kT0 + static_cast<std::int64_t>(1960 + k) * 15 * kSecond);
+    CHECK(pts[k].v == static_cast<double>(1960 + k));
+  }
+  CHECK(st.point_count() == 41);
 }
 
 }  // namespace
