@@ -125,7 +125,8 @@ double PrometheusSeries::estimated_bytes(const Scenario& s) {
   const double series = rows * (5 + kLatencyBuckets + 3) + 5.0 * static_cast<double>(s.services.size());
   const double points = static_cast<double>(s.monitoring.retention / s.monitoring.scrape_interval) + 1;
   constexpr double kSeriesBytes = 256;  // labels, index entries
-  // A series' point buffer holds up to half as many again as it keeps (storage.h).
+  // A series' point buffer holds up to half as many again as it keeps while it fills up
+  // (storage.h).
   return series * (kSeriesBytes + 1.5 * points * sizeof(promql::Point));
 }
 

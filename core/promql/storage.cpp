@@ -126,10 +126,21 @@ void Storage::select(const std::vector<CompiledMatcher>& matchers, std::vector<S
 
 void PointBuffer::make_room() {
   const std::size_t kept = size();
-  if (head_ > 0 && head_ >= kept / 4) {
-    points_.erase(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(head_));
+  if (head_ > 0 && head_ >= kept / 16) {
+    // Points are dropped as fast as they come (retention): reclaim the front. Room grown
+    // while the series was filling up is cut back to a sixteenth more than it keeps, so
+    // that a long run holds no more than a short one.
+    if (points_.capacity() > kept + kept / 8 + 16) {
+      std::vector<Point> fitted;
+      fitted.reserve(kept + kept / 16 + 16);
+      fitted.assign(begin(), end());
+      points_.swap(fitted);
+    } else {
+      points_.erase(points_.begin(), points_.begin() + static_cast<std::ptrdiff_t>(head_));
+    }
   } else {
-    // Grown by half, not doubled: the archive of a long run (retention 0) is most of its memory.
+    // Filling up: grown by half, not doubled (the archive of a long run, retention 0, is
+    // most of its memory).
     std::vector<Point> bigger;
     bigger.reserve(kept + kept / 2 + 16);
     bigger.assign(begin(), end());

@@ -107,10 +107,10 @@ class ColumnIt {
 };
 
 // A series' points in time order, contiguous so that the evaluator reads a window as an
-// array: a vector whose front is dropped by moving a start index. The dropped front is
-// reclaimed when the vector is full and it is a quarter of the kept points or more, so the
-// vector holds at most about twice the kept points, and each point is moved a bounded number
-// of times.
+// array: a vector whose front is dropped by moving a start index. While the series fills
+// up, the vector grows by half; once points are dropped as fast as they come, the dropped
+// front is reclaimed whenever the vector is full, and the vector holds little more than
+// the points it keeps (a sixteenth; each point is moved about sixteen times in its life).
 class PointBuffer {
  public:
   std::size_t size() const { return points_.size() - head_; }
