@@ -266,17 +266,8 @@ const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const
   CacheData::Grouping& grouping = cache_->groupings[&a];
   if (grouping.group_of.size() < refs.size()) {
     const LabelFilter key(a.grouping, !a.without);
-    for (std::size_t i = grouping.group_of.size(); i < refs.size(); ++i) {
-      Labels labels = key.apply(without_metric_name(storage_.labels(refs[i])));
-      const std::uint64_t h = labels_hash(labels);
-      int at = grouping.index.find(h, [&](int g) { return grouping.labels[static_cast<std::size_t>(g)] == labels; });
-      if (at < 0) {
-        at = static_cast<int>(grouping.labels.size());
-        grouping.index.add(h, at, at);
-        grouping.labels.push_back(std::move(labels));
-      }
-      grouping.group_of.push_back(at);
-    }
+    for (std::size_t i = grouping.group_of.size(); i < refs.size(); ++i)
+      grouping.group_of.push_back(grouping.number(key.apply(without_metric_name(storage_.labels(refs[i])))));
   }
 
   // Groups in order of their first sample.

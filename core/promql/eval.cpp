@@ -377,6 +377,17 @@ bool Evaluator::check_unique(const Vector& v) {
 // [SECTION] Selectors
 // ---------------------------------------------------------------------------------------------
 
+int LabelSets::number(Labels l) {
+  const std::uint64_t h = labels_hash(l);
+  int at = index.find(h, [&](int k) { return labels[static_cast<std::size_t>(k)] == l; });
+  if (at < 0) {
+    at = static_cast<int>(labels.size());
+    index.add(h, at, at);
+    labels.push_back(std::move(l));
+  }
+  return at;
+}
+
 bool CacheData::Bounds::parse(std::string_view le, double& out) {
   auto it = parsed.find(std::string(le));
   if (it == parsed.end()) {

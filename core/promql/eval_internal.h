@@ -132,6 +132,14 @@ struct Bucket {
   double count;
 };
 
+// Distinct label sets, numbered in order of arrival.
+struct LabelSets {
+  std::vector<Labels> labels;  // by number
+  GroupIndex index;
+  // The number of `l`, which is added when new.
+  int number(Labels l);
+};
+
 // What the evaluator keeps of a selector and of an aggregation over a range function
 // between evaluations (a QueryCache's contents), or between the steps of one range
 // evaluation (a cache of the evaluator's own).
@@ -142,12 +150,10 @@ struct CacheData {
     Storage::SeriesRef checked = 0;  // the storage's size() when the selection was last made
     std::vector<Storage::SeriesRef> refs;
   };
-  // An aggregation over a range function of a selector (Evaluator::aggregate): each
-  // selected series' group, by its position in the selection, and each group's labels.
-  struct Grouping {
+  // An aggregation over a range function of a selector (Evaluator::aggregate): the groups'
+  // labels, and each selected series' group by its position in the selection.
+  struct Grouping : LabelSets {
     std::vector<int> group_of;
-    std::vector<Labels> labels;
-    GroupIndex index;
   };
   // A range function's values over a selector at one time (Evaluator::range_values), for
   // every call written alike: rules often repeat rate(x[5m]) at one evaluation time.
@@ -163,12 +169,10 @@ struct CacheData {
   std::unordered_map<const Call*, std::size_t> range_values_of;  // into range_values, by call
   std::unordered_map<std::string, std::size_t> range_values_by_text;
   std::vector<RangeValues> range_values;
-  // histogram_quantile over such an aggregation (Evaluator::histogram_of_groups): each
-  // aggregation group's histogram and bound, and each histogram's labels.
-  struct Histograms {
+  // histogram_quantile over such an aggregation (Evaluator::histogram_of_groups): the
+  // histograms' labels, and each aggregation group's histogram and bound.
+  struct Histograms : LabelSets {
     std::vector<std::pair<int, double>> of_group;  // (histogram or -1, le)
-    std::vector<Labels> labels;
-    GroupIndex index;
     std::vector<std::vector<Bucket>> buckets;  // this evaluation's, by histogram
   };
   std::unordered_map<const Call*, Histograms> histograms;

@@ -630,14 +630,7 @@ Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, cons
     }
     Labels metric = all_but_le.apply(labels);
     drop_metric_name(metric);
-    const std::uint64_t hash = labels_hash(metric);
-    int at = h.index.find(hash, [&](int k) { return h.labels[static_cast<std::size_t>(k)] == metric; });
-    if (at < 0) {
-      at = static_cast<int>(h.labels.size());
-      h.index.add(hash, at, at);
-      h.labels.push_back(std::move(metric));
-    }
-    h.of_group.push_back({at, upper});
+    h.of_group.push_back({h.number(std::move(metric)), upper});
   }
 
   // The buckets in the order the aggregation gives them, histograms in order of their first.
