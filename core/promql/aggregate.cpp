@@ -32,14 +32,6 @@ struct BottomkLess {
   bool operator()(const Sample& a, const Sample& b) const { return std::isnan(a.v) || a.v > b.v; }
 };
 
-// A group's running figures for the aggregations that keep only numbers (all but topk,
-// bottomk and quantile, whose samples or values are kept beside them).
-struct Running {
-  double value = 0;
-  double mean = 0;
-  std::int64_t count = 0;
-};
-
 struct Group {
   Labels labels;
   Running running;
@@ -146,11 +138,10 @@ Value Evaluator::aggregate(const AggregateExpr& a, std::int64_t t_ms) {
   // sum by (...) (rate(x[5m])) and its like, the commonest rules: values straight from the
   // store, the groups worked out once.
   if (const Call* c = range_call_aggregation(a)) {
-    std::vector<std::pair<int, double>> values;
-    const CacheData::Grouping* grouping = range_groups(a, *c, t_ms, values);
+    const CacheData::Grouping* grouping = range_groups(a, *c, t_ms);
     if (!grouping) return out;
-    out.vector.reserve(values.size());
-    for (const auto& [g, v] : values) out.vector.push_back(Sample{grouping->labels[static_cast<std::size_t>(g)], v});
+    out.vector.reserve(grouping->result.size());
+    for (const auto& [g, v] : grouping->result) out.vector.push_back(Sample{grouping->labels[static_cast<std::size_t>(g)], v});
     return out;
   }
   Value in = eval(*a.expr, t_ms);
@@ -254,12 +245,10 @@ const Call* Evaluator::range_call_aggregation(const AggregateExpr& a) {
   }
 }
 
-const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms,
-                                                   std::vector<std::pair<int, double>>& out) {
-  std::vector<std::pair<std::uint32_t, double>> values;
-  const std::vector<Storage::SeriesRef>* selected = range_values(c, t_ms, values);
-  if (!selected) return nullptr;
-  const std::vector<Storage::SeriesRef>& refs = *selected;
+const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms) {
+  const CacheData::RangeValues* values = range_values(c, t_ms);
+  if (!values) return nullptr;
+  const std::vector<Storage::SeriesRef>& refs = *values->selection;
 
   // Each series' group, worked out once: by its labels without the metric name (the range
   // function drops it), filtered as by (...) or without (...) says.
@@ -271,25 +260,25 @@ const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const
   }
 
   // Groups in order of their first sample.
-  std::vector<Running> groups;
-  std::vector<int> order;  // the cached group of each of `groups`
-  groups.reserve(grouping.labels.size());
-  order.reserve(grouping.labels.size());
-  std::vector<int> slot(grouping.labels.size(), -1);  // a group's place in `groups`
-  for (const auto& [position, v] : values) {
+  std::vector<Running>& running = grouping.running;
+  std::vector<int>& order = grouping.order;
+  running.clear();
+  order.clear();
+  grouping.slot.assign(grouping.labels.size(), -1);
+  for (const auto& [position, v] : values->values) {
     const int g = grouping.group_of[position];
-    int& at = slot[static_cast<std::size_t>(g)];
+    int& at = grouping.slot[static_cast<std::size_t>(g)];
     if (at < 0) {
-      at = static_cast<int>(groups.size());
-      groups.emplace_back();
+      at = static_cast<int>(running.size());
+      running.emplace_back();
       order.push_back(g);
-      start_group(groups.back(), a.op, v);
+      start_group(running.back(), a.op, v);
       continue;
     }
-    add_to_group(groups[static_cast<std::size_t>(at)], a.op, v);
+    add_to_group(running[static_cast<std::size_t>(at)], a.op, v);
   }
-  out.reserve(out.size() + groups.size());
-  for (std::size_t k = 0; k < groups.size(); ++k) out.emplace_back(order[k], group_result(groups[k], a.op));
+  grouping.result.clear();
+  for (std::size_t k = 0; k < running.size(); ++k) grouping.result.emplace_back(order[k], group_result(running[k], a.op));
   return &grouping;
 }
 

@@ -62,19 +62,19 @@ double element_op(BinaryOp op, double l, double r, bool& keep) {
   }
 }
 
-// The samples of a vector indexed by their matching signature.
+// The samples of an operand indexed by their matching signature.
 class SignatureIndex {
  public:
-  SignatureIndex(const LabelFilter& filter, const Vector& v) : filter_(filter), v_(v) {}
+  SignatureIndex(const LabelFilter& filter, const Operand& v) : filter_(filter), v_(v) {}
   // The index of the sample registered under s's signature, or -1.
   int find(const Labels& labels) const {
-    return index_.find(filter_.hash(labels), [&](int rep) { return filter_.same(v_[static_cast<std::size_t>(rep)].labels, labels); });
+    return index_.find(filter_.hash(labels), [&](int rep) { return filter_.same(v_.labels(rep), labels); });
   }
   // Registers sample i unless its signature is there; returns the registered sample's index.
   int add(int i) {
-    const Labels& labels = v_[static_cast<std::size_t>(i)].labels;
+    const Labels& labels = v_.labels(i);
     const std::uint64_t h = filter_.hash(labels);
-    const int at = index_.find(h, [&](int rep) { return filter_.same(v_[static_cast<std::size_t>(rep)].labels, labels); });
+    const int at = index_.find(h, [&](int rep) { return filter_.same(v_.labels(rep), labels); });
     if (at >= 0) return at;
     index_.add(h, i, i);
     return i;
@@ -82,7 +82,7 @@ class SignatureIndex {
 
  private:
   const LabelFilter& filter_;
-  const Vector& v_;
+  const Operand& v_;
   GroupIndex index_;
 };
 
@@ -90,35 +90,36 @@ class SignatureIndex {
 
 namespace {
 
-Vector set_operation(BinaryOp op, Vector& lhs, Vector& rhs, const LabelFilter& sig) {
+Vector set_operation(BinaryOp op, Operand& lhs, Operand& rhs, const LabelFilter& sig) {
   Vector out;
   switch (op) {
     case BinaryOp::land: {
       if (lhs.empty() || rhs.empty()) return out;
       SignatureIndex right(sig, rhs);
-      for (int i = 0; i < static_cast<int>(rhs.size()); ++i) right.add(i);
-      for (Sample& s : lhs)
-        if (right.find(s.labels) >= 0) out.push_back(std::move(s));
+      for (int i = 0; i < rhs.size(); ++i) right.add(i);
+      for (int i = 0; i < lhs.size(); ++i)
+        if (right.find(lhs.labels(i)) >= 0) out.push_back(lhs.take(i));
       return out;
     }
     case BinaryOp::lor: {
-      if (lhs.empty()) return std::move(rhs);
-      if (rhs.empty()) return std::move(lhs);
       SignatureIndex left(sig, lhs);
-      for (int i = 0; i < static_cast<int>(lhs.size()); ++i) left.add(i);
-      std::vector<bool> take(rhs.size());
-      for (std::size_t j = 0; j < rhs.size(); ++j) take[j] = left.find(rhs[j].labels) < 0;
-      out = std::move(lhs);
-      for (std::size_t j = 0; j < rhs.size(); ++j)
-        if (take[j]) out.push_back(std::move(rhs[j]));
+      for (int i = 0; i < lhs.size(); ++i) left.add(i);
+      std::vector<bool> take(static_cast<std::size_t>(rhs.size()));
+      for (int j = 0; j < rhs.size(); ++j) take[static_cast<std::size_t>(j)] = left.find(rhs.labels(j)) < 0;
+      for (int i = 0; i < lhs.size(); ++i) out.push_back(lhs.take(i));
+      for (int j = 0; j < rhs.size(); ++j)
+        if (take[static_cast<std::size_t>(j)]) out.push_back(rhs.take(j));
       return out;
     }
     case BinaryOp::lunless: {
-      if (lhs.empty() || rhs.empty()) return std::move(lhs);
+      if (lhs.empty() || rhs.empty()) {
+        for (int i = 0; i < lhs.size(); ++i) out.push_back(lhs.take(i));
+        return out;
+      }
       SignatureIndex right(sig, rhs);
-      for (int i = 0; i < static_cast<int>(rhs.size()); ++i) right.add(i);
-      for (Sample& s : lhs)
-        if (right.find(s.labels) < 0) out.push_back(std::move(s));
+      for (int i = 0; i < rhs.size(); ++i) right.add(i);
+      for (int i = 0; i < lhs.size(); ++i)
+        if (right.find(lhs.labels(i)) < 0) out.push_back(lhs.take(i));
       return out;
     }
     default: return out;
@@ -154,12 +155,24 @@ Labels result_labels(const Labels& many, const Labels& one, BinaryOp op, const V
 
 }  // namespace
 
+bool Evaluator::operand(const Expr& e, std::int64_t t_ms, Operand& out) {
+  const Expr& inner = unwrap_parens(e);
+  if (inner.kind == ExprKind::vector_selector)
+    return for_each_latest(static_cast<const VectorSelector&>(inner), t_ms,
+                           [&](Storage::SeriesRef r, const Point& p) { out.borrow(storage_.labels(r), p.v); });
+  Value v = eval(e, t_ms);
+  if (failed()) return false;
+  if (e.type() == ValueType::scalar)
+    out.scalar = v.scalar;
+  else
+    out.keep(std::move(v.vector));
+  return true;
+}
+
 Value Evaluator::binary(const BinaryExpr& b, std::int64_t t_ms) {
   Value out;
-  Value lhs = eval(*b.lhs, t_ms);
-  if (failed()) return out;
-  Value rhs = eval(*b.rhs, t_ms);
-  if (failed()) return out;
+  Operand lhs, rhs;
+  if (!operand(*b.lhs, t_ms, lhs) || !operand(*b.rhs, t_ms, rhs)) return out;
   const ValueType lt = b.lhs->type(), rt = b.rhs->type();
 
   if (lt == ValueType::scalar && rt == ValueType::scalar) {
@@ -175,10 +188,10 @@ Value Evaluator::binary(const BinaryExpr& b, std::int64_t t_ms) {
   if (lt == ValueType::scalar || rt == ValueType::scalar) {
     const bool scalar_left = lt == ValueType::scalar;
     const double scalar = scalar_left ? lhs.scalar : rhs.scalar;
-    Vector& in = scalar_left ? rhs.vector : lhs.vector;
-    for (Sample& s : in) {
-      const double l = scalar_left ? scalar : s.v;
-      const double r = scalar_left ? s.v : scalar;
+    Operand& in = scalar_left ? rhs : lhs;
+    for (int i = 0; i < in.size(); ++i) {
+      const double l = scalar_left ? scalar : in.value(i);
+      const double r = scalar_left ? in.value(i) : scalar;
       bool keep = true;
       double v = element_op(b.op, l, r, keep);
       // A filter always keeps the vector's value, on whichever side the vector is.
@@ -188,9 +201,7 @@ Value Evaluator::binary(const BinaryExpr& b, std::int64_t t_ms) {
         keep = true;
       }
       if (!keep) continue;
-      s.v = v;
-      if (drops_metric_name(b.op) || b.return_bool) drop_metric_name(s.labels);
-      out.vector.push_back(std::move(s));
+      out.vector.push_back(in.take(i, v, drops_metric_name(b.op) || b.return_bool));
     }
     check_unique(out.vector);
     return out;
@@ -201,46 +212,46 @@ Value Evaluator::binary(const BinaryExpr& b, std::int64_t t_ms) {
   // The signature: the on (...) labels, or all but the ignoring (...) ones and the name.
   const LabelFilter sig(m.matching_labels, m.on);
   if (is_set_operator(b.op)) {
-    out.vector = set_operation(b.op, lhs.vector, rhs.vector, sig);
+    out.vector = set_operation(b.op, lhs, rhs, sig);
     check_unique(out.vector);
     return out;
   }
-  if (lhs.vector.empty() || rhs.vector.empty()) return out;
+  if (lhs.empty() || rhs.empty()) return out;
 
   // group_right is group_left with the sides swapped (and swapped back for the arithmetic).
   const bool swapped = m.card == MatchCardinality::one_to_many;
-  Vector& many = swapped ? rhs.vector : lhs.vector;
-  const Vector& one = swapped ? lhs.vector : rhs.vector;
+  const Operand& many = swapped ? rhs : lhs;
+  const Operand& one = swapped ? lhs : rhs;
 
   SignatureIndex one_index(sig, one);
-  for (int j = 0; j < static_cast<int>(one.size()); ++j) {
+  for (int j = 0; j < one.size(); ++j) {
     const int first = one_index.add(j);
     if (first == j) continue;
-    const Labels& dup = one[static_cast<std::size_t>(j)].labels;
+    const Labels& dup = one.labels(j);
     fail("found duplicate series for the match group " + go_labels_string(sig.apply(dup)) + " on the " +
          (swapped ? "left" : "right") + " hand-side of the operation: [" + go_labels_string(dup) + ", " +
-         go_labels_string(one[static_cast<std::size_t>(first)].labels) +
+         go_labels_string(one.labels(first)) +
          "];many-to-many matching not allowed: matching labels must be unique on one side");
     return out;
   }
 
   // Per matched "one" sample: whether it matched already (one-to-one), or the label sets it
   // produced (many-to-one), to refuse ambiguous results.
-  std::vector<bool> matched(one.size(), false);
-  std::vector<std::unordered_set<std::uint64_t>> produced(m.card == MatchCardinality::one_to_one ? 0 : one.size());
-  for (Sample& s : many) {
-    const int j = one_index.find(s.labels);
+  std::vector<bool> matched(static_cast<std::size_t>(one.size()), false);
+  std::vector<std::unordered_set<std::uint64_t>> produced(
+      m.card == MatchCardinality::one_to_one ? 0 : static_cast<std::size_t>(one.size()));
+  for (int i = 0; i < many.size(); ++i) {
+    const int j = one_index.find(many.labels(i));
     if (j < 0) continue;
-    const Sample& partner = one[static_cast<std::size_t>(j)];
-    const double l = swapped ? partner.v : s.v;
-    const double r = swapped ? s.v : partner.v;
+    const double l = swapped ? one.value(j) : many.value(i);
+    const double r = swapped ? many.value(i) : one.value(j);
     bool keep = true;
     double v = element_op(b.op, l, r, keep);
     if (b.return_bool)
       v = keep ? 1 : 0;
     else if (!keep)
       continue;
-    Labels labels = result_labels(s.labels, partner.labels, b.op, m);
+    Labels labels = result_labels(many.labels(i), one.labels(j), b.op, m);
     if (b.return_bool) drop_metric_name(labels);
     if (m.card == MatchCardinality::one_to_one) {
       if (matched[static_cast<std::size_t>(j)]) {

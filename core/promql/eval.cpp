@@ -327,7 +327,7 @@ bool Evaluator::check_outputs(const Expr* node, const std::vector<std::pair<std:
   if (!scopes_.empty() && scopes_.back().several_steps) {
     // The same pairs come back at every step: compacting whenever the list has doubled keeps
     // it near the number of distinct series, however long the range.
-    Scope::Produced& all = scopes_.back().produced[node];
+    EvalScope::Produced& all = scopes_.back().produced[node];
     all.pairs.insert(all.pairs.end(), produced.begin(), produced.end());
     if (all.pairs.size() > 2 * all.compacted_size + 1024) {
       if (compact_and_check(all.pairs)) {
@@ -402,15 +402,16 @@ bool CacheData::Bounds::parse(std::string_view le, double& out) {
 }
 
 Evaluator::Evaluator(const Storage& storage, const EvalOptions& options, CacheData* cache)
-    : storage_(storage), options_(options), cache_(cache) {
-  if (!cache_) {
-    own_cache_ = std::make_unique<CacheData>();
-    cache_ = own_cache_.get();
-  }
+    : storage_(storage),
+      options_(options),
+      own_cache_(cache ? nullptr : std::make_unique<CacheData>()),
+      cache_(cache ? cache : own_cache_.get()),
+      scopes_(cache_->scopes) {
   if (cache_->storage != &storage_) {
     *cache_ = CacheData{};
     cache_->storage = &storage_;
   }
+  scopes_.clear();  // none left open by an evaluation that failed
 }
 
 const std::vector<Storage::SeriesRef>* Evaluator::select(const VectorSelector& vs) {
@@ -439,17 +440,11 @@ const std::vector<Storage::SeriesRef>* Evaluator::select(const VectorSelector& v
 
 void Evaluator::instant_selector(const VectorSelector& vs, std::int64_t t_ms, Vector& out,
                                  std::vector<std::int64_t>* sample_times) {
-  const std::vector<Storage::SeriesRef>* refs = select(vs);
-  if (!refs) return;
-  const std::int64_t ref_t_ms = t_ms - vs.offset_us / kMicrosPerMilli;
-  out.reserve(out.size() + refs->size());
-  for (Storage::SeriesRef r : *refs) {
-    Point p{};
-    // Closed window [ref - lookback, ref]: a point exactly lookback old still counts (2.42).
-    if (!storage_.latest(r, ref_t_ms - options_.lookback_ms, ref_t_ms, p)) continue;
+  if (const std::vector<Storage::SeriesRef>* refs = select(vs)) out.reserve(out.size() + refs->size());
+  for_each_latest(vs, t_ms, [&](Storage::SeriesRef r, const Point& p) {
     out.push_back(Sample{storage_.labels(r), p.v});
     if (sample_times) sample_times->push_back(p.t_ms);
-  }
+  });
 }
 
 Matrix Evaluator::range_selector(const MatrixSelector& ms, std::int64_t t_ms) {

@@ -101,25 +101,52 @@ struct LabelFilter {
 };
 
 // Groups items by a key hash with exact equality on collision: find() returns the group's
-// index or -1; add() registers a new group whose representative is item `rep`.
+// index or -1; add() registers a new group whose representative is item `rep`. One open-
+// addressed table (linear probing), not a node per group: indexes are built at every
+// evaluation of a binary operator or an aggregation.
 class GroupIndex {
  public:
   template <class Same>
   int find(std::uint64_t hash, Same same) const {
-    auto it = by_hash_.find(hash);
-    if (it == by_hash_.end()) return -1;
-    for (const Entry& e : it->second)
-      if (same(e.rep)) return e.group;
-    return -1;
+    if (slots_.empty()) return -1;
+    for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
+      const Entry& e = slots_[at];
+      if (e.group < 0) return -1;
+      if (e.hash == hash && same(e.rep)) return e.group;
+    }
   }
-  void add(std::uint64_t hash, int rep, int group) { by_hash_[hash].push_back(Entry{rep, group}); }
-  void clear() { by_hash_.clear(); }
+  void add(std::uint64_t hash, int rep, int group) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    std::size_t at = hash & mask_;
+    while (slots_[at].group >= 0) at = (at + 1) & mask_;
+    slots_[at] = Entry{hash, rep, group};
+    ++used_;
+  }
+  void clear() {
+    slots_.clear();
+    used_ = 0;
+  }
 
  private:
   struct Entry {
-    int rep, group;
+    std::uint64_t hash = 0;
+    int rep = -1, group = -1;  // group -1: an empty slot
   };
-  std::unordered_map<std::uint64_t, std::vector<Entry>> by_hash_;
+  void grow() {
+    std::vector<Entry> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 16 : 2 * old.size(), Entry{});
+    mask_ = slots_.size() - 1;
+    for (const Entry& e : old) {
+      if (e.group < 0) continue;
+      std::size_t at = e.hash & mask_;
+      while (slots_[at].group >= 0) at = (at + 1) & mask_;
+      slots_[at] = e;
+    }
+  }
+  std::vector<Entry> slots_;
+  std::size_t mask_ = 0;
+  std::size_t used_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -133,11 +160,34 @@ struct Bucket {
 };
 
 // Distinct label sets, numbered in order of arrival.
+// A group's running figures for the aggregations that keep only numbers (all but topk,
+// bottomk and quantile, whose samples or values are kept beside them).
+struct Running {
+  double value = 0;
+  double mean = 0;
+  std::int64_t count = 0;
+};
+
 struct LabelSets {
   std::vector<Labels> labels;  // by number
   GroupIndex index;
   // The number of `l`, which is added when new.
   int number(Labels l);
+};
+
+// A range evaluation's scope (Evaluator::open_scope): its steps' span, and what the
+// cross-step check and the subqueries keep over them.
+struct EvalScope {
+  std::int64_t start_ms = 0, end_ms = 0;
+  bool several_steps = false;
+  // node -> (input series id, output label set hash) over the scope's steps so far.
+  struct Produced {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+    std::size_t compacted_size = 0;  // after the last deduplication
+  };
+  std::unordered_map<const Expr*, Produced> produced;
+  // Each subquery evaluated over the scope's whole range.
+  std::unordered_map<const SubqueryExpr*, Matrix> subqueries;
 };
 
 // What the evaluator keeps of a selector and of an aggregation over a range function
@@ -154,17 +204,24 @@ struct CacheData {
   // labels, and each selected series' group by its position in the selection.
   struct Grouping : LabelSets {
     std::vector<int> group_of;
+    // This evaluation's groups: (group, value) in order of each group's first sample, and
+    // the room that computes them (kept, so that no evaluation allocates it anew).
+    std::vector<std::pair<int, double>> result;
+    std::vector<Running> running;  // by place in `order`
+    std::vector<int> order;        // the groups in order of their first sample
+    std::vector<int> slot;         // a group's place in `order`, -1: none yet
   };
   // A range function's values over a selector at one time (Evaluator::range_values), for
   // every call written alike: rules often repeat rate(x[5m]) at one evaluation time.
   struct RangeValues {
+    const std::vector<Storage::SeriesRef>* selection = nullptr;  // the selector's series
     std::int64_t t_ms = 0;
     double param = 0;
     bool valid = false;
     // Each selected series' newest point when the values were computed: while none has a
     // newer one (points are only ever appended), the values hold.
     std::vector<std::int64_t> last_times;
-    std::vector<std::pair<std::uint32_t, double>> values;
+    std::vector<std::pair<std::uint32_t, double>> values;  // (position in the selection, value)
   };
   std::unordered_map<const Call*, std::size_t> range_values_of;  // into range_values, by call
   std::unordered_map<std::string, std::size_t> range_values_by_text;
@@ -174,6 +231,8 @@ struct CacheData {
   struct Histograms : LabelSets {
     std::vector<std::pair<int, double>> of_group;  // (histogram or -1, le)
     std::vector<std::vector<Bucket>> buckets;  // this evaluation's, by histogram
+    std::vector<int> order;                    // this evaluation's histograms, in order of their first
+    std::vector<char> seen;                    // by histogram: in `order` already
   };
   std::unordered_map<const Call*, Histograms> histograms;
   // histogram_quantile's le labels, parsed (the same few strings at every evaluation).
@@ -186,11 +245,57 @@ struct CacheData {
   const Storage* storage = nullptr;  // whose series the entries are
   std::unordered_map<const VectorSelector*, Selection> selections;
   std::unordered_map<const AggregateExpr*, Grouping> groupings;
+  // The open scopes of the evaluation under way, innermost last. Opening a nested scope may
+  // move the enclosing ones; the pointers subquery_over_scope hands out stay valid, for they
+  // point into the nodes of the scopes' maps, which a move does not reallocate.
+  std::vector<EvalScope> scopes;
 };
 
 // The expression under parentheses (Prometheus unwraps them wherever it inspects a node's
 // kind: a function's range-vector argument, absent()'s selector, string arguments).
 const Expr& unwrap_parens(const Expr& e);
+
+// An operand of a binary operator: a scalar, or an instant vector whose samples stay where
+// they are (a selector's labels in the store, copied only for a sample the result keeps;
+// any other vector's in its evaluated value). Binary operators are most of what alerting
+// rules compute, and most of their operands' samples are filtered out or matched away.
+class Operand {
+ public:
+  double scalar = 0;
+
+  int size() const { return static_cast<int>(items_.size()); }
+  bool empty() const { return items_.empty(); }
+  const Labels& labels(int i) const { return *items_[static_cast<std::size_t>(i)].labels; }
+  double value(int i) const { return items_[static_cast<std::size_t>(i)].v; }
+  // Sample i for the result, with value v (the whole sample, once: its labels may move).
+  Sample take(int i, double v, bool drop_name) {
+    Item& it = items_[static_cast<std::size_t>(i)];
+    if (!evaluated_.empty()) {
+      Labels& own = evaluated_[static_cast<std::size_t>(i)].labels;
+      if (drop_name) drop_metric_name(own);
+      return Sample{std::move(own), v};
+    }
+    return Sample{drop_name ? without_metric_name(*it.labels) : *it.labels, v};
+  }
+  Sample take(int i) { return take(i, value(i), false); }
+
+  // A selector's sample, borrowed from the store.
+  void borrow(const Labels& labels, double v) { items_.push_back(Item{&labels, v}); }
+  // An evaluated vector, kept.
+  void keep(Vector v) {
+    evaluated_ = std::move(v);
+    items_.clear();
+    for (const Sample& s : evaluated_) items_.push_back(Item{&s.labels, s.v});
+  }
+
+ private:
+  struct Item {
+    const Labels* labels;
+    double v;
+  };
+  std::vector<Item> items_;
+  Vector evaluated_;  // empty when the items are borrowed
+};
 
 class Evaluator {
  public:
@@ -235,6 +340,19 @@ class Evaluator {
   // receives each sample's own timestamp, for timestamp().
   void instant_selector(const VectorSelector& vs, std::int64_t t_ms, Vector& out,
                         std::vector<std::int64_t>* sample_times = nullptr);
+  // The same samples as f(series, point), for each series that has one (false: failed).
+  template <class F>
+  bool for_each_latest(const VectorSelector& vs, std::int64_t t_ms, F f) {
+    const std::vector<Storage::SeriesRef>* refs = select(vs);
+    if (!refs) return false;
+    const std::int64_t ref_t_ms = t_ms - vs.offset_us / kMicrosPerMilli;
+    for (Storage::SeriesRef r : *refs) {
+      Point p{};
+      // Closed window [ref - lookback, ref]: a point exactly lookback old still counts (2.42).
+      if (storage_.latest(r, ref_t_ms - options_.lookback_ms, ref_t_ms, p)) f(r, p);
+    }
+    return true;
+  }
   // A range selector at the top of the expression: the points in [t - offset - range,
   // t - offset] of each series that has some.
   Matrix range_selector(const MatrixSelector& ms, std::int64_t t_ms);
@@ -252,12 +370,13 @@ class Evaluator {
   // take straight from the store, without building each series' labelled sample.
   static const Call* selector_range_call(const Expr& e);
   // For such a call: the function's value at t of each selected series that has one, with
-  // the series' position in the selection, in that order. Returns the selection (null after
-  // failing).
-  const std::vector<Storage::SeriesRef>* range_values(const Call& c, std::int64_t t_ms,
-                                                      std::vector<std::pair<std::uint32_t, double>>& out);
+  // the series' position in the selection, in that order (null after failing). Valid until
+  // the next call.
+  const CacheData::RangeValues* range_values(const Call& c, std::int64_t t_ms);
   Value aggregate(const AggregateExpr& a, std::int64_t t_ms);  // aggregate.cpp
   Value binary(const BinaryExpr& b, std::int64_t t_ms);        // binary.cpp
+  // An operand of a binary operator at t (false: failed).
+  bool operand(const Expr& e, std::int64_t t_ms, Operand& out);
 
   const Storage& storage() const { return storage_; }
   const EvalOptions& options() const { return options_; }
@@ -273,11 +392,9 @@ class Evaluator {
   // The selector_range_call an aggregation aggregates, when it keeps only numbers (not
   // topk, bottomk, quantile or count_values): its groups can come from the cache.
   static const Call* range_call_aggregation(const AggregateExpr& a);
-  // Such an aggregation's groups at t: (group in the cache's grouping, value) in order of
-  // each group's first sample, as aggregate() orders them. Returns the grouping (null after
-  // failing).
-  const CacheData::Grouping* range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms,
-                                          std::vector<std::pair<int, double>>& out);
+  // Such an aggregation's groups at t, in the grouping's `result`: (group, value) in order
+  // of each group's first sample, as aggregate() orders them (null after failing).
+  const CacheData::Grouping* range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms);
   // histogram_quantile(c) over such an aggregation (functions.cpp).
   Value histogram_of_groups(const Call& c, const AggregateExpr& a, const Call& inner, std::int64_t t_ms);
 
@@ -288,22 +405,8 @@ class Evaluator {
   CacheData* cache_;
   std::vector<Point> range_points_;  // a window's points when they must be copied
   std::unordered_map<const Call*, CompiledReplace> replace_regexes_;
-  struct Scope {
-    std::int64_t start_ms = 0, end_ms = 0;
-    bool several_steps = false;
-    // node -> (input series id, output label set hash) over the scope's steps so far.
-    struct Produced {
-      std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
-      std::size_t compacted_size = 0;  // after the last deduplication
-    };
-    std::unordered_map<const Expr*, Produced> produced;
-    // Each subquery evaluated over the scope's whole range.
-    std::unordered_map<const SubqueryExpr*, Matrix> subqueries;
-  };
-  // Opening a nested scope may move the enclosing ones; the pointers subquery_over_scope
-  // hands out stay valid, for they point into the nodes of the scopes' maps, which a move
-  // does not reallocate.
-  std::vector<Scope> scopes_;
+  // The cache's: their room serves every evaluation (an instant query opens one).
+  std::vector<EvalScope>& scopes_;
 };
 
 }  // namespace detail

@@ -563,8 +563,7 @@ const Call* Evaluator::selector_range_call(const Expr& e) {
   return nullptr;
 }
 
-const std::vector<Storage::SeriesRef>* Evaluator::range_values(const Call& c, std::int64_t t_ms,
-                                                               std::vector<std::pair<std::uint32_t, double>>& out) {
+const CacheData::RangeValues* Evaluator::range_values(const Call& c, std::int64_t t_ms) {
   const Fn fn = function_id(c);
   const auto matrix_arg = static_cast<std::size_t>(matrix_arg_of(c));
   RangeWindow w;
@@ -585,13 +584,13 @@ const std::vector<Storage::SeriesRef>* Evaluator::range_values(const Call& c, st
   bool holds = memo.valid && memo.t_ms == t_ms && memo.last_times.size() == refs->size() &&
                std::memcmp(&memo.param, &w.param, sizeof w.param) == 0;
   for (std::size_t i = 0; holds && i < refs->size(); ++i) holds = memo.last_times[i] == storage_.last_time((*refs)[i]);
-  if (holds) {
-    out = memo.values;
-    return refs;
-  }
+  memo.selection = refs;
+  if (holds) return &memo;
 
   std::vector<double> scratch;
-  out.reserve(refs->size());
+  std::vector<std::pair<std::uint32_t, double>>& out = memo.values;
+  out.clear();
+  memo.valid = false;  // until the values are in
   memo.last_times.clear();
   for (std::size_t i = 0; i < refs->size(); ++i) {
     memo.last_times.push_back(storage_.last_time((*refs)[i]));
@@ -604,8 +603,7 @@ const std::vector<Storage::SeriesRef>* Evaluator::range_values(const Call& c, st
   memo.valid = true;
   memo.t_ms = t_ms;
   memo.param = w.param;
-  memo.values = out;
-  return refs;
+  return &memo;
 }
 
 Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, const Call& inner, std::int64_t t_ms) {
@@ -613,8 +611,7 @@ Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, cons
   out.type = ValueType::instant_vector;
   const Value q = eval(*c.args[0], t_ms);
   if (failed()) return out;
-  std::vector<std::pair<int, double>> values;
-  const CacheData::Grouping* grouping = range_groups(a, inner, t_ms, values);
+  const CacheData::Grouping* grouping = range_groups(a, inner, t_ms);
   if (!grouping) return out;
 
   // Each group's histogram (its labels but le, as histogram_quantile() groups them) and
@@ -634,10 +631,12 @@ Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, cons
   }
 
   // The buckets in the order the aggregation gives them, histograms in order of their first.
-  std::vector<int> order;
-  std::vector<char> seen(h.labels.size(), 0);
+  std::vector<int>& order = h.order;
+  std::vector<char>& seen = h.seen;
+  order.clear();
+  seen.assign(h.labels.size(), 0);
   h.buckets.resize(h.labels.size());
-  for (const auto& [g, v] : values) {
+  for (const auto& [g, v] : grouping->result) {
     const auto& [histogram, upper] = h.of_group[static_cast<std::size_t>(g)];
     if (histogram < 0) continue;
     if (!seen[static_cast<std::size_t>(histogram)]) {

@@ -115,29 +115,63 @@ std::string describe_fault(const FaultSpec& f) {
 
 // [SECTION] Classification and status
 
-Classification classify(const ServiceSignals& s, bool data_loss, bool security, const IncidentThresholds& th) {
-  Classification best{Severity::sev4, "none", "no user impact measured"};
-  auto consider = [&](Severity sev, const char* rule, std::string reason) {
-    if (more_severe(sev, best.severity)) best = Classification{sev, rule, std::move(reason)};
+namespace {
+
+// classify()'s choice without its sentence: which rule holds, and the threshold it passed.
+// Open incidents are classified at every evaluation and almost never change severity, so
+// the sentence is written only for the choice that is kept.
+struct Decision {
+  enum class Rule { none, service_unavailable, users_affected, data_loss, security, performance };
+  Severity severity = Severity::sev4;
+  Rule rule = Rule::none;
+  double limit_percent = 0;  // the users' or latency threshold passed
+};
+
+Decision decide(const ServiceSignals& s, bool data_loss, bool security, const IncidentThresholds& th) {
+  Decision best;
+  auto consider = [&](Severity sev, Decision::Rule rule, double limit_percent) {
+    if (more_severe(sev, best.severity)) best = Decision{sev, rule, limit_percent};
   };
-  if (unavailable(s, th))
-    consider(Severity::sev1, "service_unavailable",
-             "service unavailable: availability " + pct(s.availability_percent) + " < " + pct(th.unavailable_below_percent) +
-                 " over " + std::to_string(s.requests) + " requests");
+  if (unavailable(s, th)) consider(Severity::sev1, Decision::Rule::service_unavailable, th.unavailable_below_percent);
   const double up = users_percent(s);
-  const std::string users = pct(up) + " of users affected (" + std::to_string(s.users_affected) + " of " +
-                            std::to_string(s.users_total) + ")";
-  if (up > th.users_sev1_percent) consider(Severity::sev1, "users_affected", users + " > " + pct(th.users_sev1_percent));
-  else if (up > th.users_sev2_percent) consider(Severity::sev2, "users_affected", users + " > " + pct(th.users_sev2_percent));
-  else if (up > th.users_sev3_percent) consider(Severity::sev3, "users_affected", users + " > " + pct(th.users_sev3_percent));
-  if (data_loss) consider(Severity::sev1, "data_loss", "data loss reported");
-  if (security) consider(Severity::sev1, "security", "security incident reported");
+  if (up > th.users_sev1_percent) consider(Severity::sev1, Decision::Rule::users_affected, th.users_sev1_percent);
+  else if (up > th.users_sev2_percent) consider(Severity::sev2, Decision::Rule::users_affected, th.users_sev2_percent);
+  else if (up > th.users_sev3_percent) consider(Severity::sev3, Decision::Rule::users_affected, th.users_sev3_percent);
+  if (data_loss) consider(Severity::sev1, Decision::Rule::data_loss, 0);
+  if (security) consider(Severity::sev1, Decision::Rule::security, 0);
   const double deg = latency_degradation_percent(s);
-  const std::string perf = "p95 " + format_number(s.latency_p95_ms, 0) + " ms is " + pct(deg) + " above the " +
-                           format_number(s.baseline_latency_p95_ms, 0) + " ms baseline";
-  if (deg > th.latency_sev2_percent) consider(Severity::sev2, "performance", perf + " (> " + pct(th.latency_sev2_percent) + ")");
-  else if (deg > th.latency_sev3_percent) consider(Severity::sev3, "performance", perf + " (> " + pct(th.latency_sev3_percent) + ")");
+  if (deg > th.latency_sev2_percent) consider(Severity::sev2, Decision::Rule::performance, th.latency_sev2_percent);
+  else if (deg > th.latency_sev3_percent) consider(Severity::sev3, Decision::Rule::performance, th.latency_sev3_percent);
   return best;
+}
+
+}  // namespace
+
+Classification classify(const ServiceSignals& s, bool data_loss, bool security, const IncidentThresholds& th) {
+  const Decision d = decide(s, data_loss, security, th);
+  switch (d.rule) {
+    case Decision::Rule::none: return {d.severity, "none", "no user impact measured"};
+    case Decision::Rule::service_unavailable:
+      return {d.severity, "service_unavailable",
+              "service unavailable: availability " + pct(s.availability_percent) + " < " + pct(d.limit_percent) + " over " +
+                  std::to_string(s.requests) + " requests"};
+    case Decision::Rule::users_affected:
+      return {d.severity, "users_affected",
+              pct(users_percent(s)) + " of users affected (" + std::to_string(s.users_affected) + " of " +
+                  std::to_string(s.users_total) + ") > " + pct(d.limit_percent)};
+    case Decision::Rule::data_loss: return {d.severity, "data_loss", "data loss reported"};
+    case Decision::Rule::security: return {d.severity, "security", "security incident reported"};
+    case Decision::Rule::performance:
+      return {d.severity, "performance",
+              "p95 " + format_number(s.latency_p95_ms, 0) + " ms is " + pct(latency_degradation_percent(s)) +
+                  " above the " + format_number(s.baseline_latency_p95_ms, 0) + " ms baseline (> " +
+                  pct(d.limit_percent) + ")"};
+  }
+  return {};
+}
+
+Severity classified_severity(const ServiceSignals& s, bool data_loss, bool security, const IncidentThresholds& th) {
+  return decide(s, data_loss, security, th).severity;
 }
 
 StatusAssessment assess_status(const ServiceSignals& s, const IncidentThresholds& th) {
@@ -391,9 +425,10 @@ std::size_t IncidentManager::open_incident(SimTime t, const std::string& service
   return idx;
 }
 
-void IncidentManager::set_severity(std::size_t i, SimTime t, const Classification& c, std::vector<IncidentTransition>& out) {
+void IncidentManager::raise_severity(std::size_t i, SimTime t, const ServiceSignals& s, std::vector<IncidentTransition>& out) {
   Incident& inc = incidents_[i];
-  if (!more_severe(c.severity, inc.severity)) return;  // never downgraded
+  if (!more_severe(classified_severity(s, inc.data_loss, inc.security, th_), inc.severity)) return;  // never downgraded
+  const Classification c = classify(s, inc.data_loss, inc.security, th_);
   IncidentTransition tx;
   tx.kind = IncidentTransition::Kind::severity_changed;
   tx.t = t;
@@ -417,7 +452,7 @@ void IncidentManager::flag(std::size_t i, SimTime t, int fault_index, std::vecto
   (f.type == FaultType::data_loss ? inc.data_loss : inc.security) = true;
   const ServiceSignals* sig = signals_for(inc.service);
   ServiceSignals none;
-  set_severity(i, t, classify(sig ? *sig : none, inc.data_loss, inc.security, th_), out);
+  raise_severity(i, t, sig ? *sig : none, out);
 }
 
 std::vector<IncidentTransition> IncidentManager::on_alert(SimTime t, const AlertInfo& a) {
@@ -603,7 +638,7 @@ std::vector<IncidentTransition> IncidentManager::evaluate(SimTime now, const std
     Tracking& tr = tracking_[i];
     const ServiceSignals* sig = signals_for(inc.service);
     ServiceSignals none;
-    set_severity(i, now, classify(sig ? *sig : none, inc.data_loss, inc.security, th_), out);
+    raise_severity(i, now, sig ? *sig : none, out);
 
     // Resolution: healthy signal for resolve_after, continuously.
     SimTime clear = std::max(interval_start, inc.opened_at);

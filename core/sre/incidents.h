@@ -148,6 +148,8 @@ struct Classification {
 // The seed's rules; unlike the seed (whose early return at "> 1 % of users" hides data
 // loss), the most severe rule that holds wins; ties go to the seed's order.
 Classification classify(const ServiceSignals& s, bool data_loss, bool security, const IncidentThresholds& th = {});
+// classify()'s severity alone (without writing its reason).
+Severity classified_severity(const ServiceSignals& s, bool data_loss, bool security, const IncidentThresholds& th = {});
 
 struct StatusAssessment {
   ServiceStatus status = ServiceStatus::healthy;
@@ -362,7 +364,8 @@ class IncidentManager {
                             std::vector<IncidentTransition>& out);
   int find_open(const std::string& service) const;
   void add_timeline(Incident& inc, SimTime t, const std::string& kind, const std::string& text);
-  void set_severity(std::size_t i, SimTime t, const Classification& c, std::vector<IncidentTransition>& out);
+  // Raises incident i to the severity its signals now give, when that is more severe.
+  void raise_severity(std::size_t i, SimTime t, const ServiceSignals& s, std::vector<IncidentTransition>& out);
   void flag(std::size_t i, SimTime t, int fault_index, std::vector<IncidentTransition>& out);
   int find_cause(const std::string& service, SimTime detected, bool specific_only = false) const;
   void find_dependency_cause(Incident& inc) const;
