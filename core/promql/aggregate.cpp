@@ -245,14 +245,20 @@ const Call* Evaluator::range_call_aggregation(const AggregateExpr& a) {
   }
 }
 
-const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms) {
+CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms) {
   const CacheData::RangeValues* values = range_values(c, t_ms);
   if (!values) return nullptr;
   const std::vector<Storage::SeriesRef>& refs = *values->selection;
 
+  // Aggregations written alike share their groups and values.
+  bool added = false;
+  const std::size_t at = cache_->groupings_memo.index(a, cache_->groupings.size(), added);
+  if (added) cache_->groupings.emplace_back();
+  CacheData::Grouping& grouping = cache_->groupings[at];
+  if (grouping.version != 0 && grouping.t_ms == t_ms && grouping.values_version == values->version) return &grouping;
+
   // Each series' group, worked out once: by its labels without the metric name (the range
   // function drops it), filtered as by (...) or without (...) says.
-  CacheData::Grouping& grouping = cache_->groupings[&a];
   if (grouping.group_of.size() < refs.size()) {
     const LabelFilter key(a.grouping, !a.without);
     for (std::size_t i = grouping.group_of.size(); i < refs.size(); ++i)
@@ -279,6 +285,9 @@ const CacheData::Grouping* Evaluator::range_groups(const AggregateExpr& a, const
   }
   grouping.result.clear();
   for (std::size_t k = 0; k < running.size(); ++k) grouping.result.emplace_back(order[k], group_result(running[k], a.op));
+  grouping.t_ms = t_ms;
+  grouping.values_version = values->version;
+  grouping.version = ++cache_->versions;
   return &grouping;
 }
 

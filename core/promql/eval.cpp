@@ -388,6 +388,18 @@ int LabelSets::number(Labels l) {
   return at;
 }
 
+std::size_t CacheData::ByText::index(const Expr& node, std::size_t memos, bool& added) {
+  auto known = of_node.find(&node);
+  if (known != of_node.end()) {
+    added = false;
+    return known->second;
+  }
+  const std::size_t at = of_text.emplace(print_expr(node), memos).first->second;
+  added = at == memos;
+  of_node.emplace(&node, at);
+  return at;
+}
+
 bool CacheData::Bounds::parse(std::string_view le, double& out) {
   auto it = parsed.find(std::string(le));
   if (it == parsed.end()) {

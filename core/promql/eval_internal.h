@@ -25,6 +25,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <regex>
 #include <string>
@@ -200,41 +201,62 @@ struct CacheData {
     Storage::SeriesRef checked = 0;  // the storage's size() when the selection was last made
     std::vector<Storage::SeriesRef> refs;
   };
-  // An aggregation over a range function of a selector (Evaluator::aggregate): the groups'
-  // labels, and each selected series' group by its position in the selection.
-  struct Grouping : LabelSets {
-    std::vector<int> group_of;
-    // This evaluation's groups: (group, value) in order of each group's first sample, and
-    // the room that computes them (kept, so that no evaluation allocates it anew).
-    std::vector<std::pair<int, double>> result;
-    std::vector<Running> running;  // by place in `order`
-    std::vector<int> order;        // the groups in order of their first sample
-    std::vector<int> slot;         // a group's place in `order`, -1: none yet
+  // Memos shared by the nodes written alike (their text): rules repeat rate(x[5m]) and
+  // sum by (le) (rate(x_bucket[5m])) at one evaluation time. index() is a node's memo,
+  // `added` when its text is new (the caller then appends the memo).
+  struct ByText {
+    std::size_t index(const Expr& node, std::size_t memos, bool& added);
+    std::unordered_map<const Expr*, std::size_t> of_node;
+    std::unordered_map<std::string, std::size_t> of_text;
   };
-  // A range function's values over a selector at one time (Evaluator::range_values), for
-  // every call written alike: rules often repeat rate(x[5m]) at one evaluation time.
+  // Memos' values are numbered as they are computed, so that a memo built on another can
+  // tell whether what it was built on has changed since.
+  std::uint64_t versions = 0;
+
+  // A range function's values over a selector at one time (Evaluator::range_values).
   struct RangeValues {
     const std::vector<Storage::SeriesRef>* selection = nullptr;  // the selector's series
     std::int64_t t_ms = 0;
     double param = 0;
-    bool valid = false;
+    std::uint64_t version = 0;  // 0: none computed
     // Each selected series' newest point when the values were computed: while none has a
     // newer one (points are only ever appended), the values hold.
     std::vector<std::int64_t> last_times;
     std::vector<std::pair<std::uint32_t, double>> values;  // (position in the selection, value)
   };
-  std::unordered_map<const Call*, std::size_t> range_values_of;  // into range_values, by call
-  std::unordered_map<std::string, std::size_t> range_values_by_text;
+  ByText range_values_memo;
   std::vector<RangeValues> range_values;
-  // histogram_quantile over such an aggregation (Evaluator::histogram_of_groups): the
-  // histograms' labels, and each aggregation group's histogram and bound.
+
+  // histogram_quantile over an aggregation of a range function (Evaluator::
+  // histogram_of_groups): the histograms' labels, and each aggregation group's histogram
+  // and bound.
   struct Histograms : LabelSets {
     std::vector<std::pair<int, double>> of_group;  // (histogram or -1, le)
-    std::vector<std::vector<Bucket>> buckets;  // this evaluation's, by histogram
-    std::vector<int> order;                    // this evaluation's histograms, in order of their first
+    std::uint64_t of_version = 0;  // the aggregation's result the buckets are of (0: none)
+    std::vector<std::vector<Bucket>> buckets;  // by histogram
+    std::vector<int> order;                    // the histograms with buckets, in order of their first
     std::vector<char> seen;                    // by histogram: in `order` already
+    std::vector<Bucket> scratch;               // one histogram's buckets, as bucket_quantile sorts them
   };
-  std::unordered_map<const Call*, Histograms> histograms;
+  // An aggregation over a range function of a selector (Evaluator::aggregate): the groups'
+  // labels, and each selected series' group by its position in the selection.
+  struct Grouping : LabelSets {
+    std::vector<int> group_of;
+    // The groups at t_ms: (group, value) in order of each group's first sample, computed
+    // from the range values numbered values_version; numbered `version` itself.
+    std::vector<std::pair<int, double>> result;
+    std::int64_t t_ms = 0;
+    std::uint64_t values_version = 0;
+    std::uint64_t version = 0;
+    // The room that computes `result` (kept, so that no evaluation allocates it anew).
+    std::vector<Running> running;  // by place in `order`
+    std::vector<int> order;        // the groups in order of their first sample
+    std::vector<int> slot;         // a group's place in `order`, -1: none yet
+    Histograms histograms;         // when histogram_quantile() takes the aggregation
+  };
+  ByText groupings_memo;
+  std::deque<Grouping> groupings;  // a deque: the evaluator holds pointers while it adds
+
   // histogram_quantile's le labels, parsed (the same few strings at every evaluation).
   struct Bounds {
     // go_parse_float(le, out), remembered.
@@ -244,7 +266,6 @@ struct CacheData {
   Bounds bounds;
   const Storage* storage = nullptr;  // whose series the entries are
   std::unordered_map<const VectorSelector*, Selection> selections;
-  std::unordered_map<const AggregateExpr*, Grouping> groupings;
   // The open scopes of the evaluation under way, innermost last. Opening a nested scope may
   // move the enclosing ones; the pointers subquery_over_scope hands out stay valid, for they
   // point into the nodes of the scopes' maps, which a move does not reallocate.
@@ -394,7 +415,7 @@ class Evaluator {
   static const Call* range_call_aggregation(const AggregateExpr& a);
   // Such an aggregation's groups at t, in the grouping's `result`: (group, value) in order
   // of each group's first sample, as aggregate() orders them (null after failing).
-  const CacheData::Grouping* range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms);
+  CacheData::Grouping* range_groups(const AggregateExpr& a, const Call& c, std::int64_t t_ms);
   // histogram_quantile(c) over such an aggregation (functions.cpp).
   Value histogram_of_groups(const Call& c, const AggregateExpr& a, const Call& inner, std::int64_t t_ms);
 

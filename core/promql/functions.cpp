@@ -573,15 +573,11 @@ const CacheData::RangeValues* Evaluator::range_values(const Call& c, std::int64_
   if (!refs) return nullptr;
 
   // Calls written alike (their text) select alike, in the same order: they share values.
-  auto known = cache_->range_values_of.find(&c);
-  if (known == cache_->range_values_of.end()) {
-    const std::size_t next = cache_->range_values.size();
-    const std::size_t at = cache_->range_values_by_text.emplace(print_expr(c), next).first->second;
-    if (at == next) cache_->range_values.emplace_back();
-    known = cache_->range_values_of.emplace(&c, at).first;
-  }
-  CacheData::RangeValues& memo = cache_->range_values[known->second];
-  bool holds = memo.valid && memo.t_ms == t_ms && memo.last_times.size() == refs->size() &&
+  bool added = false;
+  const std::size_t at = cache_->range_values_memo.index(c, cache_->range_values.size(), added);
+  if (added) cache_->range_values.emplace_back();
+  CacheData::RangeValues& memo = cache_->range_values[at];
+  bool holds = memo.version != 0 && memo.t_ms == t_ms && memo.last_times.size() == refs->size() &&
                std::memcmp(&memo.param, &w.param, sizeof w.param) == 0;
   for (std::size_t i = 0; holds && i < refs->size(); ++i) holds = memo.last_times[i] == storage_.last_time((*refs)[i]);
   memo.selection = refs;
@@ -590,7 +586,7 @@ const CacheData::RangeValues* Evaluator::range_values(const Call& c, std::int64_
   std::vector<double> scratch;
   std::vector<std::pair<std::uint32_t, double>>& out = memo.values;
   out.clear();
-  memo.valid = false;  // until the values are in
+  memo.version = 0;  // until the values are in
   memo.last_times.clear();
   for (std::size_t i = 0; i < refs->size(); ++i) {
     memo.last_times.push_back(storage_.last_time((*refs)[i]));
@@ -600,7 +596,7 @@ const CacheData::RangeValues* Evaluator::range_values(const Call& c, std::int64_
         out.emplace_back(static_cast<std::uint32_t>(i), v);
     });
   }
-  memo.valid = true;
+  memo.version = ++cache_->versions;
   memo.t_ms = t_ms;
   memo.param = w.param;
   return &memo;
@@ -611,12 +607,13 @@ Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, cons
   out.type = ValueType::instant_vector;
   const Value q = eval(*c.args[0], t_ms);
   if (failed()) return out;
-  const CacheData::Grouping* grouping = range_groups(a, inner, t_ms);
+  CacheData::Grouping* grouping = range_groups(a, inner, t_ms);
   if (!grouping) return out;
 
   // Each group's histogram (its labels but le, as histogram_quantile() groups them) and
-  // bucket bound; a group without a readable le has no histogram (-1).
-  CacheData::Histograms& h = cache_->histograms[&c];
+  // bucket bound; a group without a readable le has no histogram (-1). Kept with the
+  // aggregation: p50, p95 and p99 of one histogram share it.
+  CacheData::Histograms& h = grouping->histograms;
   const LabelFilter all_but_le({"le"}, false, false);
   for (std::size_t g = h.of_group.size(); g < grouping->labels.size(); ++g) {
     const Labels& labels = grouping->labels[g];
@@ -631,25 +628,27 @@ Value Evaluator::histogram_of_groups(const Call& c, const AggregateExpr& a, cons
   }
 
   // The buckets in the order the aggregation gives them, histograms in order of their first.
-  std::vector<int>& order = h.order;
-  std::vector<char>& seen = h.seen;
-  order.clear();
-  seen.assign(h.labels.size(), 0);
-  h.buckets.resize(h.labels.size());
-  for (const auto& [g, v] : grouping->result) {
-    const auto& [histogram, upper] = h.of_group[static_cast<std::size_t>(g)];
-    if (histogram < 0) continue;
-    if (!seen[static_cast<std::size_t>(histogram)]) {
-      seen[static_cast<std::size_t>(histogram)] = 1;
-      order.push_back(histogram);
-      h.buckets[static_cast<std::size_t>(histogram)].clear();
+  if (h.of_version != grouping->version) {
+    h.order.clear();
+    h.seen.assign(h.labels.size(), 0);
+    h.buckets.resize(h.labels.size());
+    for (const auto& [g, v] : grouping->result) {
+      const auto& [histogram, upper] = h.of_group[static_cast<std::size_t>(g)];
+      if (histogram < 0) continue;
+      if (!h.seen[static_cast<std::size_t>(histogram)]) {
+        h.seen[static_cast<std::size_t>(histogram)] = 1;
+        h.order.push_back(histogram);
+        h.buckets[static_cast<std::size_t>(histogram)].clear();
+      }
+      h.buckets[static_cast<std::size_t>(histogram)].push_back(Bucket{upper, v});
     }
-    h.buckets[static_cast<std::size_t>(histogram)].push_back(Bucket{upper, v});
+    h.of_version = grouping->version;
   }
-  out.vector.reserve(order.size());
-  for (int k : order)
-    out.vector.push_back(Sample{h.labels[static_cast<std::size_t>(k)],
-                                bucket_quantile(q.scalar, h.buckets[static_cast<std::size_t>(k)])});
+  out.vector.reserve(h.order.size());
+  for (int k : h.order) {
+    h.scratch = h.buckets[static_cast<std::size_t>(k)];
+    out.vector.push_back(Sample{h.labels[static_cast<std::size_t>(k)], bucket_quantile(q.scalar, h.scratch)});
+  }
   return out;
 }
 

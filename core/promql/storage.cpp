@@ -49,12 +49,14 @@ Storage::SeriesRef Storage::series(const Labels& labels) {
   by_name_[std::string(label_value(labels, kMetricNameLabel))].push_back(ref);
   series_.emplace_back();
   series_.back().labels = labels;
+  newest_ms_.push_back(std::numeric_limits<std::int64_t>::min());
   return ref;
 }
 
 Storage::SeriesRef Storage::column_series(const Labels& labels, std::size_t column) {
   const SeriesRef ref = series(labels);
   series_[ref].column = static_cast<std::int64_t>(column);
+  newest_ms_[ref] = kColumnNewest;
   return ref;
 }
 
@@ -74,6 +76,7 @@ void Storage::append(SeriesRef ref, std::int64_t t_ms, double v) {
   PointBuffer& pts = s.points;
   if (!pts.empty() && t_ms <= pts.back().t_ms) return;
   pts.push_back({t_ms, v});
+  newest_ms_[ref] = t_ms;
   ++points_;
   if (is_stale_marker(v)) {
     ++s.stale_points;

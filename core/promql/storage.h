@@ -155,12 +155,10 @@ class Storage {
   const Labels& labels(SeriesRef ref) const { return series_[ref].labels; }
   // The newest point's time (stale markers included); INT64_MIN for a series without points.
   std::int64_t last_time(SeriesRef ref) const {
-    const Stored& s = series_[ref];
-    if (s.column >= 0) {
-      const ColumnRing ring = columns_->ring();
-      return ring.rows == 0 ? std::numeric_limits<std::int64_t>::min() : ring.time_ms(ring.rows - 1);
-    }
-    return s.points.empty() ? std::numeric_limits<std::int64_t>::min() : s.points.back().t_ms;
+    const std::int64_t t = newest_ms_[ref];
+    if (t != kColumnNewest) return t;
+    const ColumnRing ring = columns_->ring();
+    return ring.rows == 0 ? std::numeric_limits<std::int64_t>::min() : ring.time_ms(ring.rows - 1);
   }
   // Whether the series' newest point is a staleness marker.
   bool is_stale(SeriesRef ref) const;
@@ -210,6 +208,11 @@ class Storage {
   std::unordered_map<std::uint64_t, std::vector<SeriesRef>> by_hash_;
   // The series of each metric name, for selectors that name one (nearly all do).
   std::unordered_map<std::string, std::vector<SeriesRef>> by_name_;
+  // Each series' newest point's time (INT64_MIN: none; kColumnNewest: a column series's, the
+  // ring's), side by side: evaluations check whether a selection's series have new points
+  // more often than they read a point.
+  static constexpr std::int64_t kColumnNewest = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::int64_t> newest_ms_;
   std::size_t points_ = 0;
 };
 

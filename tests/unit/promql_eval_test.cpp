@@ -784,6 +784,35 @@ TEST_CASE("eval: calls written alike share values at one time, until a selected 
   CHECK(after == db.one("sum(increase(c[5m]))", t));  // as an evaluation without a cache
 }
 
+TEST_CASE("eval: aggregations and histograms written alike share values at one time, until a series gains a point") {
+  Db db;
+  const char* bounds[] = {"0.1", "0.5", "1", "+Inf"};
+  std::vector<Storage::SeriesRef> buckets;
+  for (int b = 0; b < 4; ++b)
+    buckets.push_back(db.add_fn(L({"__name__", "h_bucket", "le", bounds[b]}), kT0, kT0 + 10 * kMinute - 15 * kSecond,
+                                15 * kSecond, [&](std::int64_t t) { return static_cast<double>((t - kT0) / 1000 * (b + 1)); }));
+  const std::int64_t t = kT0 + 10 * kMinute;
+  Cached cached(db.storage);
+  // Three rules over one aggregation, as p50, p90 and a sum: each equals its evaluation alone.
+  const char* exprs[] = {"histogram_quantile(0.5, sum by (le) (rate(h_bucket[5m])))",
+                         "histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))", "sum by (le) (rate(h_bucket[5m]))"};
+  for (const char* e : exprs) {
+    INFO(e);
+    const Vector v = cached.vec(e, t);
+    REQUIRE(!v.empty());
+    CHECK(v[0].v == db.vec(e, t)[0].v);
+  }
+  CHECK(cached.again(0, t)[0].v != cached.again(1, t)[0].v);
+  // A rule writes a point into one bucket at t: every later rule must see it.
+  const double p50_before = cached.again(0, t)[0].v;
+  db.storage.append(buckets[0], t, 1e6);
+  for (std::size_t i = 0; i < 2; ++i) {
+    INFO(exprs[i]);
+    CHECK(cached.again(i, t)[0].v == db.vec(exprs[i], t)[0].v);
+  }
+  CHECK(cached.again(0, t)[0].v != p50_before);
+}
+
 TEST_CASE("eval: an aggregation over a range function equals the same aggregation of its samples") {
   // sum by (...) (rate(x[5m])) and histogram_quantile over it are taken from the store; `* 1`
   // forces the sample-by-sample path. Both must agree to the bit.
