@@ -200,29 +200,26 @@ struct RangeWindow {
   double param = 0;           // quantile_over_time's φ
 };
 
-// A window's points, without staleness markers: iterators into the store (a series' buffer
-// or a column of the time-series rows) or into a copy (Storage::visit_points), or into a
-// subquery's points. no_decrease: known to have no point
+// A window's points, without staleness markers: in the store (a series' buffer), in a copy
+// (Storage::visit_points) or in a subquery's points. no_decrease: known to have no point
 // lower than the one before it.
-template <class It>
 struct PointSpan {
-  It first, last;
+  const Point* first;
+  const Point* last;
   bool no_decrease = false;
   std::size_t size() const { return static_cast<std::size_t>(last - first); }
-  // By value: a column's iterator makes its points as it goes.
-  Point operator[](std::size_t i) const { return first[static_cast<std::ptrdiff_t>(i)]; }
-  Point front() const { return *first; }
-  Point back() const { return *std::prev(last); }
-  It begin() const { return first; }
-  It end() const { return last; }
+  const Point& operator[](std::size_t i) const { return first[i]; }
+  const Point& front() const { return *first; }
+  const Point& back() const { return *(last - 1); }
+  const Point* begin() const { return first; }
+  const Point* end() const { return last; }
 };
 
 // rate(), increase(), delta(): the change between the first and last points (with counter
 // resets added back for counters), extrapolated toward the window's edges: to an edge when
 // the nearest point is within 1.1 average intervals of it, else by half an interval; a
 // counter is never extrapolated below zero.
-template <class It>
-bool extrapolated_rate(const PointSpan<It>& pts, const RangeWindow& w, bool is_counter, bool is_rate, double& out) {
+bool extrapolated_rate(const PointSpan& pts, const RangeWindow& w, bool is_counter, bool is_rate, double& out) {
   if (pts.size() < 2) return false;
   const Point first = pts.front();
   const Point last = pts.back();
@@ -253,8 +250,7 @@ bool extrapolated_rate(const PointSpan<It>& pts, const RangeWindow& w, bool is_c
 }
 
 // irate() and idelta(): the last two points only.
-template <class It>
-bool instant_value(const PointSpan<It>& pts, bool is_rate, double& out) {
+bool instant_value(const PointSpan& pts, bool is_rate, double& out) {
   if (pts.size() < 2) return false;
   const Point last = pts[pts.size() - 1];
   const Point previous = pts[pts.size() - 2];
@@ -267,8 +263,7 @@ bool instant_value(const PointSpan<It>& pts, bool is_rate, double& out) {
 }
 
 // One range function over one series' points (never empty). False: no output sample.
-template <class It>
-bool range_function(Fn fn, const PointSpan<It>& pts, const RangeWindow& w, std::vector<double>& scratch, double& out) {
+bool range_function(Fn fn, const PointSpan& pts, const RangeWindow& w, std::vector<double>& scratch, double& out) {
   switch (fn) {
     case Fn::rate: return extrapolated_rate(pts, w, true, true, out);
     case Fn::increase: return extrapolated_rate(pts, w, true, false, out);
@@ -590,9 +585,9 @@ const CacheData::RangeValues* Evaluator::range_values(const Call& c, std::int64_
   memo.last_times.clear();
   for (std::size_t i = 0; i < refs->size(); ++i) {
     memo.last_times.push_back(storage_.last_time((*refs)[i]));
-    storage_.visit_points((*refs)[i], w.start_ms, w.end_ms, range_points_, [&](auto first, auto last, bool no_decrease) {
+    storage_.visit_points((*refs)[i], w.start_ms, w.end_ms, range_points_, [&](const Point* first, const Point* last, bool no_decrease) {
       double v = 0;
-      if (first != last && range_function(fn, PointSpan<decltype(first)>{first, last, no_decrease}, w, scratch, v))
+      if (first != last && range_function(fn, PointSpan{first, last, no_decrease}, w, scratch, v))
         out.emplace_back(static_cast<std::uint32_t>(i), v);
     });
   }
@@ -676,7 +671,7 @@ Value Evaluator::call(const Call& c, std::int64_t t_ms) {
     std::vector<double> scratch;
     // (input series, output label set) for the check that no two inputs collide.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> produced;
-    auto emit = [&](const Labels& labels, std::uint64_t input_id, const auto& pts) {
+    auto emit = [&](const Labels& labels, std::uint64_t input_id, const PointSpan& pts) {
       any_points = true;
       double v = 0;
       if (fn == Fn::absent_over_time || !range_function(fn, pts, w, scratch, v)) return;
@@ -689,8 +684,8 @@ Value Evaluator::call(const Call& c, std::int64_t t_ms) {
       const std::vector<Storage::SeriesRef>* refs = select(*ms.selector);
       if (!refs) return out;
       for (Storage::SeriesRef r : *refs) {
-        storage_.visit_points(r, w.start_ms, w.end_ms, range_points_, [&](auto first, auto last, bool no_decrease) {
-          if (first != last) emit(storage_.labels(r), r, PointSpan<decltype(first)>{first, last, no_decrease});
+        storage_.visit_points(r, w.start_ms, w.end_ms, range_points_, [&](const Point* first, const Point* last, bool no_decrease) {
+          if (first != last) emit(storage_.labels(r), r, PointSpan{first, last, no_decrease});
         });
       }
     } else {
@@ -698,12 +693,12 @@ Value Evaluator::call(const Call& c, std::int64_t t_ms) {
       const Matrix* all = subquery_over_scope(static_cast<const SubqueryExpr&>(arg));
       if (!all) return out;
       for (const Series& s : *all) {
-        auto first = std::lower_bound(s.points.begin(), s.points.end(), w.start_ms,
-                                      [](const Point& p, std::int64_t t) { return p.t_ms < t; });
-        auto last = std::upper_bound(first, s.points.end(), w.end_ms,
-                                     [](std::int64_t t, const Point& p) { return t < p.t_ms; });
+        const Point* end = s.points.data() + s.points.size();
+        const Point* first = std::lower_bound(s.points.data(), end, w.start_ms,
+                                              [](const Point& p, std::int64_t t) { return p.t_ms < t; });
+        const Point* last = std::upper_bound(first, end, w.end_ms, [](std::int64_t t, const Point& p) { return t < p.t_ms; });
         if (first == last) continue;
-        emit(s.labels, labels_hash(s.labels), PointSpan<decltype(first)>{first, last, false});
+        emit(s.labels, labels_hash(s.labels), PointSpan{first, last, false});
       }
     }
     // absent_over_time: no check (its one output cannot collide).

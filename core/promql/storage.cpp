@@ -70,39 +70,73 @@ std::size_t Storage::first_row_at_or_after(const ColumnRing& ring, std::int64_t 
   return lo;
 }
 
+void Storage::Track::add(std::int64_t t_ms, double v) {
+  points.push_back({t_ms, v});
+  if (is_stale_marker(v)) {
+    ++stale_points;
+    return;
+  }
+  // As rate() compares each point with the one before (a NaN compares false both ways).
+  if (has_value && v < last_value) decreases.push_back(t_ms);
+  last_value = v;
+  has_value = true;
+}
+
+std::size_t Storage::Track::drop_before(std::int64_t t_ms) {
+  std::size_t dropped = 0;
+  while (!points.empty() && points.front().t_ms < t_ms) {
+    if (is_stale_marker(points.front().v)) --stale_points;
+    points.pop_front();
+    ++dropped;
+  }
+  // A decrease at the first kept point or before it is against a point no longer kept.
+  if (!decreases.empty() && (points.empty() || decreases.front() <= points.front().t_ms)) {
+    auto kept = points.empty() ? decreases.end() : std::upper_bound(decreases.begin(), decreases.end(), points.front().t_ms);
+    decreases.erase(decreases.begin(), kept);
+  }
+  return dropped;
+}
+
 void Storage::append(SeriesRef ref, std::int64_t t_ms, double v) {
   Stored& s = series_[ref];
   if (s.column >= 0) return;
-  PointBuffer& pts = s.points;
-  if (!pts.empty() && t_ms <= pts.back().t_ms) return;
-  pts.push_back({t_ms, v});
+  Track& tr = s.track;
+  if (!tr.points.empty() && t_ms <= tr.points.back().t_ms) return;
+  tr.add(t_ms, v);
   newest_ms_[ref] = t_ms;
   ++points_;
-  if (is_stale_marker(v)) {
-    ++s.stale_points;
+  if (retention_ms_ > 0 && tr.points.front().t_ms < t_ms - retention_ms_) points_ -= tr.drop_before(t_ms - retention_ms_);
+}
+
+const Storage::Track& Storage::column_track(const Stored& s, std::int64_t mint_ms) const {
+  Track& tr = s.track;
+  const ColumnRing ring = columns_->ring();
+  const auto column = static_cast<std::size_t>(s.column);
+  if (ring.rows == 0) {
+    tr = Track{};
+    return tr;
+  }
+  const std::int64_t oldest_ms = ring.time_ms(0), newest_ms = ring.time_ms(ring.rows - 1);
+  const std::int64_t from_ms = std::max(mint_ms, oldest_ms);
+  std::size_t row = first_row_at_or_after(ring, from_ms);
+  if (!tr.points.empty() && (row == ring.rows || ring.time_ms(row) >= tr.points.front().t_ms)) {
+    // The copy reaches back far enough: only the rows added since.
+    row = first_row_at_or_after(ring, tr.points.back().t_ms + 1);
   } else {
-    // As rate() compares each point with the one before (a NaN compares false both ways).
-    if (s.has_value && v < s.last_value) s.decreases.push_back(t_ms);
-    s.last_value = v;
-    s.has_value = true;
+    const std::int64_t span_ms = tr.span_ms;  // copied anew from the window's start
+    tr = Track{};
+    tr.span_ms = span_ms;
   }
-  if (retention_ms_ > 0) {
-    while (pts.front().t_ms < t_ms - retention_ms_) {
-      if (is_stale_marker(pts.front().v)) --s.stale_points;
-      pts.pop_front();
-      --points_;
-    }
-    // A decrease at the first kept point or before it is against a point no longer kept.
-    if (!s.decreases.empty() && s.decreases.front() <= pts.front().t_ms) {
-      auto kept = std::upper_bound(s.decreases.begin(), s.decreases.end(), pts.front().t_ms);
-      s.decreases.erase(s.decreases.begin(), kept);
-    }
-  }
+  for (; row < ring.rows; ++row) tr.add(ring.time_ms(row), ring.value(row, column));
+  // Kept: the longest window read so far, and no row the ring has dropped.
+  tr.span_ms = std::max(tr.span_ms, newest_ms - from_ms);
+  tr.drop_before(std::max(oldest_ms, newest_ms - tr.span_ms));
+  return tr;
 }
 
 bool Storage::is_stale(SeriesRef ref) const {
   if (series_[ref].column >= 0) return false;
-  const PointBuffer& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].track.points;
   return !pts.empty() && is_stale_marker(pts.back().v);
 }
 
@@ -178,6 +212,7 @@ const Point* Storage::first_at_or_after(const PointBuffer& pts, std::int64_t t) 
 
 void Storage::points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& out) const {
   if (const std::int64_t column = series_[ref].column; column >= 0) {
+    // From the ring itself: a copy of the whole column (metrics.om) is not worth keeping.
     const ColumnRing ring = columns_->ring();
     for (std::size_t row = first_row_at_or_after(ring, mint_ms); row < ring.rows; ++row) {
       const std::int64_t t = ring.time_ms(row);
@@ -186,7 +221,7 @@ void Storage::points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, 
     }
     return;
   }
-  const PointBuffer& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].track.points;
   for (auto it = first_at_or_after(pts, mint_ms); it != pts.end() && it->t_ms <= maxt_ms; ++it)
     if (!is_stale_marker(it->v)) out.push_back(*it);
 }
@@ -201,7 +236,7 @@ bool Storage::latest(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, 
     out = {t, ring.value(after - 1, static_cast<std::size_t>(column))};
     return true;
   }
-  const PointBuffer& pts = series_[ref].points;
+  const PointBuffer& pts = series_[ref].track.points;
   // The first point after maxt (INT64_MAX: none is).
   auto it = maxt_ms == INT64_MAX ? pts.end() : first_at_or_after(pts, maxt_ms + 1);
   if (it == pts.begin()) return false;

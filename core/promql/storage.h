@@ -43,8 +43,7 @@ class CompiledMatcher {
 //
 // The rows are a ring of `capacity` slots, the oldest row in slot `first`: each slot has its
 // time (simulated microseconds after the scenario's start, start_unix_ms away from the Unix
-// epoch) and its row of `columns` values. Described as such, a window of a column is read
-// in place, without a call or a division per row.
+// epoch) and its row of `columns` values.
 struct ColumnRing {
   const std::int64_t* times_us = nullptr;  // by slot
   const double* values = nullptr;          // slot * columns + column
@@ -64,46 +63,6 @@ class ColumnSource {
   virtual ~ColumnSource() = default;
   // The rows as they are now (valid until the next row is added).
   virtual ColumnRing ring() const = 0;
-};
-
-// An iterator over one column of a ColumnRing's rows, giving Points (by value).
-class ColumnIt {
- public:
-  using iterator_category = std::random_access_iterator_tag;
-  using value_type = Point;
-  using difference_type = std::ptrdiff_t;
-  using pointer = void;
-  using reference = Point;
-  ColumnIt(const ColumnRing* ring, std::size_t column, std::size_t row) : ring_(ring), column_(column), row_(row) {}
-  Point operator*() const { return {ring_->time_ms(row_), ring_->value(row_, column_)}; }
-  Point operator[](difference_type k) const { return *(*this + k); }
-  ColumnIt& operator++() {
-    ++row_;
-    return *this;
-  }
-  ColumnIt& operator--() {
-    --row_;
-    return *this;
-  }
-  ColumnIt& operator+=(difference_type k) {
-    row_ += static_cast<std::size_t>(k);
-    return *this;
-  }
-  ColumnIt& operator-=(difference_type k) {
-    row_ -= static_cast<std::size_t>(k);
-    return *this;
-  }
-  ColumnIt operator+(difference_type k) const { return {ring_, column_, row_ + static_cast<std::size_t>(k)}; }
-  ColumnIt operator-(difference_type k) const { return {ring_, column_, row_ - static_cast<std::size_t>(k)}; }
-  difference_type operator-(const ColumnIt& o) const {
-    return static_cast<difference_type>(row_) - static_cast<difference_type>(o.row_);
-  }
-  bool operator==(const ColumnIt& o) const { return row_ == o.row_; }
-  bool operator!=(const ColumnIt& o) const { return row_ != o.row_; }
-
- private:
-  const ColumnRing* ring_;
-  std::size_t column_, row_;
 };
 
 // A series' points in time order, contiguous so that the evaluator reads a window as an
@@ -173,8 +132,8 @@ class Storage {
   void points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& out) const;
   // The same points without copying them when the store can: calls
   //   f(first, last, no_decrease)
-  // with iterators over the window's points in time order (into the store, or into
-  // `scratch` when it holds staleness markers or is a column series). no_decrease is true
+  // with pointers to the window's points in time order (into the store, or into `scratch`
+  // when it holds staleness markers). no_decrease is true
   // when the store knows that no point in the window is lower than the one before it (what
   // rate() scans every point for, to add back counter resets); false when it does not know.
   template <class F>
@@ -187,17 +146,33 @@ class Storage {
   std::size_t point_count() const { return points_; }
 
  private:
-  struct Stored {
-    Labels labels;
+  // A series' kept points and what is known of them.
+  struct Track {
     PointBuffer points;
-    std::int64_t column = -1;  // >= 0: the points are this column of columns_
     std::uint32_t stale_points = 0;  // staleness markers among `points`
     // The times of the kept points that are lower than the (non-stale) point before them:
     // counter resets, nearly always none, so that rate() need not scan a window for them.
     std::vector<std::int64_t> decreases;
     double last_value = 0;  // the newest non-stale point's value (has_value: there is one)
     bool has_value = false;
+    // A column's copy: the longest window read, back from the newest row.
+    std::int64_t span_ms = 0;
+    // Appends a point later than the last.
+    void add(std::int64_t t_ms, double v);
+    // Drops the points before t_ms; returns how many.
+    std::size_t drop_before(std::int64_t t_ms);
   };
+  struct Stored {
+    Labels labels;
+    std::int64_t column = -1;  // >= 0: the points are this column of columns_
+    // The series' points; for a column series, the newest part of its column, copied as
+    // windows read it (column_track): reading a column across the ring's rows, a row of
+    // every column apart, costs a cache line a point at every evaluation.
+    mutable Track track;
+  };
+  // A column series' track brought up to the ring's newest row, reaching back to mint_ms as
+  // far as the ring does.
+  const Track& column_track(const Stored& s, std::int64_t mint_ms) const;
   // The first point at or after t_ms.
   static const Point* first_at_or_after(const PointBuffer& pts, std::int64_t t_ms);
   // The first row at or after t_ms.
@@ -220,28 +195,21 @@ template <class F>
 void Storage::visit_points(SeriesRef ref, std::int64_t mint_ms, std::int64_t maxt_ms, std::vector<Point>& scratch,
                            F&& f) const {
   const Stored& s = series_[ref];
-  if (s.column >= 0) {
-    const ColumnRing ring = columns_->ring();
-    const std::size_t first = first_row_at_or_after(ring, mint_ms);
-    const std::size_t last = maxt_ms == INT64_MAX ? ring.rows : first_row_at_or_after(ring, maxt_ms + 1);
-    const auto column = static_cast<std::size_t>(s.column);
-    f(ColumnIt(&ring, column, first), ColumnIt(&ring, column, last), false);
-    return;
-  }
-  if (s.stale_points > 0) {
+  const Track& tr = s.column >= 0 ? column_track(s, mint_ms) : s.track;
+  if (tr.stale_points > 0) {
     scratch.clear();
     points(ref, mint_ms, maxt_ms, scratch);
     const Point* begin = scratch.data();
     f(begin, begin + scratch.size(), false);
     return;
   }
-  const Point* first = first_at_or_after(s.points, mint_ms);
-  const Point* last = maxt_ms == INT64_MAX ? s.points.end() : first_at_or_after(s.points, maxt_ms + 1);
+  const Point* first = first_at_or_after(tr.points, mint_ms);
+  const Point* last = maxt_ms == INT64_MAX ? tr.points.end() : first_at_or_after(tr.points, maxt_ms + 1);
   bool no_decrease = true;
-  if (first != last && !s.decreases.empty()) {
+  if (first != last && !tr.decreases.empty()) {
     // A decrease at the window's first point is against a point outside it: it does not count.
-    auto d = std::upper_bound(s.decreases.begin(), s.decreases.end(), first->t_ms);
-    no_decrease = d == s.decreases.end() || *d > (last - 1)->t_ms;
+    auto d = std::upper_bound(tr.decreases.begin(), tr.decreases.end(), first->t_ms);
+    no_decrease = d == tr.decreases.end() || *d > (last - 1)->t_ms;
   }
   f(first, last, no_decrease);
 }

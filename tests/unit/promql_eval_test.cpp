@@ -870,6 +870,63 @@ TEST_CASE("eval: rate adds back a counter reset wherever the window has one, as 
   }
 }
 
+// A ring of rows like the time-series rows' (metrics/registry.h): `capacity` slots of
+// `columns` values, the oldest overwritten once it is full.
+struct RowRing : ColumnSource {
+  std::size_t columns, capacity, first = 0, rows = 0;
+  std::vector<std::int64_t> times_us;
+  std::vector<double> values;
+  RowRing(std::size_t c, std::size_t cap) : columns(c), capacity(cap), times_us(cap), values(c * cap) {}
+  void add(std::int64_t t_us, const std::vector<double>& row) {
+    const std::size_t at = (first + rows) % capacity;
+    times_us[at] = t_us;
+    for (std::size_t k = 0; k < columns; ++k) values[at * columns + k] = row[k];
+    if (rows < capacity) ++rows;
+    else first = (first + 1) % capacity;
+  }
+  ColumnRing ring() const override { return {times_us.data(), values.data(), columns, capacity, first, rows, kT0}; }
+};
+
+TEST_CASE("eval: a column of the rows reads as the same points kept as a series") {
+  // The store copies the part of a column that windows read, row by row as rows come: it
+  // must give what a series holding the ring's points gives, as the ring wraps and drops
+  // rows, for windows longer than the ring and for a wider window after narrower ones.
+  RowRing rows(3, 40);  // 40 rows of 15 s: the ring keeps 9 min 45 s
+  Storage columns;
+  columns.set_column_source(&rows);
+  columns.column_series(L({"__name__", "c"}), 1);
+  Storage kept(39 * 15 * kSecond);  // a series' retention to match
+  const Storage::SeriesRef p = kept.series(L({"__name__", "c"}));
+  QueryCache cache;
+  const char* exprs[] = {"rate(c[1m])",      "max_over_time(c[2m])", "avg_over_time(c[5m])",
+                         "increase(c[20m])", "rate(c[1m])",          "sum_over_time(c[8m])"};
+  std::vector<ParseResult> parsed;
+  for (const char* e : exprs) parsed.push_back(parse(e));
+  int compared = 0;
+  for (int i = 0; i < 200; ++i) {
+    const std::int64_t t_ms = kT0 + i * 15 * kSecond;
+    const double v = static_cast<double>((i % 70) * (i % 70) + i % 3);  // resets at 70 and 140
+    rows.add(i * 15 * kSecond * 1000, {-1.0, v, 1e9});
+    kept.append(p, t_ms, v);
+    if (i % 2 != 0) continue;
+    // Some times only some expressions, so that the copy must reach back further later.
+    for (std::size_t k = 0; k < parsed.size(); ++k) {
+      if ((i / 2 + static_cast<int>(k)) % 3 == 0) continue;
+      INFO(exprs[k] << " at row " << i);
+      const EvalResult a = evaluate(*parsed[k].expr, t_ms, columns, {}, &cache);
+      const EvalResult b = evaluate(*parsed[k].expr, t_ms, kept, {});
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      REQUIRE(a.value.vector.size() == b.value.vector.size());
+      for (std::size_t j = 0; j < a.value.vector.size(); ++j) {
+        CHECK(std::memcmp(&a.value.vector[j].v, &b.value.vector[j].v, sizeof(double)) == 0);
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared > 300);
+}
+
 TEST_CASE("eval: a series' points survive the buffer reclaiming its dropped front") {
   Storage st(10 * kMinute);  // retention: 10 minutes
   const Storage::SeriesRef r = st.series(L({"__name__", "g"}));
