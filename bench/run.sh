@@ -99,19 +99,26 @@ if command -v valgrind >/dev/null; then
   cg_instructions=$(echo "$cg_log" | grep -oE 'Collected : [0-9]+' | grep -oE '[0-9]+$')
   cg_requests=$(echo "$cg_log" | grep -oE 'run 1: [0-9]+ requests' | grep -oE '[0-9]+ requests' | grep -oE '[0-9]+')
   instructions_per_request=$(awk -v i="$cg_instructions" -v r="$cg_requests" 'BEGIN {printf "%.0f", i / r}')
-  # The same hours with the 50 rules: instructions do not move with the machine's load, the
-  # wall clock does.
-  cg_rules_log=$(valgrind --tool=callgrind --callgrind-out-file="$cg_out" "$native_bench" full-pipeline 1 --duration 6h \
-    --rules "$here/rules-50.yml" 2>&1)
-  rm -f "$cg_out"
-  cg_rules_instructions=$(echo "$cg_rules_log" | grep -oE 'Collected : [0-9]+' | grep -oE '[0-9]+$')
-  cg_rules_evals=$(echo "$cg_rules_log" | grep -m1 -oE '[0-9]+ rule evaluations' | grep -oE '[0-9]+')
-  instructions_per_rule=$(awk -v a="$cg_rules_instructions" -v b="$cg_instructions" -v n="$cg_rules_evals" \
+  # The same hours with the 50 rules and without, counting the run alone (not the parsing of
+  # the scenario and the rule file before it): instructions do not move with the machine's
+  # load, the wall clock does.
+  run_instructions() {  # extra opsim_bench arguments: the run's instructions, then its rule evaluations
+    local log
+    log=$(valgrind --tool=callgrind --callgrind-out-file="$cg_out" --collect-atstart=no --toggle-collect=opsim_bench_run \
+      "$native_bench" full-pipeline 1 --duration 6h "$@" 2>&1)
+    rm -f "$cg_out"
+    echo "$(echo "$log" | grep -oE 'Collected : [0-9]+' | grep -oE '[0-9]+$') \
+$(echo "$log" | grep -m1 -oE '[0-9]+ rule evaluations' | grep -oE '[0-9]+' || echo 0)"
+  }
+  read -r cg_run_instructions _ <<<"$(run_instructions)"
+  read -r cg_rules_instructions cg_rules_evals <<<"$(run_instructions --rules "$here/rules-50.yml")"
+  instructions_per_rule=$(awk -v a="$cg_rules_instructions" -v b="$cg_run_instructions" -v n="$cg_rules_evals" \
     'BEGIN {printf "%.0f", (a - b) / n}')
-  rules_instruction_ratio=$(awk -v a="$cg_rules_instructions" -v b="$cg_instructions" 'BEGIN {printf "%.2f", b / a}')
-  rules_instructions_text="In instructions (callgrind, the first 6 simulated hours; they do not move with the
-machine's load as the wall clock does): one rule evaluation costs $instructions_per_rule, and the
-pipeline without the rules takes $rules_instruction_ratio of the instructions it takes with them."
+  rules_instruction_ratio=$(awk -v a="$cg_rules_instructions" -v b="$cg_run_instructions" 'BEGIN {printf "%.2f", b / a}')
+  rules_instructions_text="In instructions (callgrind, the first 6 simulated hours, the run alone: not the parsing of
+the scenario and the rule file before it; instructions do not move with the machine's load as
+the wall clock does): one rule evaluation costs $instructions_per_rule, and the pipeline without the
+rules takes $rules_instruction_ratio of the instructions it takes with them."
 else
   instructions_per_request="(not measured: valgrind is not installed)"
   rules_instructions_text="(Instructions not measured: valgrind is not installed.)"
