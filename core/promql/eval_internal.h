@@ -160,7 +160,6 @@ struct Bucket {
   double count;
 };
 
-// Distinct label sets, numbered in order of arrival.
 // A group's running figures for the aggregations that keep only numbers (all but topk,
 // bottomk and quantile, whose samples or values are kept beside them).
 struct Running {
@@ -169,6 +168,7 @@ struct Running {
   std::int64_t count = 0;
 };
 
+// Distinct label sets, numbered in order of arrival.
 struct LabelSets {
   std::vector<Labels> labels;  // by number
   GroupIndex index;
