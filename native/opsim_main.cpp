@@ -167,9 +167,36 @@ Source open_scenario(const std::string& arg) {
   throw BadInput{"no scenario file or built-in scenario named \"" + arg + "\" (see `opsim list`)"};
 }
 
+// The folder a scenario's relative paths start from: its file's ("" for a built-in one,
+// whose paths are the working directory's).
+std::string scenario_folder(const Source& src) {
+  const bool from_file = src.name.rfind("builtin:", 0) != 0;
+  const std::string::size_type slash = src.name.rfind('/');
+  return from_file && slash != std::string::npos ? src.name.substr(0, slash + 1) : "";
+}
+
+// Reads the files a scenario names (manifests, traces, SLO specs, rule files) from disk,
+// relative to its file. `read`, when given, keeps each file read, for a sweep's identity.
+opsim::FileReader files_beside(const Source& src, std::vector<opsim::NamedFile>* read = nullptr) {
+  const std::string folder = scenario_folder(src);
+  return [folder, read](const std::string& path, opsim::NamedFile& out, std::string& why) {
+    out.name = !path.empty() && path[0] == '/' ? path : folder + path;
+    if (!file_exists(out.name)) {
+      why = "no such file: " + out.name;
+      return false;
+    }
+    if (!read_file(out.name, out.text)) {
+      why = "cannot read " + out.name;
+      return false;
+    }
+    if (read) read->push_back(out);
+    return true;
+  };
+}
+
 // Loads and prints diagnostics; returns false when the scenario has errors.
 bool load(const Source& src, opsim::LoadResult& result, bool print_warnings) {
-  result = opsim::load_scenario(src.text);
+  result = opsim::load_scenario(src.text, files_beside(src));
   for (const auto& d : result.errors) std::fprintf(stderr, "%s\n", opsim::format_diagnostic(d, src.name, "error").c_str());
   if (print_warnings)
     for (const auto& d : result.warnings)
@@ -182,26 +209,22 @@ bool load(const Source& src, opsim::LoadResult& result, bool print_warnings) {
 // and those given with --rules. Prints what cannot be read; false then.
 bool read_rule_files(const Source& src, const std::vector<std::string>& cli_rules, const opsim::Scenario& sc,
                      std::vector<opsim::RuleFileText>& files) {
-  const bool from_file = src.name.rfind("builtin:", 0) != 0;
-  const std::string::size_type slash = src.name.rfind('/');
-  const std::string base = from_file && slash != std::string::npos ? src.name.substr(0, slash + 1) : "";
   bool ok = true;
-  auto read = [&](const std::string& path, const std::string& where) {
-    opsim::RuleFileText f;
-    f.name = path;
-    if (!file_exists(path) || !read_file(path, f.text)) {
-      std::fprintf(stderr, "%s: error: cannot read the rule file %s%s\n", where.c_str(), path.c_str(),
-                   file_exists(path) ? "" : " (no such file)");
+  auto read = [&](const opsim::FileReader& reader, const std::string& path, const std::string& where) {
+    opsim::NamedFile f;
+    std::string why;
+    if (!reader(path, f, why)) {
+      std::fprintf(stderr, "%s: error: cannot read the rule file %s (%s)\n", where.c_str(), path.c_str(), why.c_str());
       ok = false;
       return;
     }
-    files.push_back(std::move(f));
+    files.push_back({f.name, f.text});
   };
-  for (std::size_t i = 0; i < sc.monitoring.rule_files.size(); ++i) {
-    const std::string& rel = sc.monitoring.rule_files[i];
-    read(!rel.empty() && rel[0] == '/' ? rel : base + rel, src.name + ": $.monitoring.rule_files[" + std::to_string(i) + "]");
-  }
-  for (const std::string& path : cli_rules) read(path, "--rules");
+  const opsim::FileReader beside = files_beside(src);
+  for (std::size_t i = 0; i < sc.monitoring.rule_files.size(); ++i)
+    read(beside, sc.monitoring.rule_files[i], src.name + ": $.monitoring.rule_files[" + std::to_string(i) + "]");
+  const opsim::FileReader here = files_beside(Source{});
+  for (const std::string& path : cli_rules) read(here, path, "--rules");
   return ok;
 }
 
@@ -679,7 +702,11 @@ int cmd_sweep(const std::vector<std::string>& args) {
   if (!open_sweep_scenario(o.file, spec, base)) return nothing_run(1);
   opsim::SweepPlan plan;
   std::vector<opsim::SweepError> errors;
-  if (!opsim::plan_sweep(spec, base.text, plan, errors)) {
+  // The files the scenario names, read once here for the sweep's identity, and by every
+  // point as it loads.
+  std::vector<opsim::NamedFile> named_files;
+  opsim::load_scenario(base.text, files_beside(base, &named_files));
+  if (!opsim::plan_sweep(spec, base.text, plan, errors, files_beside(base))) {
     for (const auto& e : errors)
       std::fprintf(stderr, "%s\n", opsim::format_diagnostic(e.diagnostic, e.in_scenario ? base.name : o.file, "error").c_str());
     return nothing_run(errors.size());
@@ -688,12 +715,13 @@ int cmd_sweep(const std::vector<std::string>& args) {
   // The rule files every point runs with: read, and checked against the base scenario, now.
   std::vector<opsim::RuleFileText> rule_files;
   {
-    opsim::LoadResult base_scenario = opsim::load_scenario(base.text);
+    opsim::LoadResult base_scenario = opsim::load_scenario(base.text, plan.files);
     if (!read_rule_files(base, o.rules, base_scenario.scenario, rule_files) ||
         !attach_rule_texts(rule_files, base_scenario.scenario))
       return nothing_run(1);
   }
   for (const opsim::RuleFileText& f : rule_files) opsim::add_to_sweep_identity(plan, f.text);
+  for (const opsim::NamedFile& f : named_files) opsim::add_to_sweep_identity(plan, f.text);
 
   const std::vector<std::size_t> shard_indices = opsim::shard_points(plan.points, o.shard);
   unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());

@@ -8,7 +8,7 @@
 namespace opsim {
 
 std::string format_diagnostic(const Diagnostic& d, std::string_view source, std::string_view severity) {
-  std::string s(source);
+  std::string s(d.file.empty() ? source : std::string_view(d.file));
   if (d.line > 0) s += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
   s += ": ";
   s += severity;

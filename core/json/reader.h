@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/sim_time.h"
@@ -25,12 +26,20 @@
 namespace opsim {
 
 struct Diagnostic {
+  Diagnostic() = default;
+  Diagnostic(std::string path_, std::string message_, int line_ = 0, int column_ = 0)
+      : path(std::move(path_)), message(std::move(message_)), line(line_), column(column_) {}
+
   std::string path;  // "$.services[0].queue.capacity"; "$" for the document itself
   std::string message;  // "expected an integer from 1 to 1000000, found \"abc\""
   int line = 0, column = 0;  // 1-based; 0 when unknown
+  // The file that line and column are in, when it is not the document being read: a file
+  // the scenario names (a manifest, a trace, an SLO spec). Empty: that document.
+  std::string file;
 };
 
-// "FILE:LINE:COLUMN: error: PATH: MESSAGE" (the form compilers and editors understand).
+// "FILE:LINE:COLUMN: error: PATH: MESSAGE" (the form compilers and editors understand); FILE
+// is the diagnostic's own file when it has one, else `source`.
 std::string format_diagnostic(const Diagnostic& d, std::string_view source, std::string_view severity);
 
 namespace json {

@@ -14,55 +14,27 @@
 #include <cstdint>
 #include <cstdlib>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/yaml.h>
 
 #include "json/json.h"
+#include "json/yaml.h"
 #include "promql/parser.h"
 
 namespace opsim {
 namespace {
 
+using yaml::content_start;
+using yaml::is_blank;
+using yaml::is_break;
+using yaml::LineTable;
+
 // ---------------------------------------------------------------------------------------------
 // [SECTION] Positions: from a scalar's value back to the file
 // ---------------------------------------------------------------------------------------------
-
-// Line and column (1-based, bytes) of a byte offset in the file.
-class LineTable {
- public:
-  explicit LineTable(std::string_view text) {
-    starts_.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i)
-      if (text[i] == '\n') starts_.push_back(i + 1);
-  }
-  void position(std::size_t offset, int& line, int& column) const {
-    const auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
-    const std::size_t index = static_cast<std::size_t>(it - starts_.begin()) - 1;
-    line = static_cast<int>(index) + 1;
-    column = static_cast<int>(offset - starts_[index]) + 1;
-  }
-
- private:
-  std::vector<std::size_t> starts_;
-};
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-bool is_break(char c) { return c == '\n' || c == '\r'; }
-
-// Skips a node's properties (&anchor, !tag) to where its content starts: yaml-cpp's mark is
-// at the first property.
-std::size_t content_start(std::string_view src, std::size_t pos) {
-  while (pos < src.size() && (src[pos] == '&' || src[pos] == '!')) {
-    while (pos < src.size() && !is_blank(src[pos]) && !is_break(src[pos])) ++pos;
-    while (pos < src.size() && (is_blank(src[pos]) || is_break(src[pos]))) ++pos;
-  }
-  return pos;
-}
 
 // Appends the bytes a double-quoted scalar's escape at src[i] ('\\') stands for; returns the
 // escape's length in the source, or 0 when it is not one.
@@ -735,33 +707,6 @@ void Loader::read_rule(const YAML::Node& n, const std::string& path, RuleGroup& 
   g.rules.push_back(std::move(r));
 }
 
-// Whether a YAML document has content, and where it starts.
-class ContentSeen : public YAML::EventHandler {
- public:
-  bool content = false;
-  YAML::Mark first;
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { seen(m); }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { seen(m); }
-  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    seen(m);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    seen(m);
-  }
-  void OnMapEnd() override {}
-
- private:
-  void seen(const YAML::Mark& m) {
-    if (!content) first = m;
-    content = true;
-  }
-};
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -772,54 +717,12 @@ bool load_rule_file(const std::string& file_name, std::string_view text, std::ve
                     std::vector<Diagnostic>& errors) {
   const std::size_t before = errors.size();
   Loader loader(file_name, text, errors);
-  auto syntax_error = [&errors](const YAML::Exception& e) {
-    Diagnostic d;
-    d.path = "$";
-    d.message = "expected YAML, found a syntax error: " + e.msg;
-    d.line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
-    d.column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
-    errors.push_back(std::move(d));
-  };
   YAML::Node document;
-  try {
-    document = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    syntax_error(e);
-    return false;
-  }
+  if (!yaml::load_document(text, document, errors)) return false;
   std::vector<RuleGroup> groups;
   loader.read_document(document, groups);
-  // The documents after the first: any with content is refused. yaml-cpp's LoadAll never
-  // returns on some inputs (a stray ',' yields empty documents without end), so they are
-  // walked here, a bounded number of them.
-  try {
-    std::istringstream in{std::string(text)};
-    YAML::Parser parser(in);
-    ContentSeen first;
-    parser.HandleNextDocument(first);
-    for (int k = 0;; ++k) {
-      if (k == 64) {  // yaml-cpp is stuck: no document ends there, and Prometheus refuses the text
-        Diagnostic d;
-        d.path = "$";
-        d.message = "expected YAML, found text that starts no YAML node (such as a ',' outside [ ] or { })";
-        errors.push_back(std::move(d));
-        break;
-      }
-      ContentSeen next;
-      if (!parser.HandleNextDocument(next)) break;
-      if (!next.content) continue;
-      Diagnostic d;
-      d.path = "$";
-      d.message = "expected one YAML document, found a second one (Prometheus would read only the first and ignore "
-                  "this one; put its groups in the first)";
-      d.line = next.first.line + 1;
-      d.column = next.first.column + 1;
-      errors.push_back(std::move(d));
-      break;
-    }
-  } catch (const YAML::Exception& e) {
-    syntax_error(e);
-  }
+  yaml::refuse_more_documents(
+      text, "Prometheus would read only the first and ignore this one; put its groups in the first", errors);
   if (errors.size() > before) return false;
   for (RuleGroup& g : groups) out.push_back(std::move(g));
   return true;

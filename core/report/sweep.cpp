@@ -548,9 +548,11 @@ void add_to_sweep_identity(SweepPlan& plan, std::string_view text) {
   plan.identity = hex16(fnv1a64(plan.identity + "\n" + std::string(text)));
 }
 
-bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& out, std::vector<SweepError>& errors) {
+bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& out, std::vector<SweepError>& errors,
+                const FileReader& files) {
   out = SweepPlan{};
   out.spec = spec;
+  out.files = files;
   json::ParseError pe;
   if (!json::parse(base_text, out.base, pe)) {
     errors.push_back({true, {"$", "JSON syntax error: " + pe.message, pe.line, pe.column}});
@@ -563,7 +565,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
 
   // Errors the base scenario has on its own are reported once, at its own lines, rather
   // than once per combination that keeps them.
-  const LoadResult base = load_scenario(base_text);
+  const LoadResult base = load_scenario(base_text, files);
   std::map<std::string, Diagnostic> base_errors;
   for (const Diagnostic& d : base.errors) base_errors.emplace(d.path + "\n" + d.message, d);
 
@@ -599,7 +601,7 @@ bool plan_sweep(const SweepSpec& spec, std::string_view base_text, SweepPlan& ou
                 {path, "cannot set " + json::quote(spec.parameters[failed].path) + ": " + why, at.line, at.column}, c);
       continue;
     }
-    const LoadResult r = load_scenario(json::write(doc));
+    const LoadResult r = load_scenario(json::write(doc), files);
     for (const Diagnostic& d : r.errors) {
       const std::string key = d.path + "\n" + d.message;
       const auto b = base_errors.find(key);
@@ -676,7 +678,7 @@ LoadResult sweep_scenario(const SweepPlan& plan, std::size_t combination) {
     r.errors.push_back({"$", why});
     return r;
   }
-  return load_scenario(json::write(doc));
+  return load_scenario(json::write(doc), plan.files);
 }
 
 SimTime sweep_run_end(const SweepPlan& plan, const Scenario& scenario) {

@@ -114,6 +114,7 @@ struct SweepPlan {
   std::size_t combinations = 0;  // product of the parameters' value counts (1 without any)
   std::size_t points = 0;  // combinations x seeds
   std::string identity;  // 16 hex digits: FNV-1a of the sweep's and the scenario's canonical JSON
+  FileReader files;  // reads the files the scenario names, for every combination
 };
 
 // Applies every combination of values to the base scenario and validates it with the
@@ -121,9 +122,11 @@ struct SweepPlan {
 // `errors` (each distinct error once, at most kMaxReportedSweepErrors, then a count of the rest) and
 // returns false when anything is wrong; then nothing may run.
 constexpr std::size_t kMaxReportedSweepErrors = 20;
-bool plan_sweep(const SweepSpec& spec, std::string_view base_scenario_text, SweepPlan& out, std::vector<SweepError>& errors);
-// Folds into the plan's identity a text every point also runs with (a rule file: its name
-// and contents), so that shards run with other rules are not merged as one sweep.
+// `files` reads the files the scenario names (loader.h).
+bool plan_sweep(const SweepSpec& spec, std::string_view base_scenario_text, SweepPlan& out, std::vector<SweepError>& errors,
+                const FileReader& files = {});
+// Folds into the plan's identity a text every point also runs with (a rule file, a file the
+// scenario names), so that shards run with other files are not merged as one sweep.
 void add_to_sweep_identity(SweepPlan& plan, std::string_view text);
 
 struct SweepPoint {

@@ -37,9 +37,13 @@ ScalingLoop::ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, Reque
       if (sizes > 1)
         sc.vertical =
             std::make_unique<scaling::ThresholdScaler>(spec, 0, sizes - 1, ScalingPolicySpec::Direction::vertical);
+      // A policy's own bounds (a manifest's minReplicas and maxReplicas) hold within the
+      // service's; the loader has checked that they overlap.
       for (const ScalingPolicySpec& p : spec.policies)
         if (p.kind == ScalingPolicySpec::Kind::target_tracking)
-          sc.hpa.push_back(std::make_unique<scaling::HpaController>(p, service.instances_min, service.instances_max));
+          sc.hpa.push_back(std::make_unique<scaling::HpaController>(
+              p, std::max(p.min_instances, service.instances_min),
+              p.max_instances < 0 ? service.instances_max : std::min(p.max_instances, service.instances_max)));
       if (spec.predictive.enabled)
         sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
       scalers_.push_back(std::move(sc));
@@ -176,10 +180,13 @@ std::optional<scaling::HpaDecision> ScalingLoop::track(scaling::HpaController& h
     return hpa.recommend(now, current, HpaMetric::average_value(HpaPods::pool_total(ready, *total, current - ready)));
   }
   // Any other metric (scoped names included) is an Object metric: its value in the last
-  // scrape against the target.
+  // scrape against the target, or (average_value) against the target per instance.
   const int col = registry_.find(metric);
   if (col < 0 || row_.empty()) return std::nullopt;
-  return hpa.recommend(now, current, HpaMetric::object_value(row_[static_cast<std::size_t>(col)], ready));
+  const double value = row_[static_cast<std::size_t>(col)];
+  if (hpa.spec().target_type == ScalingPolicySpec::TargetType::average_value)
+    return hpa.recommend(now, current, HpaMetric::object_average_value(value));
+  return hpa.recommend(now, current, HpaMetric::object_value(value, ready));
 }
 
 void ScalingLoop::resize(int pool, int target, const std::string& policy, const std::string& reason) {

@@ -110,12 +110,14 @@ bool Loader::read_time(const Value& obj, const std::string& path, std::string_vi
   return true;
 }
 
-void Loader::check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name) {
+void Loader::check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name,
+                          json::Reader* into) {
+  json::Reader& out = into ? *into : *this;
   MetricRef ref;
   std::string why;
   const Value* v = obj.find(key);
   if (!parse_metric_name(name, ref, why)) {
-    error(v, join(path, key), "expected a metric name of SCENARIO_FORMAT.md (such as \"latency_p95_ms\" or "
+    out.error(v, join(path, key), "expected a metric name of SCENARIO_FORMAT.md (such as \"latency_p95_ms\" or "
                               "\"tenant.<id>.error_rate_percent\"), found " + json::quote(name) + ": " + why);
     return;
   }
@@ -145,17 +147,50 @@ void Loader::check_metric(const Value& obj, const std::string& path, std::string
       break;
   }
   if (ids && std::find(ids->begin(), ids->end(), ref.scope_id) == ids->end()) {
-    error(v, join(path, key), std::string("metric ") + json::quote(name) + " names " + what + " \"" + ref.scope_id +
+    out.error(v, join(path, key), std::string("metric ") + json::quote(name) + " names " + what + " \"" + ref.scope_id +
                                   "\", which the scenario does not define");
     return;
   }
   if (!ref.info->present_in(s_)) {
-    error(v, join(path, key), std::string("metric ") + json::quote(name) + " " + ref.info->needs_text());
+    out.error(v, join(path, key), std::string("metric ") + json::quote(name) + " " + ref.info->needs_text());
     return;
   }
   if (!ref.info->simulated)
-    warn(v, join(path, key), std::string("metric \"") + ref.info->name +
+    out.warn(v, join(path, key), std::string("metric \"") + ref.info->name +
                                  "\" belongs to a subsystem this version does not simulate yet; it is not measured");
+}
+
+bool Loader::read_named_file(const Value& obj, const std::string& path, std::string_view key, NamedFile& out) {
+  const Value* v = obj.find(key);
+  if (!v) return false;
+  const std::string p = join(path, key);
+  if (v->type != Type::string || v->text.empty()) return expected(*v, p, "a file's path, relative to the scenario's file");
+  std::string why;
+  if (!files_) {
+    error(v, p, "cannot read " + json::quote(v->text) + ": files a scenario names are read when it is opened from a "
+                "file (opsim run PATH), or given with it (in the page, drop them together)");
+    return false;
+  }
+  if (!files_(v->text, out, why)) {
+    error(v, p, "cannot read " + json::quote(v->text) + (why.empty() ? "" : ": " + why));
+    return false;
+  }
+  if (out.text.size() > ScenarioLimits::kMaxFileBytes) {
+    error(v, p, "the file " + out.name + " is " + std::to_string(out.text.size()) +
+                    " bytes, over the limit kMaxFileBytes = " + std::to_string(ScenarioLimits::kMaxFileBytes));
+    return false;
+  }
+  return true;
+}
+
+void Loader::file_diagnostics(const NamedFile& file, const std::string& named_at, std::vector<Diagnostic>& found,
+                              bool warnings) {
+  for (Diagnostic& d : found) {
+    d.file = file.name;
+    if (d.path.rfind("$.", 0) == 0) d.path.erase(0, 2);  // a path inside the file, as kubectl words it
+    d.message += " (in the file that " + named_at + " names)";
+    (warnings ? r_.warnings : r_.errors).push_back(std::move(d));
+  }
 }
 
 // [SECTION] cross-section checks and limits
@@ -297,7 +332,7 @@ void Loader::limits(const Value& root) {
 
 // [SECTION] Entry point
 
-LoadResult load_scenario(std::string_view text) {
+LoadResult load_scenario(std::string_view text, const FileReader& files) {
   LoadResult r;
   if (text.size() > ScenarioLimits::kMaxFileBytes) {
     r.errors.push_back({"$", "the file is " + std::to_string(text.size()) + " bytes, over the limit kMaxFileBytes = " +
@@ -310,9 +345,11 @@ LoadResult load_scenario(std::string_view text) {
     r.errors.push_back({"$", "JSON syntax error: " + pe.message, pe.line, pe.column});
     return r;
   }
-  detail::Loader loader(r);
+  detail::Loader loader(r, files);
   loader.run(root);
+  // The scenario's own errors first, then each named file's, each in the order of its lines.
   std::stable_sort(r.errors.begin(), r.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.file != b.file) return a.file < b.file;
     return a.line < b.line || (a.line == b.line && a.column < b.column);
   });
   r.ok = r.errors.empty();

@@ -1,6 +1,7 @@
 // Turns scenario text into a validated Scenario, or into a list of diagnostics that each name
 // the JSON path, what was expected, what was found and the line where it stands.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,18 @@ struct LoadResult {
   std::vector<Diagnostic> warnings;
 };
 
-LoadResult load_scenario(std::string_view text);
+// A file a scenario names (an HPA manifest, a trace, an SLO spec), as the platform read it.
+struct NamedFile {
+  std::string name;  // how messages name it: the path opened, or the name it was given as
+  std::string text;
+};
+// Reads the file a scenario names by `path`, as written in the scenario: the runner reads it
+// from disk relative to the scenario's file; the page takes it from the files given with the
+// scenario. False when it cannot, with `why` ("no such file").
+using FileReader = std::function<bool(const std::string& path, NamedFile& out, std::string& why)>;
+
+// `files` reads the files the scenario names; without one, a scenario that names a file is
+// refused at the name.
+LoadResult load_scenario(std::string_view text, const FileReader& files = {});
 
 }  // namespace opsim

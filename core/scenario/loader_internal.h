@@ -11,6 +11,7 @@
 //   loader_fleet.cpp      services, agents, tenants and load patterns
 //   loader_calls.cpp      agents' calls (steps, retries, circuit breakers) and their cycles
 //   loader_operations.cpp context, monitoring, scaling
+//   loader_kubernetes.cpp a scaling policy read from a Kubernetes HPA manifest
 //   loader_sre.cpp        slos, alerting, incidents, faults, deployments, chaos,
 //                         objectives, exercise
 #pragma once
@@ -29,8 +30,10 @@ using json::Type;
 using json::Value;
 
 class Loader : public json::Reader {
+  friend class HpaManifest;  // loader_kubernetes.cpp: reads a manifest with the scenario read so far
+
  public:
-  explicit Loader(LoadResult& r) : json::Reader(r.errors, &r.warnings), s_(r.scenario) {}
+  Loader(LoadResult& r, const FileReader& files) : json::Reader(r.errors, &r.warnings), r_(r), s_(r.scenario), files_(files) {}
 
   void run(const Value& root);
 
@@ -41,7 +44,16 @@ class Loader : public json::Reader {
                  bool required = false);
   // A metric name of SCENARIO_FORMAT.md whose scope id (tenant.<id>. ...) the scenario
   // defines; a warning for a name this version does not measure.
-  void check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name);
+  // Diagnostics go to `into` when given (a manifest's reader), else the scenario's.
+  void check_metric(const Value& obj, const std::string& path, std::string_view key, const std::string& name,
+                    json::Reader* into = nullptr);
+  // A file the scenario names at obj[key] (a path relative to the scenario's file): read
+  // into `out`, or an error at the name. False when absent too.
+  bool read_named_file(const Value& obj, const std::string& path, std::string_view key, NamedFile& out);
+  // Diagnostics found inside a named file: placed in it, their path made relative to its
+  // root, and said to be in the file that `named_at` (a scenario path) names.
+  void file_diagnostics(const NamedFile& file, const std::string& named_at, std::vector<Diagnostic>& found,
+                        bool warnings = false);
 
   // ---- sections
   void top(const Value& root);
@@ -72,6 +84,9 @@ class Loader : public json::Reader {
   void scaling_one(const Value& v, const std::string& path, ScalingSpec& sc);
   void vertical_sizes(const Value& pv, const std::string& pp, ScalingPolicySpec& sp);
   void behavior_rules(const Value& v, const std::string& path, BehaviorRulesSpec& b);
+  // "kind": "kubernetes" (loader_kubernetes.cpp): an autoscaling/v2 manifest, inline or in a
+  // file, read into the target_tracking policy it is equivalent to.
+  void kubernetes_policy(const Value& v, const std::string& path, const ScalingSpec& sc, ScalingPolicySpec& sp);
   void slos(const Value& root);
   void alerting(const Value& root);
   void incidents(const Value& root);
@@ -83,7 +98,9 @@ class Loader : public json::Reader {
   void exercise(const Value& root);
   void limits(const Value& root);
 
+  LoadResult& r_;
   Scenario& s_;
+  const FileReader& files_;
   std::vector<std::string> service_ids_, agent_ids_, tenant_ids_, provider_ids_;
   struct Sized {
     bool cores_given, memory_given;

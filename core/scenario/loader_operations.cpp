@@ -380,7 +380,14 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
       expected(pv, pp, "an object");
       return;
     }
-    if (!read_enum(pv, pp, "kind", sp.kind, {"threshold", "target_tracking"}, true)) return;
+    int kind = 0;
+    if (!read_enum(pv, pp, "kind", kind, {"threshold", "target_tracking", "kubernetes"}, true)) return;
+    if (kind == 2) {
+      kubernetes_policy(pv, pp, sc, sp);
+      sc.policies.push_back(sp);
+      return;
+    }
+    sp.kind = static_cast<ScalingPolicySpec::Kind>(kind);
     if (sp.kind == ScalingPolicySpec::Kind::threshold) {
       if (!read_enum(pv, pp, "trigger", sp.trigger,
                      {"cpu_utilization", "memory_utilization", "request_rate", "queue_depth", "custom", "schedule"}, true))
@@ -424,9 +431,21 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
       read_int(pv, pp, "evaluation_periods", sp.evaluation_periods, 1, 1000);
       read_int(pv, pp, "scale_increment", sp.scale_increment, 1, ScenarioLimits::kMaxInstancesPerService);
     } else {
-      if (!object(pv, pp, {"id", "kind", "metric", "target", "tolerance", "behavior"})) return;
+      if (!object(pv, pp, {"id", "kind", "metric", "target", "target_type", "tolerance", "behavior"})) return;
       read_id(pv, pp, "id", sp.id);
       if (read_string(pv, pp, "metric", sp.metric, true)) check_metric(pv, pp, "metric", sp.metric);
+      sp.target_type = default_target_type(sp.metric);
+      if (const Value* tv = pv.find("target_type")) {
+        const std::string tp = join(pp, "target_type");
+        if (sp.target_type != ScalingPolicySpec::TargetType::value) {
+          expected(*tv, tp, "no target_type for " + json::quote(sp.metric) +
+                                " (its target is always " + target_type_name(sp.target_type) +
+                                "; target_type says how an Object metric meets its target)");
+        } else if (read_enum(pv, pp, "target_type", sp.target_type, {"utilization", "average_value", "value"}) &&
+                   sp.target_type == ScalingPolicySpec::TargetType::utilization) {
+          expected(*tv, tp, "\"value\" or \"average_value\" (a utilization is cpu_utilization's or memory_utilization's)");
+        }
+      }
       read_number(pv, pp, "target", sp.target, 1e-9, 1e12, true);
       read_number(pv, pp, "tolerance", sp.tolerance, 0, 1);
       if (const Value* bv = member(pv, pp, "behavior", false, "an object")) {

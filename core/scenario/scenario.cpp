@@ -79,4 +79,16 @@ const char* op_text(CompareOp op) {
   return texts[static_cast<int>(op)];
 }
 
+ScalingPolicySpec::TargetType default_target_type(const std::string& metric) {
+  using T = ScalingPolicySpec::TargetType;
+  if (metric == "cpu_utilization" || metric == "memory_utilization") return T::utilization;
+  if (metric == "request_rate" || metric == "queue_depth") return T::average_value;
+  return T::value;
+}
+
+const char* target_type_name(ScalingPolicySpec::TargetType t) {
+  static const char* names[] = {"utilization", "average_value", "value"};
+  return names[static_cast<int>(t)];
+}
+
 }  // namespace opsim

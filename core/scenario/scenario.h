@@ -359,7 +359,25 @@ struct ScalingPolicySpec {
   double target = 60;
   double tolerance = 0.1;
   BehaviorRulesSpec scale_up, scale_down;
+  // How the metric's value meets the target, as autoscaling/v2's MetricTarget type:
+  // cpu_utilization and memory_utilization take `utilization` (a Resource metric);
+  // request_rate and queue_depth `average_value` per ready instance (a Pods metric); any
+  // other metric is an Object one, `value` (the default) or `average_value` (a value the
+  // instances share).
+  enum class TargetType { utilization, average_value, value } target_type = TargetType::value;
+  // Its own instance bounds within the service's (a manifest's minReplicas and maxReplicas);
+  // -1: the service's.
+  int min_instances = -1, max_instances = -1;
+  // "kind": "kubernetes": the manifest as the scenario names it (a path, or "inline"), and
+  // its metadata.name; the policy itself is target_tracking.
+  std::string manifest, manifest_name;
 };
+
+// The target type a target_tracking policy's metric takes unless it says otherwise:
+// utilization for cpu_utilization and memory_utilization, average_value for request_rate
+// and queue_depth, value for any other metric.
+ScalingPolicySpec::TargetType default_target_type(const std::string& metric);
+const char* target_type_name(ScalingPolicySpec::TargetType t);  // "utilization", "average_value", "value"
 
 struct PredictiveSpec {
   bool enabled = false;
