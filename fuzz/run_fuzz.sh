@@ -5,7 +5,8 @@
 # WORK_DIR/corpus    inputs the fuzzer found interesting; kept between runs (grows the
 #                    coverage of the next run) unless --fresh empties it first
 # WORK_DIR/seeds     fuzz_loader's seed inputs, copied afresh on every run from every .json
-#                    under SOURCE_DIR/scenarios and SOURCE_DIR/tests/scenarios (never committed)
+#                    under SOURCE_DIR/scenarios and SOURCE_DIR/tests/scenarios, and the
+#                    examples' scenarios each with the file it names (never committed)
 # WORK_DIR/crashes   libFuzzer's artifacts: crash-*, leak-*, timeout-*, oom-* inputs
 # --seed N fixes libFuzzer's random seed (default 1) so that a short run repeats its choices;
 # --seed 0 lets libFuzzer pick one.
@@ -48,6 +49,14 @@ case "$name" in
         rel=${f#"$src"/}
         cp "$f" "$work/seeds/${rel//\//_}"
       done
+    # A scenario and the one file it names, after a NUL byte (fuzz_loader.cpp): the manifest,
+    # CSV and Prometheus readers start from real files too.
+    for pair in kubernetes/scenario.json:kubernetes/hpa.yaml traces/scenario-csv.json:traces/requests.csv \
+                traces/scenario-prometheus.json:traces/prometheus-query-range.json; do
+      scenario=$src/examples/${pair%%:*}
+      file=$src/examples/${pair#*:}
+      { cat "$scenario"; printf '\0'; head -c 16384 "$file"; } > "$work/seeds/pair_$(basename "$file")"
+    done
     args+=(-dict="$src/fuzz/scenario.dict" -max_len=32768)
     ;;
   fuzz_simulation)

@@ -390,6 +390,12 @@ void draw_what_if(App& app, WhatIf& w) {
     ImGui::Separator();
     if (p.kind == ScalingPolicySpec::Kind::target_tracking) {
       ImGui::Text("policy %s: target tracking on %s", p.id.c_str(), p.metric.c_str());
+      // A manifest's policy: where it came from, and the metrics after its first.
+      if (!p.manifest.empty())
+        ImGui::TextDisabled("from the HPA %s (%s)%s", p.manifest_name.empty() ? "manifest" : p.manifest_name.c_str(),
+                            p.manifest.c_str(),
+                            p.more_metrics.empty() ? "" : (", and " + std::to_string(p.more_metrics.size()) +
+                                                           " more metric(s): the largest count is followed").c_str());
       ImGui::InputDouble("target", &p.target, 0, 0, "%.4g");
       ImGui::SameLine();
       ImGui::InputDouble("tolerance", &p.tolerance, 0, 0, "%.3g");

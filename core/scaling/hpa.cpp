@@ -144,41 +144,45 @@ std::string HpaController::tolerance_text(double ratio) const {
                       : "the scale-down tolerance of " + format_number(down, 3);
 }
 
-int HpaController::metric_replicas(int current, const HpaMetric& metric, HpaDecision& d) const {
+int HpaController::metric_replicas(int current, const HpaMetric& metric, HpaDecision& d, bool explain) const {
   if (metric.target == HpaTarget::utilization || metric.target == HpaTarget::average_value)
-    return pod_replicas(current, metric.target, metric.pods, d);
-  return object_replicas(current, metric, d);
+    return pod_replicas(current, metric, d, explain);
+  return object_replicas(current, metric, d, explain);
 }
 
-int HpaController::pod_replicas(int current, HpaTarget target, const HpaPods& pods, HpaDecision& d) const {
-  const std::string& name = spec_.metric.empty() ? std::string("the metric") : spec_.metric;
-  const double goal = spec_.target;
+int HpaController::pod_replicas(int current, const HpaMetric& metric, HpaDecision& d, bool explain) const {
+  const HpaTarget target = metric.target;
+  const HpaPods& pods = metric.pods;
+  const std::string& name = !metric.name.empty() ? metric.name : spec_.metric.empty() ? std::string("the metric") : spec_.metric;
+  const double goal = metric.name.empty() ? spec_.target : metric.goal;
   if (pods.ready <= 0 || !(goal > 0) || !std::isfinite(pods.average)) {
     d.no_metric = true;
-    d.reason = "No ready instance reports " + name + stays_at(current);
+    if (explain) d.reason = "No ready instance reports " + name + stays_at(current);
     return current;
   }
   const bool utilization = target == HpaTarget::utilization;
   const double ratio = pods.average / goal;
   d.usage_ratio = ratio;
-  const std::string head =
-      (utilization ? name + " " + format_number(pods.average) + " against a target of "
-                   : name + " per ready instance " + format_number(pods.average) + " against a target average of ") +
-      format_number(goal) + " is a ratio of " + format_number(ratio, 3);
   const bool rebalance_unready = pods.unready > 0 && ratio > 1.0;
-  const std::string set_aside =
-      pods.unready > 0 && !rebalance_unready ? " (" + plural(pods.unready, "unready instance") + " set aside)" : "";
+  std::string head, set_aside;
+  if (explain) {
+    head = (utilization ? name + " " + format_number(pods.average) + " against a target of "
+                        : name + " per ready instance " + format_number(pods.average) + " against a target average of ") +
+           format_number(goal) + " is a ratio of " + format_number(ratio, 3);
+    if (pods.unready > 0 && !rebalance_unready) set_aside = " (" + plural(pods.unready, "unready instance") + " set aside)";
+  }
   if (!rebalance_unready && pods.missing == 0) {
-    const std::string text =
-        pods.unready > 0 ? head + " over " + plural(pods.ready, "ready instance") + set_aside : head;
+    std::string text;
+    if (explain) text = pods.unready > 0 ? head + " over " + plural(pods.ready, "ready instance") + set_aside : head;
     if (within_tolerance(ratio)) {
       d.within_tolerance = true;
-      d.reason = text + ", within " + tolerance_text(ratio) + stays_at(current);
+      if (explain) d.reason = text + ", within " + tolerance_text(ratio) + stays_at(current);
       return current;
     }
     const int n = to_int(std::ceil(ratio * pods.ready));
-    d.reason = text + ", so ceil(" + std::to_string(pods.ready) + " x " + format_number(ratio, 3) + ") = " +
-               plural(n, "instance") + " are wanted.";
+    if (explain)
+      d.reason = text + ", so ceil(" + std::to_string(pods.ready) + " x " + format_number(ratio, 3) + ") = " +
+                 plural(n, "instance") + " are wanted.";
     return n;
   }
   // The pods set aside are filled in and the ratio recomputed over every pod counted: on a
@@ -189,12 +193,7 @@ int HpaController::pod_replicas(int current, HpaTarget target, const HpaPods& po
   };
   const bool fill_missing = pods.missing > 0 && ratio != 1.0;
   double missing_fill = 0;  // in units of the target
-  std::string fill_text = "0 % of the target";
-  if (ratio < 1.0) {
-    missing_fill = utilization && !pods.missing_at_target ? std::max(100.0, goal) / goal : 1.0;
-    fill_text = missing_fill == 1.0 ? "100 % of the target"
-                                    : "100 % of their request (" + format_number(missing_fill, 3) + " of the target)";
-  }
+  if (ratio < 1.0) missing_fill = utilization && !pods.missing_at_target ? std::max(100.0, goal) / goal : 1.0;
   double numerator = ratio * weight(pods.ready_request, pods.ready);
   double denominator = weight(pods.ready_request, pods.ready);
   int count = pods.ready;
@@ -208,74 +207,88 @@ int HpaController::pod_replicas(int current, HpaTarget target, const HpaPods& po
     count += pods.unready;
   }
   const double new_ratio = numerator / denominator;
-  std::string text = head + " over " + plural(pods.ready, "ready instance") + set_aside;
-  if (fill_missing || rebalance_unready) {
-    std::string counted;
-    if (fill_missing) counted = plural(pods.missing, "not-ready instance");
-    if (rebalance_unready) counted += (counted.empty() ? "" : " and ") + plural(pods.unready, "unready instance");
-    text += "; counting " + counted + " at " + fill_text + " gives " + format_number(new_ratio, 3) + " over " +
-            plural(count, "instance");
+  std::string text;
+  if (explain) {
+    const std::string fill_text = ratio >= 1.0         ? "0 % of the target"
+                                  : missing_fill == 1.0 ? "100 % of the target"
+                                                        : "100 % of their request (" + format_number(missing_fill, 3) + " of the target)";
+    text = head + " over " + plural(pods.ready, "ready instance") + set_aside;
+    if (fill_missing || rebalance_unready) {
+      std::string counted;
+      if (fill_missing) counted = plural(pods.missing, "not-ready instance");
+      if (rebalance_unready) counted += (counted.empty() ? "" : " and ") + plural(pods.unready, "unready instance");
+      text += "; counting " + counted + " at " + fill_text + " gives " + format_number(new_ratio, 3) + " over " +
+              plural(count, "instance");
+    }
   }
   if (within_tolerance(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) || (ratio > 1.0 && new_ratio < 1.0)) {
     d.within_tolerance = within_tolerance(new_ratio);
-    d.reason = text + stays_at(current);
+    if (explain) d.reason = text + stays_at(current);
     return current;
   }
   const int n = to_int(std::ceil(new_ratio * count));
   if ((new_ratio < 1.0 && n > current) || (new_ratio > 1.0 && n < current)) {
-    d.reason = text + stays_at(current);
+    if (explain) d.reason = text + stays_at(current);
     return current;
   }
-  d.reason = text + ", so ceil(" + std::to_string(count) + " x " + format_number(new_ratio, 3) + ") = " +
-             plural(n, "instance") + " are wanted.";
+  if (explain)
+    d.reason = text + ", so ceil(" + std::to_string(count) + " x " + format_number(new_ratio, 3) + ") = " +
+               plural(n, "instance") + " are wanted.";
   return n;
 }
 
-int HpaController::object_replicas(int current, const HpaMetric& metric, HpaDecision& d) const {
-  const std::string& name = spec_.metric.empty() ? std::string("the metric") : spec_.metric;
-  const double goal = spec_.target;
+int HpaController::object_replicas(int current, const HpaMetric& metric, HpaDecision& d, bool explain) const {
+  const std::string& name = !metric.name.empty() ? metric.name : spec_.metric.empty() ? std::string("the metric") : spec_.metric;
+  const double goal = metric.name.empty() ? spec_.target : metric.goal;
   const double value = metric.value;
   if (!(goal > 0) || !std::isfinite(value)) {
     d.no_metric = true;
-    d.reason = "No value of " + name + " is measured" + stays_at(current);
+    if (explain) d.reason = "No value of " + name + " is measured" + stays_at(current);
     return current;
   }
   if (metric.target == HpaTarget::object_value) {
     const double ratio = value / goal;
     d.usage_ratio = ratio;
-    const std::string head = name + " " + format_number(value) + " against a target of " + format_number(goal) +
-                             " is a ratio of " + format_number(ratio, 3);
+    std::string head;
+    if (explain)
+      head = name + " " + format_number(value) + " against a target of " + format_number(goal) + " is a ratio of " +
+             format_number(ratio, 3);
     if (current == 0) {
       // Scaling from zero instances: no tolerance, no ready pods to multiply.
       const int n = to_int(std::ceil(ratio));
-      d.reason = head + " with no instance, so ceil(" + format_number(ratio, 3) + ") = " + plural(n, "instance") +
-                 " are wanted.";
+      if (explain)
+        d.reason = head + " with no instance, so ceil(" + format_number(ratio, 3) + ") = " + plural(n, "instance") +
+                   " are wanted.";
       return n;
     }
     if (within_tolerance(ratio)) {
       d.within_tolerance = true;
-      d.reason = head + ", within " + tolerance_text(ratio) + stays_at(current);
+      if (explain) d.reason = head + ", within " + tolerance_text(ratio) + stays_at(current);
       return current;
     }
     const int ready = std::max(0, metric.ready);
     const int n = to_int(std::ceil(ratio * ready));
-    d.reason = head + " over " + plural(ready, "ready instance") + ", so ceil(" + std::to_string(ready) + " x " +
-               format_number(ratio, 3) + ") = " + plural(n, "instance") + " are wanted.";
+    if (explain)
+      d.reason = head + " over " + plural(ready, "ready instance") + ", so ceil(" + std::to_string(ready) + " x " +
+                 format_number(ratio, 3) + ") = " + plural(n, "instance") + " are wanted.";
     return n;
   }
   // object_average_value: the value is shared by the instances the service is set to.
   const double ratio = value / (goal * current);
   d.usage_ratio = ratio;
-  const std::string head = name + " " + format_number(value) + " against a target average of " + format_number(goal) +
-                           " over " + plural(current, "instance") + " is a ratio of " + format_number(ratio, 3);
+  std::string head;
+  if (explain)
+    head = name + " " + format_number(value) + " against a target average of " + format_number(goal) + " over " +
+           plural(current, "instance") + " is a ratio of " + format_number(ratio, 3);
   if (within_tolerance(ratio)) {
     d.within_tolerance = true;
-    d.reason = head + ", within " + tolerance_text(ratio) + stays_at(current);
+    if (explain) d.reason = head + ", within " + tolerance_text(ratio) + stays_at(current);
     return current;
   }
   const int n = to_int(std::ceil(value / goal));
-  d.reason = head + ", so ceil(" + format_number(value) + " / " + format_number(goal) + ") = " + plural(n, "instance") +
-             " are wanted.";
+  if (explain)
+    d.reason = head + ", so ceil(" + format_number(value) + " / " + format_number(goal) + ") = " + plural(n, "instance") +
+               " are wanted.";
   return n;
 }
 
@@ -375,6 +388,50 @@ HpaDecision HpaController::recommend(SimTime now, int current, const HpaMetric& 
     return d;
   }
   const int wanted = metric_replicas(current, metric, d);
+  return finish(now, current, wanted, std::move(d));
+}
+
+HpaDecision HpaController::recommend(SimTime now, int current, const std::vector<HpaMetric>& metrics) {
+  if (metrics.size() == 1) return recommend(now, current, metrics.front());
+  HpaDecision d;
+  d.current = current;
+  if (!seeded_) {
+    recommendations_.push_back({now, current});
+    seeded_ = true;
+  }
+  if (current > max_ || current < min_) return recommend(now, current, HpaMetric{});  // the bound, as with one
+  // Each metric's count without its sentence; then the sentence of the one followed.
+  int wanted = -1;
+  const HpaMetric* chosen = nullptr;
+  const HpaMetric* first_missing = nullptr;
+  std::string missing, counts;
+  for (const HpaMetric& m : metrics) {
+    HpaDecision one;
+    const int n = metric_replicas(current, m, one, false);
+    if (one.no_metric) {
+      if (!first_missing) first_missing = &m;
+      missing += (missing.empty() ? "" : ", ") + m.name;
+      continue;
+    }
+    counts += (counts.empty() ? "" : ", ") + m.name + " " + std::to_string(n);
+    if (n > wanted) wanted = n, chosen = &m;
+  }
+  metric_replicas(current, chosen ? *chosen : *first_missing, d);
+  if (wanted < 0) {
+    d.no_metric = true;
+    d.desired = d.stabilized = d.metric_desired = current;
+    return d;
+  }
+  d.reason += " Of the metrics' counts (" + counts + "), the largest is taken.";
+  if (!missing.empty() && wanted < current) {
+    // computeReplicasForMetrics: an invalid metric blocks a scale-down.
+    d.reason += " No value of " + missing + ": no scale-down on part of the metrics" + stays_at(current);
+    wanted = current;
+  }
+  return finish(now, current, wanted, std::move(d));
+}
+
+HpaDecision HpaController::finish(SimTime now, int current, int wanted, HpaDecision d) {
   d.metric_desired = wanted;
   if (d.no_metric) {
     // As when Kubernetes fails to compute a metric: no recommendation, no change.

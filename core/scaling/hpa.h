@@ -84,8 +84,9 @@
 //   events older than the longest period are dropped, at most kMaxHistory of each kept.
 //   Kubernetes replaces one stale entry per evaluation, so a live change that lengthens a
 //   window can bring older entries back into it there, not here.
-// - One controller follows one metric; the simulation consolidates several (Kubernetes takes
-//   the largest recommendation over an HPA's metrics).
+// - A native target_tracking policy follows one metric, and the simulation consolidates
+//   several policies' decisions; a manifest's metrics are one controller's, the largest
+//   count taken as Kubernetes takes it (recommend with several metrics).
 #pragma once
 #include <deque>
 #include <string>
@@ -147,6 +148,10 @@ struct HpaMetric {
   HpaPods pods;      // utilization, average_value
   double value = 0;  // object_value, object_average_value
   int ready = 0;     // object_value: ready pods (Running and Ready)
+  // Which metric and its target, for a controller that follows several; empty name: the
+  // policy's own metric and target.
+  std::string name;
+  double goal = 0;
 
   static HpaMetric utilization(const HpaPods& pods);
   static HpaMetric average_value(const HpaPods& pods);
@@ -177,6 +182,11 @@ class HpaController {
 
   // current: the instance count the service is set to.
   HpaDecision recommend(SimTime now, int current, const HpaMetric& metric);
+  // Several metrics, as an HPA with several in spec.metrics (Kubernetes'
+  // computeReplicasForMetrics): each proposes a count and the largest is the metric's count
+  // of step 1; one that cannot be measured proposes none, and while one cannot, a
+  // scale-down waits (Kubernetes does not scale down on part of its metrics).
+  HpaDecision recommend(SimTime now, int current, const std::vector<HpaMetric>& metrics);
   // A utilization target measured over the ready instances, the instances still starting
   // (current - ready) being missing, as HpaPods::ready_and_starting reads them.
   HpaDecision recommend(SimTime now, int current, int ready, double metric_value);
@@ -197,9 +207,12 @@ class HpaController {
   };
   bool within_tolerance(double ratio) const;
   std::string tolerance_text(double ratio) const;
-  int metric_replicas(int current, const HpaMetric& metric, HpaDecision& d) const;
-  int pod_replicas(int current, HpaTarget target, const HpaPods& pods, HpaDecision& d) const;
-  int object_replicas(int current, const HpaMetric& metric, HpaDecision& d) const;
+  // Step 1 for one metric: its count, and in d what was found; `explain` writes d.reason.
+  int metric_replicas(int current, const HpaMetric& metric, HpaDecision& d, bool explain = true) const;
+  int pod_replicas(int current, const HpaMetric& metric, HpaDecision& d, bool explain) const;
+  int object_replicas(int current, const HpaMetric& metric, HpaDecision& d, bool explain) const;
+  // Steps 2 to 5 from step 1's count `wanted` (d holds step 1's findings).
+  HpaDecision finish(SimTime now, int current, int wanted, HpaDecision d);
   int stabilize(SimTime now, int current, int desired);
   int changes_within(const std::deque<Rec>& events, SimTime now, SimDuration period) const;
   int scale_up_limit(SimTime now, int current) const;

@@ -1,6 +1,7 @@
 #include "scaling/scaling_loop.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "scaling/decision.h"
 
@@ -38,12 +39,13 @@ ScalingLoop::ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, Reque
         sc.vertical =
             std::make_unique<scaling::ThresholdScaler>(spec, 0, sizes - 1, ScalingPolicySpec::Direction::vertical);
       // A policy's own bounds (a manifest's minReplicas and maxReplicas) hold within the
-      // service's; the loader has checked that they overlap.
+      // service's; where they do not overlap (the loader warns), the service's nearest bound.
       for (const ScalingPolicySpec& p : spec.policies)
-        if (p.kind == ScalingPolicySpec::Kind::target_tracking)
-          sc.hpa.push_back(std::make_unique<scaling::HpaController>(
-              p, std::max(p.min_instances, service.instances_min),
-              p.max_instances < 0 ? service.instances_max : std::min(p.max_instances, service.instances_max)));
+        if (p.kind == ScalingPolicySpec::Kind::target_tracking) {
+          const int lo = std::min(std::max(p.min_instances, service.instances_min), service.instances_max);
+          const int hi = std::max(lo, p.max_instances < 0 ? service.instances_max : std::min(p.max_instances, service.instances_max));
+          sc.hpa.push_back(std::make_unique<scaling::HpaController>(p, lo, hi));
+        }
       if (spec.predictive.enabled)
         sc.predictive = std::make_unique<scaling::PredictiveEngine>(spec.predictive, scenario_.calendar);
       scalers_.push_back(std::move(sc));
@@ -161,32 +163,52 @@ void ScalingLoop::evaluate(std::uint32_t index) {
   if (next <= engine_.end()) engine_.schedule(next, id_, kEvaluate, index);
 }
 
-std::optional<scaling::HpaDecision> ScalingLoop::track(scaling::HpaController& hpa, SimTime now, int current, int ready,
-                                                        const scaling::MetricValues& values) const {
+std::optional<scaling::HpaMetric> ScalingLoop::measure(const std::string& metric, ScalingPolicySpec::TargetType type,
+                                                       int current, int ready, const scaling::MetricValues& values) const {
   using scaling::HpaMetric;
   using scaling::HpaPods;
-  const std::string& metric = hpa.spec().metric;
   // Resource metrics: the average utilisation over the ready instances (starting ones report
   // nothing: Kubernetes' missing pods).
   if (metric == "cpu_utilization" || metric == "memory_utilization") {
     const std::optional<double> v = metric == "cpu_utilization" ? values.cpu_utilization : values.memory_utilization;
     if (!v) return std::nullopt;
-    return hpa.recommend(now, current, ready, *v);
+    return HpaMetric::utilization(HpaPods::ready_and_starting(ready, *v, current - ready));
   }
   // Pods metrics with an averageValue target: the pool's figure per ready instance.
   if (metric == "request_rate" || metric == "queue_depth") {
     const std::optional<double> total = metric == "request_rate" ? values.request_rate : values.queue_depth;
     if (!total) return std::nullopt;
-    return hpa.recommend(now, current, HpaMetric::average_value(HpaPods::pool_total(ready, *total, current - ready)));
+    return HpaMetric::average_value(HpaPods::pool_total(ready, *total, current - ready));
   }
   // Any other metric (scoped names included) is an Object metric: its value in the last
   // scrape against the target, or (average_value) against the target per instance.
   const int col = registry_.find(metric);
   if (col < 0 || row_.empty()) return std::nullopt;
   const double value = row_[static_cast<std::size_t>(col)];
-  if (hpa.spec().target_type == ScalingPolicySpec::TargetType::average_value)
-    return hpa.recommend(now, current, HpaMetric::object_average_value(value));
-  return hpa.recommend(now, current, HpaMetric::object_value(value, ready));
+  if (type == ScalingPolicySpec::TargetType::average_value) return HpaMetric::object_average_value(value);
+  return HpaMetric::object_value(value, ready);
+}
+
+std::optional<scaling::HpaDecision> ScalingLoop::track(scaling::HpaController& hpa, SimTime now, int current, int ready,
+                                                        const scaling::MetricValues& values) const {
+  const ScalingPolicySpec& p = hpa.spec();
+  std::optional<scaling::HpaMetric> first = measure(p.metric, p.target_type, current, ready, values);
+  if (p.more_metrics.empty()) {
+    if (!first) return std::nullopt;
+    return hpa.recommend(now, current, *first);
+  }
+  // A manifest's several metrics: one that cannot be measured stands in as no value.
+  std::vector<scaling::HpaMetric> all;
+  auto add = [&](std::optional<scaling::HpaMetric> m, const std::string& name, double goal) {
+    if (!m) m = scaling::HpaMetric::object_value(std::numeric_limits<double>::quiet_NaN(), ready);
+    m->name = name;
+    m->goal = goal;
+    all.push_back(*m);
+  };
+  add(std::move(first), p.metric, p.target);
+  for (const ScalingPolicySpec::TrackedMetric& t : p.more_metrics)
+    add(measure(t.metric, t.target_type, current, ready, values), t.metric, t.target);
+  return hpa.recommend(now, current, all);
 }
 
 void ScalingLoop::resize(int pool, int target, const std::string& policy, const std::string& reason) {

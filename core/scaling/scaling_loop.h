@@ -90,13 +90,17 @@ class ScalingLoop : public Component {
     std::string note;  // the last evaluation's
   };
   void evaluate(std::uint32_t scaler);
-  // A target-tracking controller's decision on the metric it names (none without a value):
+  // A target-tracking controller's decision on the metric it names, or on a manifest's
+  // several (none without a value):
   // cpu_utilization and memory_utilization as Resource metrics (average utilisation),
   // request_rate and queue_depth per ready instance as Pods metrics (averageValue), any
   // other metric as an Object metric (its value, or its value per instance for target_type
   // average_value).
   std::optional<scaling::HpaDecision> track(scaling::HpaController& hpa, SimTime now, int current, int ready,
                                             const scaling::MetricValues& values) const;
+  // One metric's measure for the controller, as above; none without a value.
+  std::optional<scaling::HpaMetric> measure(const std::string& metric, ScalingPolicySpec::TargetType type, int current,
+                                            int ready, const scaling::MetricValues& values) const;
   void record(int pool, EventKind kind, double from, double to, const std::string& policy, const std::string& reason);
 
   Engine& engine_;

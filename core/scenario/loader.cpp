@@ -168,7 +168,7 @@ bool Loader::read_named_file(const Value& obj, const std::string& path, std::str
   std::string why;
   if (!files_) {
     error(v, p, "cannot read " + json::quote(v->text) + ": files a scenario names are read when it is opened from a "
-                "file (opsim run PATH), or given with it (in the page, drop them together)");
+                "file (opsim run, validate, grade or sweep PATH); here it was given as text");
     return false;
   }
   if (!files_(v->text, out, why)) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "scenario/loader_internal.h"
+#include "scenario/trace_file.h"
 
 namespace opsim::detail {
 
@@ -325,50 +326,118 @@ void Loader::pattern(const Value& v, const std::string& p, PatternSpec& pat) {
         read_number(v, p, "multiplier", pat.multiplier, 0, 1e6, true);
       }
       break;
-    case T::trace:
-      if (object(v, p, {"type", "points"})) {
-        const Value* pts = member(v, p, "points", true, "an array of [at, rate] pairs");
-        if (!pts) break;
-        const std::string pp = join(p, "points");
-        if (pts->type != Type::array || pts->items.empty()) {
-          expected(*pts, pp, "a non-empty array of [at, rate] pairs");
-          break;
+    case T::trace: trace(v, p, pat); break;
+  }
+}
+
+void Loader::trace(const Value& v, const std::string& p, PatternSpec& pat) {
+  if (!object(v, p, {"type", "points", "file", "column", "unit", "scale", "shift", "repeat"})) return;
+  const Value* pts = v.find("points");
+  const Value* file = v.find("file");
+  if (!pts && !file) {
+    error(&v, join(p, "points"), "expected \"points\" (an array of [at, rate] pairs) or \"file\" (a CSV or a Prometheus "
+                                 "query_range export), found neither");
+    return;
+  }
+  if (pts && file) {
+    expected(*file, join(p, "file"), "no \"file\" beside \"points\" (a trace is one or the other)");
+    return;
+  }
+  if (const Value* c = v.find("column"); c && !file)
+    expected(*c, join(p, "column"), "no \"column\" without \"file\" (it names a CSV file's value column)");
+  // Rates: per second unless the unit says per minute, times the scale.
+  int per_minute = 0;
+  read_enum(v, p, "unit", per_minute, {"per_second", "per_minute"});
+  double scale = 1;
+  read_number(v, p, "scale", scale, 0, 1e6);
+  const double factor = per_minute ? scale / 60.0 : scale;
+  if (const Value* sv = v.find("shift")) {
+    // A delay ("30m"), or with a '-' a start part-way into the trace ("-2d").
+    const bool back = sv->type == Type::string && !sv->text.empty() && sv->text[0] == '-';
+    SimDuration d = 0;
+    if (sv->type != Type::string || !parse_duration(std::string_view(sv->text).substr(back ? 1 : 0), d) ||
+        d > ScenarioLimits::kMaxDuration)
+      expected(*sv, join(p, "shift"), "a duration such as \"30m\", or \"-2d\" to start 2 days into the trace");
+    else
+      pat.shift = back ? -d : d;
+  }
+  read_duration(v, p, "repeat", pat.repeat, kMicrosPerSecond, ScenarioLimits::kMaxDuration);
+
+  if (file) {
+    NamedFile f;
+    if (!read_named_file(v, p, "file", f)) return;
+    std::string column;
+    read_string(v, p, "column", column, false);
+    std::vector<TracePoint> rows;
+    std::vector<Diagnostic> found;
+    if (read_trace_file(f.text, column, static_cast<std::size_t>(ScenarioLimits::kMaxTracePoints), "kMaxTracePoints", rows, found)) {
+      // Times from the first row, which is the scenario's start (plus any shift).
+      for (const TracePoint& r : rows) {
+        const double from_first_us = std::round((r.unix_s - rows.front().unix_s) * static_cast<double>(kMicrosPerSecond));
+        if (from_first_us > static_cast<double>(ScenarioLimits::kMaxDuration)) {
+          expected(*file, join(p, "file"), "a trace of at most " + format_duration(ScenarioLimits::kMaxDuration) +
+                                               ", found one of " + json::number(from_first_us / kMicrosPerDay) + " days");
+          return;
         }
-        if (pts->items.size() > static_cast<std::size_t>(ScenarioLimits::kMaxTracePoints)) {
-          error(pts, pp, "too many points: " + std::to_string(pts->items.size()) + " exceeds the limit kMaxTracePoints = " +
-                             std::to_string(ScenarioLimits::kMaxTracePoints));
-          break;
+        const SimTime at = static_cast<SimTime>(from_first_us);
+        if (!pat.points.empty() && at <= pat.points.back().first) {
+          expected(*file, join(p, "file"), "rows at least a microsecond apart");
+          return;
         }
-        SimTime previous = -1;
-        for (std::size_t i = 0; i < pts->items.size(); ++i) {
-          const Value& pt = pts->items[i];
-          const std::string ptp = index(pp, i);
-          SimDuration at = 0;
-          std::int64_t unix_s = 0;
-          bool ok = pt.type == Type::array && pt.items.size() == 2 && pt.items[0].type == Type::string &&
-                    pt.items[1].type == Type::number && pt.items[1].number >= 0 && pt.items[1].number <= 1e7;
-          if (ok) {
-            if (parse_duration(pt.items[0].text, at)) {
-            } else if (parse_iso8601_utc(pt.items[0].text, unix_s) && unix_s >= s_.calendar.start_unix_s()) {
-              at = (unix_s - s_.calendar.start_unix_s()) * kMicrosPerSecond;
-            } else {
-              ok = false;
-            }
-          }
-          if (!ok) {
-            expected(pt, ptp, "a pair [at, rate] such as [\"1h\", 12.5] (rate from 0 to 10000000)");
-            continue;
-          }
-          if (at <= previous) {
-            expected(pt.items[0], index(ptp, 0), "a time after the previous point's");
-            continue;
-          }
-          previous = at;
-          pat.points.emplace_back(at, pt.items[1].number);
+        pat.points.emplace_back(at, r.value * factor);
+      }
+    }
+    file_diagnostics(f, join(p, "file"), found);
+  } else {
+    const std::string pp = join(p, "points");
+    if (pts->type != Type::array || pts->items.empty()) {
+      expected(*pts, pp, "a non-empty array of [at, rate] pairs");
+      return;
+    }
+    if (pts->items.size() > static_cast<std::size_t>(ScenarioLimits::kMaxTracePoints)) {
+      error(pts, pp, "too many points: " + std::to_string(pts->items.size()) + " exceeds the limit kMaxTracePoints = " +
+                         std::to_string(ScenarioLimits::kMaxTracePoints));
+      return;
+    }
+    SimTime previous = -1;
+    for (std::size_t i = 0; i < pts->items.size(); ++i) {
+      const Value& pt = pts->items[i];
+      const std::string ptp = index(pp, i);
+      SimDuration at = 0;
+      std::int64_t unix_s = 0;
+      bool ok = pt.type == Type::array && pt.items.size() == 2 && pt.items[0].type == Type::string &&
+                pt.items[1].type == Type::number && pt.items[1].number >= 0 && pt.items[1].number <= 1e7;
+      if (ok) {
+        if (parse_duration(pt.items[0].text, at)) {
+        } else if (parse_iso8601_utc(pt.items[0].text, unix_s) && unix_s >= s_.calendar.start_unix_s()) {
+          at = (unix_s - s_.calendar.start_unix_s()) * kMicrosPerSecond;
+        } else {
+          ok = false;
         }
       }
-      break;
+      if (!ok) {
+        expected(pt, ptp, "a pair [at, rate] such as [\"1h\", 12.5] (rate from 0 to 10000000)");
+        continue;
+      }
+      if (at <= previous) {
+        expected(pt.items[0], index(ptp, 0), "a time after the previous point's");
+        continue;
+      }
+      previous = at;
+      pat.points.emplace_back(at, pt.items[1].number * factor);
+    }
   }
+  for (auto& point : pat.points)
+    if (point.second > 1e7) {
+      expected(file ? *file : *pts, join(p, file ? "file" : "points"),
+               "rates of at most 10000000 per second (after unit and scale), found " + json::number(point.second));
+      pat.points.clear();
+      return;
+    }
+  if (pat.repeat > 0 && !pat.points.empty() && pat.points.back().first > pat.repeat)
+    expected(*v.find("repeat"), join(p, "repeat"),
+             "a period at least as long as the trace (" + format_duration(pat.points.back().first) +
+                 ": its last point would never play)");
 }
 
 void Loader::tenants(const Value& root) {

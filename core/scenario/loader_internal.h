@@ -76,6 +76,7 @@ class Loader : public json::Reader {
   void circuit_breaker(const Value& v, const std::string& path, CircuitBreakerSpec& b);
   void call_cycles();
   void pattern(const Value& v, const std::string& path, PatternSpec& p);
+  void trace(const Value& v, const std::string& path, PatternSpec& p);  // points, or a file (trace_file.h)
   void context(const Value& root);
   void monitoring(const Value& root);
   void matchers(const Value& v, const std::string& path, Matchers& m);

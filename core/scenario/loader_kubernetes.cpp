@@ -17,8 +17,9 @@
 //   External, selector {tenant|service|agent: id}   <scope>.<id>.<metric> (none: the global
 //                                           metric), Value or AverageValue
 //   minReplicas, maxReplicas                the policy's bounds, within the service's
+//   several metrics                         each proposes a count, the largest is followed
 // Refused with their path: what opsim cannot honour (ContainerResource metrics, a Pods
-// metric's selector, matchExpressions, more than one metric) and what Kubernetes' own
+// metric's selector, matchExpressions) and what Kubernetes' own
 // validation refuses. metadata is the object's identity; status, what a cluster observed,
 // is set aside with a warning.
 #include <cmath>
@@ -126,21 +127,22 @@ class HpaManifest : public json::Reader {
                "a count not below minReplicas (" + std::to_string(sp_.min_instances) + ")");
     if (const ServiceSpec* s = service(); s && sp_.max_instances >= sp_.min_instances && sp_.max_instances > 0 &&
                                           (sp_.max_instances < s->instances_min || sp_.min_instances > s->instances_max))
-      error(v.find("maxReplicas"), join(p, "maxReplicas"),
-            "expected replicas that overlap the service's instances (" + std::to_string(s->instances_min) + " to " +
-                std::to_string(s->instances_max) + "), found " + std::to_string(sp_.min_instances) + " to " +
-                std::to_string(sp_.max_instances));
+      warn(v.find("maxReplicas"), join(p, "maxReplicas"),
+           "replicas " + std::to_string(sp_.min_instances) + " to " + std::to_string(sp_.max_instances) +
+               " do not overlap the service's instances (" + std::to_string(s->instances_min) + " to " +
+               std::to_string(s->instances_max) + "): the service's bound holds the fleet where the HPA cannot follow");
     // Kubernetes' default when no metric is given: cpu at 80 % utilization.
-    sp_.metric = "cpu_utilization";
-    sp_.target = 80;
-    sp_.target_type = ScalingPolicySpec::TargetType::utilization;
-    if (const Value* m = v.find("metrics"); m && m->type == Type::array && m->items.size() > 1) {
-      error(&m->items[1], index(join(p, "metrics"), 1),
-            "expected one metric: opsim's HPA follows one (a scenario can give a second policy for another)");
-    } else {
-      read_array(v, p, "metrics", false, 0, 1, "kMaxManifestMetrics",
-                 [&](const Value& mv, const std::string& mp) { metric(mv, mp); });
-    }
+    std::vector<ScalingPolicySpec::TrackedMetric> metrics;
+    read_array(v, p, "metrics", false, 0, 10, "kMaxManifestMetrics", [&](const Value& mv, const std::string& mp) {
+      ScalingPolicySpec::TrackedMetric t;
+      metric(mv, mp, t);
+      metrics.push_back(t);
+    });
+    if (metrics.empty()) metrics.push_back({"cpu_utilization", 80, ScalingPolicySpec::TargetType::utilization});
+    sp_.metric = metrics[0].metric;
+    sp_.target = metrics[0].target;
+    sp_.target_type = metrics[0].target_type;
+    sp_.more_metrics.assign(metrics.begin() + 1, metrics.end());
     if (const Value* b = member(v, p, "behavior", false, "an object: {scaleUp, scaleDown}")) {
       const std::string bp = join(p, "behavior");
       if (object(*b, bp, {"scaleUp", "scaleDown"})) {
@@ -197,7 +199,7 @@ class HpaManifest : public json::Reader {
     }
   }
 
-  void metric(const Value& m, const std::string& p) {
+  void metric(const Value& m, const std::string& p, ScalingPolicySpec::TrackedMetric& out) {
     if (m.type != Type::object) {
       expected(m, p, "an object: {type, resource | pods | object | external}");
       return;
@@ -221,16 +223,16 @@ class HpaManifest : public json::Reader {
       if (!object(*src, sp, {"name", "target"})) return;
       int resource = 0;
       if (!read_enum(*src, sp, "name", resource, {"cpu", "memory"}, true)) return;
-      sp_.metric = resource == 0 ? "cpu_utilization" : "memory_utilization";
-      sp_.target_type = ScalingPolicySpec::TargetType::utilization;
+      out.metric = resource == 0 ? "cpu_utilization" : "memory_utilization";
+      out.target_type = ScalingPolicySpec::TargetType::utilization;
       double goal = 0;
       target(*src, sp, true, false, goal, target_kind);
       if (target_kind == "Utilization") {
-        sp_.target = goal;
+        out.target = goal;
       } else if (target_kind == "AverageValue" && goal > 0 && service()) {
         // Usage per instance against the instance's size: the same ratio as a utilization.
         const double size = resource == 0 ? service()->cpu_cores : service()->memory_mb * 1048576.0;
-        sp_.target = 100.0 * goal / size;
+        out.target = 100.0 * goal / size;
       }
       return;
     }
@@ -244,9 +246,9 @@ class HpaManifest : public json::Reader {
         expected(*sel, join(mp, "selector"), "no selector: an opsim instance's metrics have no labels to select on");
       int name = 0;
       if (read_enum(*mv, mp, "name", name, {"request_rate", "queue_depth"}, true))
-        sp_.metric = name == 0 ? "request_rate" : "queue_depth";
-      sp_.target_type = ScalingPolicySpec::TargetType::average_value;
-      target(*src, sp, false, false, sp_.target, target_kind);
+        out.metric = name == 0 ? "request_rate" : "queue_depth";
+      out.target_type = ScalingPolicySpec::TargetType::average_value;
+      target(*src, sp, false, false, out.target, target_kind);
       return;
     }
     // Object and External: a metric of the scenario, scoped by the object or the selector.
@@ -273,10 +275,10 @@ class HpaManifest : public json::Reader {
                    " gives it: " + scope + "<name>), found " + json::quote(name));
       return;
     }
-    sp_.metric = scope + name;
-    loader_.check_metric(*mv, mp, "name", sp_.metric, this);
-    target(*src, sp, false, true, sp_.target, target_kind);
-    sp_.target_type = target_kind == "AverageValue" ? ScalingPolicySpec::TargetType::average_value
+    out.metric = scope + name;
+    loader_.check_metric(*mv, mp, "name", out.metric, this);
+    target(*src, sp, false, true, out.target, target_kind);
+    out.target_type = target_kind == "AverageValue" ? ScalingPolicySpec::TargetType::average_value
                                                     : ScalingPolicySpec::TargetType::value;
   }
 

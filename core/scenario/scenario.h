@@ -134,7 +134,12 @@ struct PatternSpec {
   SimDuration duration = 0;  // ramp, spike
   double from = 1.0, to = 1.0;  // ramp
   double multiplier = 1.0;  // spike
-  std::vector<std::pair<SimTime, double>> points;  // trace: (time, rate per second)
+  // trace: (time from the trace's start, rate per second), unit and scale applied. The
+  // trace starts `shift` after the scenario (a negative shift: part-way into it); before it
+  // starts, its first rate holds. With `repeat`, it loops with that period from its start;
+  // without, its last rate holds after its last point.
+  std::vector<std::pair<SimTime, double>> points;
+  SimDuration shift = 0, repeat = 0;
 };
 
 struct LoadSpec {
@@ -365,6 +370,14 @@ struct ScalingPolicySpec {
   // other metric is an Object one, `value` (the default) or `average_value` (a value the
   // instances share).
   enum class TargetType { utilization, average_value, value } target_type = TargetType::value;
+  // A manifest's further metrics (spec.metrics after the first, which is metric, target
+  // and target_type above): each proposes a count and the largest is followed.
+  struct TrackedMetric {
+    std::string metric;
+    double target = 0;
+    TargetType target_type = TargetType::value;
+  };
+  std::vector<TrackedMetric> more_metrics;
   // Its own instance bounds within the service's (a manifest's minReplicas and maxReplicas);
   // -1: the service's.
   int min_instances = -1, max_instances = -1;

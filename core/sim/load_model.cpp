@@ -24,16 +24,55 @@ double diurnal(const PatternSpec& p, const Calendar& cal, SimTime t) {
   return diurnal_at_turns(p, from_peak_us * (1.0 / static_cast<double>(kMicrosPerDay)));
 }
 
-double trace_rate(const PatternSpec& p, SimTime t) {
+// The rate at the trace's own time u (negative: before it starts).
+double points_rate(const PatternSpec& p, SimTime u) {
   const auto& pts = p.points;
-  if (t <= pts.front().first) return pts.front().second;
-  if (t >= pts.back().first) return pts.back().second;
-  const auto it = std::upper_bound(pts.begin(), pts.end(), t,
+  if (u <= pts.front().first) return pts.front().second;
+  if (u >= pts.back().first) return pts.back().second;
+  const auto it = std::upper_bound(pts.begin(), pts.end(), u,
                                    [](SimTime x, const std::pair<SimTime, double>& pt) { return x < pt.first; });
   const auto& hi = *it;
   const auto& lo = *(it - 1);
-  const double f = static_cast<double>(t - lo.first) / static_cast<double>(hi.first - lo.first);
+  const double f = static_cast<double>(u - lo.first) / static_cast<double>(hi.first - lo.first);
   return lo.second + f * (hi.second - lo.second);
+}
+
+// The trace's own time at simulated time t: from its start (`shift` after the scenario's),
+// looped by `repeat` once started.
+SimTime trace_time(const PatternSpec& p, SimTime t) {
+  SimTime u = t - p.shift;
+  if (p.repeat > 0 && u > 0) u %= p.repeat;
+  return u;
+}
+
+double trace_rate(const PatternSpec& p, SimTime t) { return points_rate(p, trace_time(p, t)); }
+
+// The trace's maximum over [a, b]: piecewise linear, it is at an end, at a point inside, or
+// (looped) where a period starts again.
+double trace_bound(const PatternSpec& p, SimTime a, SimTime b) {
+  double rate = std::max(trace_rate(p, a), trace_rate(p, b));
+  const SimTime ua = a - p.shift, ub = b - p.shift;
+  if (p.repeat <= 0) {
+    for (const auto& pt : p.points)
+      if (pt.first > ua && pt.first < ub) rate = std::max(rate, pt.second);
+    return rate;
+  }
+  if (ub <= 0) return rate;  // before the trace starts: its first rate
+  const SimTime r = p.repeat;
+  if (ub - std::max<SimTime>(ua, 0) >= r) {
+    for (const auto& pt : p.points) rate = std::max(rate, pt.second);
+    return rate;
+  }
+  for (SimTime k = std::max<SimTime>(ua, 0) / r; k <= ub / r; ++k) {
+    const SimTime start = k * r;
+    if (start > ua && start < ub) rate = std::max(rate, points_rate(p, 0));
+    // A point at the period's end is approached from below, then the period starts again.
+    for (const auto& pt : p.points) {
+      const SimTime at = start + pt.first;
+      if (at > ua && at <= ub) rate = std::max(rate, pt.second);
+    }
+  }
+  return rate;
 }
 
 }  // namespace
@@ -140,13 +179,8 @@ namespace {
 // The base rate's bound over [a, b): a trace's maximum there, or the load's rate.
 double base_rate_bound(const LoadSpec& load, SimTime a, SimTime b) {
   double rate = load.rate;
-  for (const PatternSpec& p : load.patterns) {
-    if (p.type != PatternSpec::Type::trace) continue;
-    // Piecewise linear: the maximum over [a, b) is at an end or at a point inside.
-    rate = std::max(trace_rate(p, a), trace_rate(p, b));
-    for (const auto& pt : p.points)
-      if (pt.first > a && pt.first < b) rate = std::max(rate, pt.second);
-  }
+  for (const PatternSpec& p : load.patterns)
+    if (p.type == PatternSpec::Type::trace) rate = trace_bound(p, a, b);
   return rate;
 }
 

@@ -68,6 +68,10 @@ const Exemption kDescriptive[] = {
     {"$.exercise.statement", "an exercise's task, shown in the UI"},
     {"$.exercise.hints[*]", "an exercise's hints, revealed one at a time in the UI"},
     {"$.exercise.solution", "the reference solution's file, opened from the UI"},
+    {"$.scaling[*].policies[*].manifest.metadata.*", "the Kubernetes object's identity; its name is shown with the policy"},
+    {"$.scaling[*].policies[*].manifest.spec.scaleTargetRef.*",
+     "the workload's name in the cluster: the policy scales its scaling section's service (a name that is another "
+     "service of the scenario is refused)"},
 };
 
 // Content that agents receive rather than settings of the platform: it goes into the
@@ -125,6 +129,19 @@ const Exemption kStructural[] = {
     {"$.chaos[*].method[*].fault.type", "selects the fault's fields"},
     {"$.deployments[*].strategy", "selects whether canary settings and auto_rollback apply"},
     {"$.deployments[*].canary.steps[3]", "the last canary step, 100 % of the traffic, as the format requires"},
+    {"$.scaling[*].policies[*].manifest.*",
+     "a Kubernetes HPA, read into the target_tracking policy it is equivalent to: each field selects or sets one of "
+     "that policy's, whose own fields are walked above (kubernetes_manifest_test.cpp checks each field's mapping, and "
+     "that a manifest's run is its policy's, row for row; hpa_kubernetes_test.cpp how several metrics combine)",
+     false},
+    {"$.tenants[*].load[*].patterns[*].file",
+     "the file whose rows are the trace: another file is other rows (trace_file_test.cpp checks that a CSV's and a "
+     "Prometheus export's rows drive the arrivals)",
+     false},
+    {"$.tenants[*].load[*].patterns[*].column",
+     "which of the file's columns holds the rates: reading another is reading other rows (trace_file_test.cpp reads a "
+     "named column)",
+     false},
     {"$.monitoring.rule_files[*]",
      "a rule file's name: the platform (the runner, the page) reads the file before the simulation, and this walk "
      "loads scenario text alone; prom_rules_test.cpp runs a scenario's rule files",
@@ -346,8 +363,10 @@ std::string id_kind(const Leaf& leaf) {
 // references by field name, and the scope part of metric names ("tenant.acme.x").
 json::Value renamed(const json::Value& doc, const json::Value* id, const std::string& kind, const std::string& to) {
   const std::string from = id->text;
-  std::function<json::Value(const json::Value&, const std::string&)> copy = [&](const json::Value& v,
-                                                                               const std::string& key) -> json::Value {
+  // `within`: the key of the object holding the value (an HPA manifest's describedObject
+  // names a service or a tenant by "name").
+  std::function<json::Value(const json::Value&, const std::string&, const std::string&)> copy =
+      [&](const json::Value& v, const std::string& key, const std::string& within) -> json::Value {
     json::Value c = v;
     if (&v == id) {
       c.text = to;
@@ -355,17 +374,19 @@ json::Value renamed(const json::Value& doc, const json::Value* id, const std::st
     }
     if (v.type == json::Type::string) {
       const bool refers = (key == kind) || (kind == "user" && key == "users") ||
-                          (kind == "rule" && key == "rule") || (kind == "provider" && key == "provider");
+                          (kind == "rule" && key == "rule") || (kind == "provider" && key == "provider") ||
+                          (key == "name" && within == "describedObject" && (kind == "service" || kind == "tenant"));
       if (refers && v.text == from) c.text = to;
       const std::string scope = kind + "." + from + ".";
       if (key == "metric" && v.text.rfind(scope, 0) == 0) c.text = kind + "." + to + "." + v.text.substr(scope.size());
       return c;
     }
-    for (std::size_t i = 0; i < v.items.size(); ++i) c.items[i] = copy(v.items[i], key);
-    for (std::size_t i = 0; i < v.members.size(); ++i) c.members[i].second = copy(v.members[i].second, v.members[i].first);
+    for (std::size_t i = 0; i < v.items.size(); ++i) c.items[i] = copy(v.items[i], key, within);
+    for (std::size_t i = 0; i < v.members.size(); ++i)
+      c.members[i].second = copy(v.members[i].second, v.members[i].first, key);
     return c;
   };
-  return copy(doc, "");
+  return copy(doc, "", "");
 }
 
 bool is_time_field(const Leaf& leaf) {
@@ -530,7 +551,7 @@ TEST_CASE("every field of everything.json changes the run unless a list exempts 
     std::string tried;
     for (const Candidate& c : candidates(doc, leaf, leaves, names, base_scenario.calendar.start_unix_s())) {
       if (accepted == kRunsPerField) break;
-      const LoadResult r = load_scenario(json::write(c.doc));
+      const LoadResult r = load_scenario(json::write(c.doc), test::scenario_files());
       if (!r.ok) continue;
       ++accepted;
       ++runs;

@@ -2,6 +2,7 @@
 // target_tracking policy it is equivalent to, with Kubernetes' defaults where it is silent,
 // and a run with it is the run with that policy, metric for metric.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "report/event_json.h"
+#include "scaling/hpa.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
 #include "test_support.h"
@@ -16,29 +18,6 @@
 using namespace opsim;
 
 namespace {
-
-// Files by name, as the page holds the files dropped with a scenario.
-FileReader files(std::map<std::string, std::string> texts) {
-  return [texts](const std::string& path, NamedFile& out, std::string& why) {
-    const auto it = texts.find(path);
-    if (it == texts.end()) {
-      why = "no such file";
-      return false;
-    }
-    out = {path, it->second};
-    return true;
-  };
-}
-
-// The scenarios folder, as `opsim run scenarios/X.json` reads beside it.
-FileReader scenarios_folder() {
-  return [](const std::string& path, NamedFile& out, std::string& why) {
-    out.name = "scenarios/" + path;
-    out.text = test::read_text(out.name);
-    if (out.text.empty()) why = "no such file";
-    return !out.text.empty();
-  };
-}
 
 // hpa-tuned.json with its policy replaced by `policy` (JSON).
 std::string hpa_tuned_with(const std::string& policy) {
@@ -100,7 +79,7 @@ std::string first_error(const std::string& scenario, const FileReader& reader) {
 TEST_CASE("hpa-tuned with its manifest gives exactly the run of its native target_tracking policy") {
   const LoadResult native = load(test::read_text("scenarios/hpa-tuned.json"), {});
   const LoadResult from_file =
-      load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "hpa-tuned.yaml"})"), scenarios_folder());
+      load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "hpa-tuned.yaml"})"), test::files_in("scenarios/"));
   const ScalingPolicySpec& a = only_policy(native);
   const ScalingPolicySpec& b = only_policy(from_file);
   CHECK(b.kind == ScalingPolicySpec::Kind::target_tracking);
@@ -135,9 +114,9 @@ TEST_CASE("A manifest inline, in kubectl's JSON, is the same policy as its YAML 
              "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}}})";
   const LoadResult inline_ = load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": )" + json_manifest + "}"), {});
   const LoadResult in_json_file =
-      load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "hpa.json"})"), files({{"hpa.json", json_manifest}}));
+      load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "hpa.json"})"), test::named_files({{"hpa.json", json_manifest}}));
   const LoadResult in_yaml_file = load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "hpa-tuned.yaml"})"),
-                                       scenarios_folder());
+                                       test::files_in("scenarios/"));
   for (const LoadResult* r : {&inline_, &in_json_file}) {
     const ScalingPolicySpec& p = only_policy(*r);
     const ScalingPolicySpec& q = only_policy(in_yaml_file);
@@ -153,7 +132,7 @@ TEST_CASE("A manifest inline, in kubectl's JSON, is the same policy as its YAML 
 
 TEST_CASE("A manifest's silences are Kubernetes' defaults") {
   const LoadResult r = load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "m.yaml"})"),
-                            files({{"m.yaml", manifest("  maxReplicas: 10\n")}}));
+                            test::named_files({{"m.yaml", manifest("  maxReplicas: 10\n")}}));
   const ScalingPolicySpec& p = only_policy(r);
   CHECK(p.metric == "cpu_utilization");  // no metrics: cpu at 80 % utilization
   CHECK(p.target == 80);
@@ -176,7 +155,7 @@ TEST_CASE("A manifest's silences are Kubernetes' defaults") {
 TEST_CASE("A manifest's metrics and behaviour map onto the policy") {
   auto policy = [](const std::string& spec_body) {
     const LoadResult r = load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "m.yaml"})"),
-                              files({{"m.yaml", manifest(spec_body)}}));
+                              test::named_files({{"m.yaml", manifest(spec_body)}}));
     return only_policy(r);
   };
   SECTION("Resource AverageValue: usage per instance against the instance's size (4 cores, 8192 MiB)") {
@@ -248,7 +227,7 @@ TEST_CASE("A manifest's metrics and behaviour map onto the policy") {
 TEST_CASE("A manifest's minReplicas holds the fleet up within the service's bounds") {
   // The service allows 2 to 40; the manifest 6 to 8: the HPA keeps the pool there.
   const LoadResult r = load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "m.yaml"})"),
-                            files({{"m.yaml", manifest("  minReplicas: 6\n  maxReplicas: 8\n"
+                            test::named_files({{"m.yaml", manifest("  minReplicas: 6\n  maxReplicas: 8\n"
                                                        "  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n"
                                                        "      target: {type: Utilization, averageUtilization: 60}\n")}}));
   REQUIRE(r.ok);
@@ -274,16 +253,13 @@ TEST_CASE("A manifest's minReplicas holds the fleet up within the service's boun
 
 TEST_CASE("A manifest that opsim cannot honour, or Kubernetes would refuse, is refused at its line") {
   const std::string scenario = hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "m.yaml"})");
-  auto error_for = [&](const std::string& text) { return first_error(scenario, files({{"m.yaml", text}})); };
+  auto error_for = [&](const std::string& text) { return first_error(scenario, test::named_files({{"m.yaml", text}})); };
 
   CHECK(error_for(manifest("  maxReplicas: 5\n  minReplica: 2\n")) ==
         "m.yaml:8:15: error: spec.minReplica: unknown field \"minReplica\" (expected one of: scaleTargetRef, minReplicas, "
         "maxReplicas, metrics, behavior) (in the file that $.scaling.policies[0].manifest names)");
   CHECK(error_for(manifest("  maxReplicas: 5\n  metrics:\n  - type: ContainerResource\n")).find(
             "m.yaml:9:11: error: spec.metrics[0].type: expected Resource, Pods, Object or External, found \"ContainerResource\"") == 0);
-  CHECK(error_for(manifest("  maxReplicas: 5\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n"
-                           "  - type: Resource\n    resource: {name: memory, target: {type: Utilization, averageUtilization: 50}}\n"))
-            .find("m.yaml:11:5: error: spec.metrics[1]: expected one metric") == 0);
   CHECK(error_for(manifest("  maxReplicas: 1\n  minReplicas: 3\n")).find("spec.maxReplicas: expected a count not below minReplicas (3)") !=
         std::string::npos);
   CHECK(error_for(manifest("  maxReplicas: 5\n  behavior:\n    scaleUp:\n      policies:\n      - {type: Instances, value: 2, periodSeconds: 60}\n"))
@@ -310,7 +286,7 @@ TEST_CASE("A manifest that opsim cannot honour, or Kubernetes would refuse, is r
         std::string::npos);
 
   // The file itself: missing, or no way to read files.
-  CHECK(first_error(scenario, files({})).find("$.scaling.policies[0].manifest: cannot read \"m.yaml\": no such file") !=
+  CHECK(first_error(scenario, test::named_files({})).find("$.scaling.policies[0].manifest: cannot read \"m.yaml\": no such file") !=
         std::string::npos);
   CHECK(first_error(scenario, {}).find("files a scenario names are read when it is opened from a file") != std::string::npos);
 }
@@ -323,4 +299,60 @@ TEST_CASE("A native target_tracking policy on an Object metric takes target_type
   const std::string wrong = hpa_tuned_with(
       R"({"id": "hpa", "kind": "target_tracking", "metric": "cpu_utilization", "target": 60, "target_type": "value"})");
   CHECK(first_error(wrong, {}).find("target_type: expected no target_type for \"cpu_utilization\"") != std::string::npos);
+}
+
+TEST_CASE("A manifest's several metrics: each proposes a count, the largest is followed") {
+  const LoadResult r = load(hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "m.yaml"})"),
+                            test::named_files({{"m.yaml", manifest("  maxReplicas: 9\n  metrics:\n"
+                                                       "  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n"
+                                                       "  - type: Pods\n    pods: {metric: {name: queue_depth}, target: {type: AverageValue, averageValue: 4}}\n")}}));
+  const ScalingPolicySpec& p = only_policy(r);
+  CHECK(p.metric == "cpu_utilization");
+  REQUIRE(p.more_metrics.size() == 1);
+  CHECK(p.more_metrics[0].metric == "queue_depth");
+  CHECK(p.more_metrics[0].target == 4);
+  CHECK(p.more_metrics[0].target_type == ScalingPolicySpec::TargetType::average_value);
+
+  // The controller (horizontal.go's computeReplicasForMetrics): the largest proposal wins; a
+  // metric without a value proposes nothing, and while one has none a scale-down waits.
+  ScalingPolicySpec spec;
+  spec.kind = ScalingPolicySpec::Kind::target_tracking;
+  spec.scale_down.stabilization_window = 0;
+  auto cpu = [](double average, int ready) {
+    scaling::HpaMetric m = scaling::HpaMetric::utilization(scaling::HpaPods::aggregate(ready, average));
+    m.name = "cpu_utilization";
+    m.goal = 50;
+    return m;
+  };
+  scaling::HpaMetric queue = scaling::HpaMetric::object_value(30, 3);
+  queue.name = "queue_depth";
+  queue.goal = 10;  // 3 ready x 30 / 10 = 9
+  scaling::HpaMetric none = scaling::HpaMetric::object_value(std::numeric_limits<double>::quiet_NaN(), 3);
+  none.name = "missing";
+  none.goal = 1;
+  {
+    scaling::HpaController c(spec, 1, 20);
+    const scaling::HpaDecision d = c.recommend(0, 3, std::vector<scaling::HpaMetric>{cpu(100, 3), queue});
+    CHECK(d.metric_desired == 9);  // cpu wants 6, the queue 9
+    CHECK(d.reason.find("Of the metrics' counts (cpu_utilization 6, queue_depth 9), the largest is taken.") != std::string::npos);
+  }
+  {
+    scaling::HpaController c(spec, 1, 20);
+    CHECK(c.recommend(0, 3, std::vector<scaling::HpaMetric>{cpu(100, 3), none}).desired == 6);  // a scale-up goes ahead
+  }
+  {
+    scaling::HpaController c(spec, 1, 20);
+    c.recommend(0, 5, std::vector<scaling::HpaMetric>{cpu(28, 5), none});
+    const scaling::HpaDecision d = c.recommend(kMicrosPerMinute, 5, std::vector<scaling::HpaMetric>{cpu(28, 5), none});
+    CHECK(d.desired == 5);  // 28 % of 50 would be 3 instances: it waits for the missing metric
+    scaling::HpaController e(spec, 1, 20);
+    e.recommend(0, 5, std::vector<scaling::HpaMetric>{cpu(28, 5)});
+    CHECK(e.recommend(kMicrosPerMinute, 5, std::vector<scaling::HpaMetric>{cpu(28, 5)}).desired == 3);
+  }
+  {
+    scaling::HpaController c(spec, 1, 20);
+    const scaling::HpaDecision d = c.recommend(0, 4, std::vector<scaling::HpaMetric>{none, none});
+    CHECK(d.no_metric);
+    CHECK(d.desired == 4);
+  }
 }

@@ -508,7 +508,7 @@ Verdict judge(const std::string& text) {
   opsim::json::ParseError e;
   if (opsim::json::parse(text, doc, e)) v.schema_ok = schema().validate(doc, &v.schema_errors);
   else v.schema_errors.push_back("JSON syntax error: " + e.message);
-  const opsim::LoadResult r = opsim::load_scenario(text);
+  const opsim::LoadResult r = opsim::load_scenario(text, opsim::test::scenario_files());
   v.loader_ok = r.ok;
   v.loader_errors = r.errors;
   return v;
@@ -553,6 +553,10 @@ Value* at(Value& root, const Path& p) {
 bool free_form(const Value& doc, const Path& p) {
   for (const Step& st : p)
     if (st.is_key && st.key.compare(0, 2, "x-") == 0) return true;
+  // A Kubernetes manifest's metadata (the object's identity) and status (a cluster's observations).
+  for (std::size_t i = 0; i + 1 < p.size(); ++i)
+    if (p[i].is_key && p[i].key == "manifest" && p[i + 1].is_key && (p[i + 1].key == "metadata" || p[i + 1].key == "status"))
+      return true;
   // A tenant's security policies are free-form settings.
   if (p.size() >= 3 && p[0].is_key && p[0].key == "tenants" && p[2].is_key && p[2].key == "security_policies") return true;
   const bool in_data = p.size() >= 4 && p[0].is_key && p[0].key == "context" && p[1].is_key && p[1].key == "providers" &&
@@ -720,7 +724,9 @@ TEST_CASE("the schema declares itself and keeps the format's conventions", "[sch
   const std::set<std::string> free_objects = {"#/$defs/provider/properties/data", "#/$defs/policy_map",
                                               "#/$defs/policy_map/additionalProperties",
                                               "#/$defs/policy_data/properties/roles", "#/$defs/entries_data",
-                                              "#/$defs/tenant/properties/security_policies"};
+                                              "#/$defs/tenant/properties/security_policies",
+                                              "#/$defs/hpa_manifest/properties/metadata",
+                                              "#/$defs/hpa_manifest/properties/status"};
   std::vector<std::string> problems;
   std::function<void(const Value&, const std::string&)> walk = [&](const Value& s, const std::string& loc) {
     if (s.type != Type::object) return;
@@ -1059,6 +1065,7 @@ const char* const kCrossFieldRules[] = {
     "below the queue's capacity",  // queue.shed_at below queue.capacity
     "expected a p99 above the median",  // a lognormal's p99 > median (token counts; durations are strings)
     "at or above sheddable's",  // queue.shed_at: default >= sheddable
+    "a count not below minReplicas",  // a manifest's maxReplicas >= minReplicas
 };
 
 std::string number_literal(double x, bool integer) {

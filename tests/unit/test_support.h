@@ -1,6 +1,7 @@
 // Helpers shared by the core tests.
 #pragma once
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,9 +23,45 @@ inline std::string read_text(const std::string& relative) {
   return ss.str();
 }
 
+// The files of a folder of the source tree, as `opsim run FOLDER/X.json` reads beside it.
+inline FileReader files_in(const std::string& folder) {
+  return [folder](const std::string& path, NamedFile& out, std::string& why) {
+    std::ifstream in(source_path(folder + path), std::ios::binary);
+    if (!in) {
+      why = "no such file";
+      return false;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = {folder + path, ss.str()};
+    return true;
+  };
+}
+
+// Files by name, as the page holds the files given with a scenario.
+inline FileReader named_files(std::map<std::string, std::string> texts) {
+  return [texts](const std::string& path, NamedFile& out, std::string& why) {
+    const auto it = texts.find(path);
+    if (it == texts.end()) {
+      why = "no such file";
+      return false;
+    }
+    out = {path, it->second};
+    return true;
+  };
+}
+
+// Reads the files a test scenario names: beside the scenarios of tests/scenarios/valid/,
+// else beside the built-in ones (scenarios/).
+inline FileReader scenario_files() {
+  return [](const std::string& path, NamedFile& out, std::string& why) {
+    return files_in("tests/scenarios/valid/")(path, out, why) || files_in("scenarios/")(path, out, why);
+  };
+}
+
 // Loads a scenario that must be valid; fails the test with the loader's errors otherwise.
 inline Scenario must_load(const std::string& text) {
-  LoadResult r = load_scenario(text);
+  LoadResult r = load_scenario(text, scenario_files());
   std::string errors;
   for (const auto& d : r.errors) errors += format_diagnostic(d, "scenario", "error") + "\n";
   INFO(errors);
