@@ -68,6 +68,21 @@ expect_exit "a broken rule file exits 2" 2 "$opsim" run default --rules "$work/b
 grep -q "^$work/bad-rules.yml:5:" "$work/err"; check "the rule file's error names its file and line" $?
 [ ! -e "$work/bad-rules-out" ]; check "nothing written for a broken rule file" $?
 expect_exit "a missing rule file exits 2" 2 "$opsim" run default --rules "$work/no-such.yml"
+# Files a scenario names (docs/files.md): read beside it; a broken one is refused at its own
+# line and column, with where the scenario names it; exit 2, nothing written.
+expect_exit "a manifest and a trace beside their scenarios run" 0 "$opsim" validate \
+  "$src/examples/kubernetes/scenario.json" "$src/examples/traces/scenario-csv.json" "$src/examples/traces/scenario-prometheus.json"
+mkdir -p "$work/files"
+cp "$src/examples/kubernetes/scenario.json" "$work/files/"
+sed 's/averageUtilization: 65/averageUtilization: high/' "$src/examples/kubernetes/hpa.yaml" >"$work/files/hpa.yaml"
+expect_exit "a broken manifest exits 2" 2 "$opsim" run "$work/files/scenario.json" --out "$work/files/out"
+grep -qF "$work/files/hpa.yaml:23:31: error: spec.metrics[0].resource.target.averageUtilization: expected an integer from 1 to 2147483647, found \"high\" (in the file that \$.scaling.policies[0].manifest names)" "$work/err"
+check "a manifest's error names its file, line, column and path" $?
+[ ! -e "$work/files/out" ]; check "nothing written for a broken manifest" $?
+rm "$work/files/hpa.yaml"
+expect_exit "a missing manifest exits 2" 2 "$opsim" validate "$work/files/scenario.json"
+grep -qF "\$.scaling.policies[0].manifest: cannot read \"hpa.yaml\": no such file: $work/files/hpa.yaml" "$work/err"
+check "a missing manifest is named with where it was looked for" $?
 expect_exit "--format json exits 0" 0 "$opsim" run default --until 1h --format json --quiet
 grep -q '"metrics": {' "$work/out" && grep -q '"tenant.acme.latency_p95_ms":' "$work/out"; check "json summary has scoped metrics" $?
 
