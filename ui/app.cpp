@@ -27,6 +27,7 @@ std::string describe_errors(const LoadResult& r) {
   std::string s;
   for (const Diagnostic& d : r.errors) {
     if (!s.empty()) s += "\n";
+    if (!d.file.empty()) s += d.file + ":";  // a file the scenario names
     s += std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.path + ": " + d.message;
   }
   return s;
