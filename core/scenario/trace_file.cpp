@@ -89,10 +89,14 @@ class CsvReader {
         }
         break;
       }
+      // A record ends at "\n", "\r\n" or a lone "\r"; lines are counted by "\n", as an
+      // editor counts them.
       if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
-      if (pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
-      ++line_;
-      line_start_ = pos_;
+      if (pos_ < text_.size() && text_[pos_] == '\n') {
+        ++pos_;
+        ++line_;
+        line_start_ = pos_;
+      }
       if (!empty_line) return true;
     }
   }

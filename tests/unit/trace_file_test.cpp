@@ -189,6 +189,9 @@ TEST_CASE("A bad trace file is refused at its line and column") {
   CHECK(error_for("timestamp,value\n100,2\n160,abc\n").find("t.csv:3:5: error: value: expected a number of at least 0 (the rate), found \"abc\"") == 0);
   CHECK(error_for("timestamp,value\n100,2\n90,3\n").find("t.csv:3:1: error: timestamp: expected a time after the previous row's, found \"90\"") == 0);
   CHECK(error_for("timestamp,value\n2025-13-01T00:00:00Z,2\n").find("t.csv:2:1: error: timestamp: expected a Unix time in seconds or an ISO 8601") == 0);
+  // Records may end with a lone "\r" (old Mac files); lines are counted by "\n", as editors
+  // count them (a fuzzed input once placed an error past the file's last line).
+  CHECK(error_for("timestamp,value\r100,2\r160,abc\r").find("t.csv:1:27: error: value: expected a number") == 0);
   CHECK(error_for("timestamp,value\n100,2,7\n").find("t.csv:2:1: error: row: expected 2 fields, as the header has, found 3") == 0);
   CHECK(error_for("timestamp,value\n100,-2\n").find("found \"-2\"") != std::string::npos);
   CHECK(error_for("timestamp,value\n").find("expected rows after the header, found none") != std::string::npos);
