@@ -174,8 +174,7 @@ class Converter {
       }
       case YAML::NodeType::Map: {
         out.type = json::Type::object;
-        std::map<std::string, int> seen;
-        members(n, path, out, seen, false, 0);
+        members(n, path, out);
         return;
       }
     }
@@ -203,50 +202,73 @@ class Converter {
     errors_.push_back(std::move(d));
   }
 
-  // A mapping's members with merge keys expanded: its own keys first, then merged ones it
-  // does not have; a key it gives twice is refused.
-  void members(const YAML::Node& n, const std::string& path, json::Value& out, std::map<std::string, int>& seen,
-               bool merged, int depth) {
-    std::vector<YAML::Node> merges;
-    for (const auto& kv : n) {
-      const YAML::Node key = kv.first, value = kv.second;
-      if (!key.IsScalar()) {
-        error(key, path, "expected a field name, found " + std::string(key.IsMap() ? "a mapping" : key.IsSequence() ? "a list" : "nothing"));
-        continue;
-      }
-      if (key.Scalar() == "<<" && key.Tag() == "?") {
-        merges.push_back(value);
-        continue;
-      }
-      json::Value at;
-      place(key, at);
-      const auto [it, fresh] = seen.emplace(key.Scalar(), at.line);
-      if (!fresh) {
-        if (!merged)
-          error(key, path, "duplicate field " + json::quote(key.Scalar()) + " (first at line " + std::to_string(it->second) + ")");
-        continue;
-      }
+  // A mapping's members (mapping_entries).
+  void members(const YAML::Node& n, const std::string& path, json::Value& out) {
+    MappingCallbacks c;
+    c.entry = [&](const YAML::Node& key, const YAML::Node& value) {
       json::Value v;
       convert(value, path + "." + key.Scalar(), v, &key);
       out.members.emplace_back(key.Scalar(), std::move(v));
-    }
-    for (const YAML::Node& m : merges) {
-      if (depth > 16) continue;  // merges of merges: enough for any sane file, finite for any other
-      if (m.IsMap()) {
-        members(m, path, out, seen, true, depth + 1);
-      } else if (m.IsSequence()) {
-        for (const auto& item : m) {
-          if (item.IsMap()) members(item, path, out, seen, true, depth + 1);
-          else error(item, path, "expected a mapping to merge (<<), found something else");
-        }
-      } else {
-        error(m, path, "expected a mapping or a list of mappings to merge (<<), found something else");
-      }
-    }
+    };
+    c.problem = [&](const YAML::Node& at, const std::string& message) { error(at, path, message); };
+    c.describe = [](const YAML::Node& node) {
+      if (node.IsScalar()) return json::quote(node.Scalar());
+      return std::string(node.IsMap() ? "a mapping" : node.IsSequence() ? "a list" : "nothing");
+    };
+    c.line_of = [&](const YAML::Node& key) {
+      json::Value at;
+      place(key, at);
+      return at.line;
+    };
+    mapping_entries(n, c);
   }
 };
 
 }  // namespace
+
+namespace {
+
+void collect(const YAML::Node& n, const MappingCallbacks& c, std::map<std::string, int>& seen, bool merged, int depth) {
+  std::vector<YAML::Node> merges;
+  for (const auto& kv : n) {
+    const YAML::Node key = kv.first, value = kv.second;
+    if (!key.IsScalar()) {
+      c.problem(key, "expected a field name, found " + c.describe(key));
+      continue;
+    }
+    if (key.Scalar() == "<<" && key.Tag() == "?") {
+      merges.push_back(value);
+      continue;
+    }
+    const auto [it, fresh] = seen.emplace(key.Scalar(), c.line_of(key));
+    if (!fresh) {
+      if (!merged)
+        c.problem(key, "duplicate field " + c.describe(key) + " (first at line " + std::to_string(it->second) + ")");
+      continue;
+    }
+    c.entry(key, value);
+  }
+  for (const YAML::Node& m : merges) {
+    if (depth > 16) continue;  // merges of merges: enough for any sane file, finite for any other
+    if (m.IsMap()) {
+      collect(m, c, seen, true, depth + 1);
+    } else if (m.IsSequence()) {
+      for (const auto& item : m) {
+        if (item.IsMap()) collect(item, c, seen, true, depth + 1);
+        else c.problem(item, "expected a mapping to merge (<<), found " + c.describe(item));
+      }
+    } else {
+      c.problem(m, "expected a mapping or a list of mappings to merge (<<), found " + c.describe(m));
+    }
+  }
+}
+
+}  // namespace
+
+void mapping_entries(const YAML::Node& map, const MappingCallbacks& callbacks) {
+  std::map<std::string, int> seen;
+  collect(map, callbacks, seen, false, 0);
+}
 
 bool load_document(std::string_view text, YAML::Node& out, std::vector<Diagnostic>& errors) {
   try {

@@ -10,6 +10,8 @@
 // kMaxYamlValues are refused.
 #pragma once
 #include <cstddef>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +44,20 @@ inline bool is_break(char c) { return c == '\n' || c == '\r'; }
 // Skips a node's properties (&anchor, !tag) to where its content starts: yaml-cpp's mark is
 // at the first property.
 std::size_t content_start(std::string_view src, std::size_t pos);
+
+// A mapping's entries with YAML merge keys (<<) expanded as yaml.v3 expands them: the
+// mapping's own keys first, then merged ones it does not have (merges of merges to a bounded
+// depth). `entry` is called for each key kept; `problem` for a key that is not a scalar, a key
+// the mapping gives twice ("duplicate field ..."; a merged key it has is simply overridden) and
+// a merge of something that is not a mapping. `describe` words a node in those messages and
+// `line_of` gives a key's line.
+struct MappingCallbacks {
+  std::function<void(const YAML::Node& key, const YAML::Node& value)> entry;
+  std::function<void(const YAML::Node& at, const std::string& message)> problem;
+  std::function<std::string(const YAML::Node&)> describe;
+  std::function<int(const YAML::Node&)> line_of;
+};
+void mapping_entries(const YAML::Node& map, const MappingCallbacks& callbacks);
 
 // The first document of `text`, or a syntax error at its line:column in `errors` (path "$").
 bool load_document(std::string_view text, YAML::Node& out, std::vector<Diagnostic>& errors);

@@ -346,8 +346,6 @@ class Loader {
 
   bool mapping(const YAML::Node& n, const std::string& path, const std::vector<std::string_view>& allowed,
                std::vector<Entry>& out);
-  void collect(const YAML::Node& n, const std::string& path, std::vector<Entry>& out, std::map<std::string, int>& seen,
-               bool merged, int depth);
   bool string_of(const Entry& e, const std::string& path, std::string& out);
   bool closed(const Entry& e, const std::string& path);
   bool duration(const Entry& e, const std::string& path, SimDuration& out);
@@ -371,9 +369,17 @@ bool Loader::mapping(const YAML::Node& n, const std::string& path, const std::ve
     error(n, path, "expected a mapping, found " + describe(n));
     return false;
   }
-  std::map<std::string, int> seen;
   const std::size_t before = errors_.size();
-  collect(n, path, out, seen, false, 0);
+  yaml::MappingCallbacks c;
+  c.entry = [&](const YAML::Node& key, const YAML::Node& value) { out.push_back({key, value, key.Scalar()}); };
+  c.problem = [&](const YAML::Node& at, const std::string& message) { error(at, path, message); };
+  c.describe = [](const YAML::Node& node) { return describe(node); };
+  c.line_of = [&](const YAML::Node& key) {
+    int line = 0, column = 0;
+    lines_.position(offset_of(key), line, column);
+    return line;
+  };
+  yaml::mapping_entries(n, c);
   if (!allowed.empty()) {
     std::string list;
     for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -382,44 +388,6 @@ bool Loader::mapping(const YAML::Node& n, const std::string& path, const std::ve
         error(e.key, path, "unknown field " + promql::quote_string(e.name) + " (expected one of: " + list + ")");
   }
   return errors_.size() == before;
-}
-
-void Loader::collect(const YAML::Node& n, const std::string& path, std::vector<Entry>& out,
-                     std::map<std::string, int>& seen, bool merged, int depth) {
-  std::vector<YAML::Node> merges;
-  for (const auto& kv : n) {
-    const YAML::Node key = kv.first, value = kv.second;
-    if (!key.IsScalar()) {
-      error(key, path, "expected a field name, found " + describe(key));
-      continue;
-    }
-    if (key.Scalar() == "<<" && is_plain(key)) {
-      merges.push_back(value);
-      continue;
-    }
-    int line = 0, column = 0;
-    lines_.position(offset_of(key), line, column);
-    const auto [it, fresh] = seen.emplace(key.Scalar(), line);
-    if (!fresh) {
-      // A merged key the mapping (or an earlier merge) already has is simply overridden.
-      if (!merged) error(key, path, "duplicate field " + promql::quote_string(key.Scalar()) + " (first at line " + std::to_string(it->second) + ")");
-      continue;
-    }
-    out.push_back({key, value, key.Scalar()});
-  }
-  for (const YAML::Node& m : merges) {
-    if (depth > 16) continue;  // merges of merges: enough for any sane file, finite for any other
-    if (m.IsMap()) {
-      collect(m, path, out, seen, true, depth + 1);
-    } else if (m.IsSequence()) {
-      for (const auto& item : m) {
-        if (item.IsMap()) collect(item, path, out, seen, true, depth + 1);
-        else error(item, path, "expected a mapping to merge (<<), found " + describe(item));
-      }
-    } else {
-      error(m, path, "expected a mapping or a list of mappings to merge (<<), found " + describe(m));
-    }
-  }
 }
 
 // A field read into a string as yaml.v3 reads it: any scalar as written, nothing as "".

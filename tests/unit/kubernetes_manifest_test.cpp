@@ -206,6 +206,14 @@ TEST_CASE("A manifest's metrics and behaviour map onto the policy") {
     CHECK(g.metric == "queue_depth");
     CHECK(g.target_type == ScalingPolicySpec::TargetType::value);
   }
+  SECTION("YAML merge keys: a direction's rules shared through an anchor, overridden where given") {
+    const ScalingPolicySpec p = policy(
+        "  maxReplicas: 9\n  behavior:\n    scaleUp: &rules {stabilizationWindowSeconds: 30, selectPolicy: Min}\n"
+        "    scaleDown:\n      <<: *rules\n      selectPolicy: Disabled\n");
+    CHECK(p.scale_down.stabilization_window == 30 * kMicrosPerSecond);
+    CHECK(p.scale_down.select == BehaviorRulesSpec::Select::disabled);
+    CHECK(p.scale_up.select == BehaviorRulesSpec::Select::min);
+  }
   SECTION("behavior: policies, selectPolicy, tolerance") {
     const ScalingPolicySpec p = policy(
         "  maxReplicas: 9\n  behavior:\n    scaleUp:\n      selectPolicy: Min\n      tolerance: 50m\n"
@@ -282,6 +290,8 @@ TEST_CASE("A manifest that opsim cannot honour, or Kubernetes would refuse, is r
   CHECK(error_for("apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nspec: {maxReplicas: 3}\n")
             .find("m.yaml:1:13: error: apiVersion: expected \"autoscaling/v2\" (kubectl get hpa NAME -o yaml prints v2") == 0);
   CHECK(error_for("spec: {maxReplicas: 3\n").find("m.yaml:2:1: error: $: expected YAML, found a syntax error") == 0);
+  CHECK(error_for(manifest("  maxReplicas: 5\n  behavior:\n    scaleUp:\n      <<: 3\n"))
+            .find("m.yaml:10:11: error: spec.behavior.scaleUp: expected a mapping or a list of mappings to merge (<<), found \"3\"") == 0);
   CHECK(error_for(manifest("  maxReplicas: 5\n  maxReplicas: 6\n")).find("duplicate field \"maxReplicas\" (first at line 7)") !=
         std::string::npos);
 
