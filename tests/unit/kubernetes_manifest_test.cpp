@@ -170,41 +170,39 @@ TEST_CASE("A manifest's metrics and behaviour map onto the policy") {
     CHECK(memory.metric == "memory_utilization");
     CHECK(memory.target == Approx(75));
   }
-  SECTION("Pods: a figure per ready instance") {
-    const ScalingPolicySpec p = policy(
-        "  maxReplicas: 9\n  metrics:\n  - type: Pods\n    pods:\n      metric: {name: request_rate}\n"
-        "      target: {type: AverageValue, averageValue: \"2.5\"}\n");
-    CHECK(p.metric == "request_rate");
-    CHECK(p.target == 2.5);
-    CHECK(p.target_type == ScalingPolicySpec::TargetType::average_value);
-  }
-  SECTION("Object: the metric of the object it describes") {
-    const ScalingPolicySpec p = policy(
-        "  maxReplicas: 9\n  metrics:\n  - type: Object\n    object:\n"
-        "      describedObject: {apiVersion: v1, kind: Service, name: workers}\n"
-        "      metric: {name: queue_depth}\n      target: {type: Value, value: 30}\n");
-    CHECK(p.metric == "service.workers.queue_depth");
-    CHECK(p.target == 30);
-    CHECK(p.target_type == ScalingPolicySpec::TargetType::value);
-    const ScalingPolicySpec ns = policy(
-        "  maxReplicas: 9\n  metrics:\n  - type: Object\n    object:\n"
-        "      describedObject: {kind: Namespace, name: batch}\n"
-        "      metric: {name: request_rate}\n      target: {type: AverageValue, averageValue: 2}\n");
-    CHECK(ns.metric == "tenant.batch.request_rate");
-    CHECK(ns.target_type == ScalingPolicySpec::TargetType::average_value);
-  }
-  SECTION("External: the selector's scope, or the global metric") {
-    const ScalingPolicySpec p = policy(
-        "  maxReplicas: 9\n  metrics:\n  - type: External\n    external:\n"
-        "      metric:\n        name: request_rate\n        selector: {matchLabels: {tenant: batch}}\n"
-        "      target: {type: AverageValue, averageValue: 1k}\n");
-    CHECK(p.metric == "tenant.batch.request_rate");
-    CHECK(p.target == 1000);
-    const ScalingPolicySpec g = policy(
-        "  maxReplicas: 9\n  metrics:\n  - type: External\n    external:\n"
-        "      metric: {name: queue_depth}\n      target: {type: Value, value: 40}\n");
-    CHECK(g.metric == "queue_depth");
-    CHECK(g.target_type == ScalingPolicySpec::TargetType::value);
+  SECTION("Pods, Object and External: the metric, its scope and its target type") {
+    using T = ScalingPolicySpec::TargetType;
+    struct Case {
+      const char* metric_yaml;  // one item of spec.metrics
+      const char* metric;
+      double target;
+      T type;
+    };
+    const Case cases[] = {
+        // Pods: a figure per ready instance.
+        {"type: Pods\n    pods: {metric: {name: request_rate}, target: {type: AverageValue, averageValue: \"2.5\"}}",
+         "request_rate", 2.5, T::average_value},
+        // Object: the metric of the object it describes, a service or (a Namespace) a tenant.
+        {"type: Object\n    object: {describedObject: {apiVersion: v1, kind: Service, name: workers},"
+         " metric: {name: queue_depth}, target: {type: Value, value: 30}}",
+         "service.workers.queue_depth", 30, T::value},
+        {"type: Object\n    object: {describedObject: {kind: Namespace, name: batch},"
+         " metric: {name: request_rate}, target: {type: AverageValue, averageValue: 2}}",
+         "tenant.batch.request_rate", 2, T::average_value},
+        // External: the selector's scope, or the global metric.
+        {"type: External\n    external: {metric: {name: request_rate, selector: {matchLabels: {tenant: batch}}},"
+         " target: {type: AverageValue, averageValue: 1k}}",
+         "tenant.batch.request_rate", 1000, T::average_value},
+        {"type: External\n    external: {metric: {name: queue_depth}, target: {type: Value, value: 40}}", "queue_depth", 40,
+         T::value},
+    };
+    for (const Case& c : cases) {
+      INFO(c.metric_yaml);
+      const ScalingPolicySpec p = policy(std::string("  maxReplicas: 9\n  metrics:\n  - ") + c.metric_yaml + "\n");
+      CHECK(p.metric == c.metric);
+      CHECK(p.target == c.target);
+      CHECK(p.target_type == c.type);
+    }
   }
   SECTION("YAML merge keys: a direction's rules shared through an anchor, overridden where given") {
     const ScalingPolicySpec p = policy(
