@@ -50,9 +50,11 @@ case "$name" in
         cp "$f" "$work/seeds/${rel//\//_}"
       done
     # A scenario and the one file it names, after a NUL byte (fuzz_loader.cpp): the manifest,
-    # CSV and Prometheus readers start from real files too.
+    # CSV, Prometheus and SLO spec readers start from real files too (examples/slo names two
+    # files, which both get the one text).
     for pair in kubernetes/scenario.json:kubernetes/hpa.yaml traces/scenario-csv.json:traces/requests.csv \
-                traces/scenario-prometheus.json:traces/prometheus-query-range.json; do
+                traces/scenario-prometheus.json:traces/prometheus-query-range.json \
+                slo/scenario.json:slo/sloth.yaml slo/scenario.json:slo/openslo.yaml; do
       scenario=$src/examples/${pair%%:*}
       file=$src/examples/${pair#*:}
       { cat "$scenario"; printf '\0'; head -c 16384 "$file"; } > "$work/seeds/pair_$(basename "$file")"

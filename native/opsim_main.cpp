@@ -1,6 +1,7 @@
 // opsim: the command-line scenario runner (native, and WebAssembly under node).
 //
-//   opsim run SCENARIO [--seed N] [--until DURATION] [--rules FILE]... [--out DIR] [--format table|json] [--quiet]
+//   opsim run SCENARIO [--seed N] [--until DURATION] [--rules FILE]... [--out DIR] [--format table|json]
+//             [--manifest SERVICE] [--quiet]
 //   opsim validate SCENARIO...
 //   opsim grade SCENARIO [--seeds N] [--seed N] [--until DURATION] [--format table|json] [--quiet]
 //   opsim sweep SWEEP_FILE [--jobs N] [--shard i/n] [--rules FILE]... [--out FILE] [--quiet]
@@ -41,6 +42,7 @@
 #include "json/json.h"
 #include "report/event_json.h"
 #include "report/grade.h"
+#include "report/hpa_manifest.h"
 #include "report/openmetrics.h"
 #include "report/report.h"
 #include "report/sweep.h"
@@ -58,11 +60,16 @@ const char* kUsage =
     "opsim " OPSIM_VERSION " - operations simulator for a multi-tenant AI agent platform\n"
     "\n"
     "usage:\n"
-    "  opsim run SCENARIO [--seed N] [--until DURATION] [--rules FILE]... [--out DIR] [--format table|json] [--quiet]\n"
+    "  opsim run SCENARIO [--seed N] [--until DURATION] [--rules FILE]... [--out DIR] [--format table|json]\n"
+    "            [--manifest SERVICE] [--quiet]\n"
     "      Simulate a scenario to its end (or to --until) and print a summary.\n"
     "      --rules FILE adds a Prometheus rule file (YAML: recording and alerting rules in\n"
     "      PromQL) to the scenario's monitoring.rule_files; repeatable. Its alerts are\n"
     "      logged as alert_* events like the scenario's rules.\n"
+    "      --manifest SERVICE prints, in place of the summary, the scaling report's\n"
+    "      recommendation for SERVICE's pool as an autoscaling/v2 HorizontalPodAutoscaler\n"
+    "      (YAML, each field's reason in a comment; docs/files.md), which a scaling policy\n"
+    "      {\"kind\": \"kubernetes\", \"manifest\": FILE} reads back.\n"
     "      --out DIR writes summary.json, timeseries.csv, events.jsonl and metrics.om (every\n"
     "      Prometheus series at every scrape, recording rules' results included, in\n"
     "      OpenMetrics text; see docs/prometheus.md) into DIR, each file complete or not at all.\n"
@@ -253,6 +260,7 @@ struct RunOptions {
   bool has_until = false;
   opsim::SimDuration until = 0;
   std::string out_dir;
+  std::string manifest_service;  // run --manifest: print this pool's recommended HPA manifest
   std::string format = "table";
   bool quiet = false;
   int seeds = 1;  // grade: how many seeds, from `seed` on
@@ -289,6 +297,8 @@ RunOptions parse_options(const std::vector<std::string>& args, bool grade) {
       o.rules.push_back(value());
     } else if (a == "--out" && allow_out) {
       o.out_dir = value();
+    } else if (a == "--manifest" && allow_out) {
+      o.manifest_service = value();
     } else if (a == "--format") {
       o.format = value();
       if (o.format != "table" && o.format != "json")
@@ -489,6 +499,12 @@ int cmd_run(const std::vector<std::string>& args) {
   opsim::LoadResult loaded;
   if (!load(src, loaded, !o.quiet) || !attach_rules(src, o.rules, loaded.scenario)) return kExitBadInput;
   const opsim::Scenario& sc = loaded.scenario;
+  if (!o.manifest_service.empty() &&
+      std::none_of(sc.services.begin(), sc.services.end(), [&](const opsim::ServiceSpec& s) { return s.id == o.manifest_service; })) {
+    std::string known;
+    for (const opsim::ServiceSpec& s : sc.services) known += (known.empty() ? "" : ", ") + s.id;
+    throw BadInput{"--manifest expects a service of the scenario (" + known + "), found \"" + o.manifest_service + "\""};
+  }
   opsim::Simulation sim(sc, o.has_seed ? o.seed : sc.seed);
   const opsim::SimTime until = o.has_until ? std::min(o.until, sc.duration) : sc.duration;
   std::unique_ptr<OutputFiles> files;
@@ -501,8 +517,16 @@ int cmd_run(const std::vector<std::string>& args) {
   const bool finished = run_with_progress(sim, until, !o.quiet && ::isatty(2));
   const std::string summary = opsim::summary_json(sim, finished ? -1 : until);
   if (files) files->commit(summary, sim.prometheus_storage());
-  if (o.format == "json") std::fputs(summary.c_str(), stdout);
-  else std::fputs(opsim::summary_table(sim).c_str(), stdout);
+  opsim::HpaRecommendation hpa;
+  std::string why;
+  if (!o.manifest_service.empty()) {
+    if (!opsim::recommend_hpa(sim, o.manifest_service, hpa, why)) throw BadInput{"--manifest: " + why};
+    std::fputs(opsim::hpa_manifest_yaml(hpa).c_str(), stdout);
+  } else if (o.format == "json") {
+    std::fputs(summary.c_str(), stdout);
+  } else {
+    std::fputs(opsim::summary_table(sim).c_str(), stdout);
+  }
   if (files && !o.quiet)
     std::fprintf(stderr, "wrote summary.json, timeseries.csv, events.jsonl, metrics.om to %s\n", o.out_dir.c_str());
   if (!finished) {

@@ -1,4 +1,4 @@
-// The scenario files of scenarios/, compiled in (see cmake/embed_scenarios.cmake).
+// The scenario files of scenarios/, compiled in (see cmake/embed_files.cmake).
 #pragma once
 #include <string>
 #include <string_view>

@@ -5,6 +5,7 @@
 
 #include "builtin.h"
 #include "editor.h"
+#include "examples.h"
 #include "imgui.h"
 #include "json/json.h"
 #include "panels.h"
@@ -23,6 +24,32 @@ double wall_seconds() {
   return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
 }
 
+// A bundled example's name is its path without ".json": "examples/traces/scenario-csv".
+const NamedFile* find_example(const std::string& name) {
+  for (const NamedFile& f : bundled_examples())
+    if (f.name == name + ".json") return &f;
+  return nullptr;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size(); ++i) s += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return s;
+}
+
+// Where the value at $.monitoring.rule_files[i] stands, for an error about that file (the
+// loader keeps only the names).
+void place_rule_file(const std::string& text, std::size_t i, Diagnostic& d) {
+  json::Value root;
+  json::ParseError error;
+  if (!json::parse(text, root, error)) return;
+  const json::Value* monitoring = root.find("monitoring");
+  const json::Value* files = monitoring ? monitoring->find("rule_files") : nullptr;
+  if (!files || i >= files->items.size()) return;
+  d.line = files->items[i].line;
+  d.column = files->items[i].column;
+}
+
 std::string describe_errors(const LoadResult& r) {
   std::string s;
   for (const Diagnostic& d : r.errors) {
@@ -38,7 +65,20 @@ std::string describe_errors(const LoadResult& r) {
 App::App(Platform& platform) : platform_(platform), editor_(std::make_unique<EditorState>()) {
   for (const BuiltinScenario& b : builtin_scenarios()) {
     const LoadResult r = load_scenario(b.text);
-    library_.push_back({b.name, r.ok ? r.scenario.name : b.name, r.scenario.description, r.scenario.tags});
+    library_.push_back({b.name, r.ok ? r.scenario.name : b.name, r.scenario.description, r.scenario.tags, {}});
+  }
+  // The examples that are scenarios, read with their files as the library will open them
+  // (a sweep file, examples/sweeps, has a "schema" too, but is no scenario: it does not load).
+  for (const NamedFile& f : bundled_examples()) {
+    if (f.name.size() < 5 || f.name.compare(f.name.size() - 5, 5, ".json") != 0) continue;
+    if (classify_file(f.name, f.text) != FileRole::scenario) continue;
+    FileUse use;
+    const LoadResult r = load_scenario(f.text, UserFiles{}.reader(folder_reader({folder_of(f.name), false, true}), use));
+    if (!r.ok) continue;
+    LibraryEntry e{f.name.substr(0, f.name.size() - 5), r.scenario.name, r.scenario.description, r.scenario.tags, {}};
+    for (const NamedFile& read : use.read) e.files.push_back(read.name);
+    for (const std::string& named : r.scenario.monitoring.rule_files) e.files.push_back(named);
+    examples_.push_back(std::move(e));
   }
   const LoadOutcome out = load("default");
   (void)out;  // the default scenario is compiled in and tested to load
@@ -47,19 +87,85 @@ App::App(Platform& platform) : platform_(platform), editor_(std::make_unique<Edi
 App::~App() = default;
 
 LoadOutcome App::load(const std::string& name_or_text) {
-  std::string text = name_or_text, name = "scenario";
-  if (const BuiltinScenario* b = find_builtin_scenario(name_or_text)) {
-    text = b->text;
-    name = b->name;
+  if (const BuiltinScenario* b = find_builtin_scenario(name_or_text)) return load_text(b->text, b->name, Origin{});
+  if (const NamedFile* e = find_example(name_or_text))
+    return load_text(e->text, name_or_text, Origin{folder_of(e->name), false, true});
+  // Text (the editor's Apply, the script hook): its files are where the running scenario's are.
+  return load_text(name_or_text, "scenario", origin_);
+}
+
+FolderReader App::folder_reader(const Origin& origin) {
+  if (origin.bundled) {
+    const std::string folder = origin.folder;
+    return [folder](const std::string& path, NamedFile& out) {
+      for (const NamedFile& f : bundled_examples())
+        if (f.name == folder + path) {
+          out = f;
+          return true;
+        }
+      return false;
+    };
   }
-  LoadResult r = load_scenario(text);
+  if (origin.from_disk && platform_.can_read_path()) {
+    const std::string folder = origin.folder;
+    Platform& platform = platform_;
+    return [folder, &platform](const std::string& path, NamedFile& out) {
+      // As the runner reads them (native/opsim_main.cpp, files_beside): relative to the
+      // scenario's file, an absolute path as it is.
+      out.name = !path.empty() && path[0] == '/' ? path : folder + path;
+      return platform.read_path(out.name, out.text);
+    };
+  }
+  return {};
+}
+
+LoadOutcome App::load_text(const std::string& text, const std::string& name, const Origin& origin) {
+  FileUse use;
+  const FileReader files = user_files_.reader(folder_reader(origin), use);
+  LoadResult r = load_scenario(text, files);
+  // The rule files it names are read here, as the runner reads them (read_rule_files), and
+  // must fit the scenario: their errors are the scenario's.
+  std::vector<RuleFileText> named_rules;
+  if (r.ok) {
+    for (std::size_t i = 0; i < r.scenario.monitoring.rule_files.size(); ++i) {
+      const std::string& path = r.scenario.monitoring.rule_files[i];
+      NamedFile f;
+      std::string why;
+      if (files(path, f, why)) {
+        named_rules.push_back({f.name, f.text});
+        continue;
+      }
+      Diagnostic d("$.monitoring.rule_files[" + std::to_string(i) + "]",
+                   "cannot read the rule file " + json::quote(path) + (why.empty() ? "" : ": " + why));
+      place_rule_file(text, i, d);
+      r.errors.push_back(std::move(d));
+    }
+    Scenario trial = r.scenario;
+    std::vector<RuleFileError> errors;
+    if (!named_rules.empty() && !attach_rule_files(trial, named_rules, errors))
+      for (RuleFileError& e : errors) {
+        e.diagnostic.file = e.file;
+        r.errors.push_back(std::move(e.diagnostic));
+      }
+    r.ok = r.errors.empty();
+  }
   editor_->set_result(text, r);
+  missing_files_ = use.missing;
   LoadOutcome out;
   out.ok = r.ok;
   if (!r.ok) {
     out.error = describe_errors(r);
+    // Waits for its files: given next, they load it (load_from_user).
+    if (!use.missing.empty()) pending_ = std::make_unique<Pending>(Pending{text, name, origin});
     return out;
   }
+  pending_.reset();
+  // A rule file the user added to every run and this scenario names is now its own.
+  for (const std::string& used : use.user_files_used)
+    if (UserFile* f = user_files_.find_exact(used)) f->joins_every_run = false;
+  file_use_ = std::move(use);
+  scenario_rule_files_ = std::move(named_rules);
+  origin_ = origin;
   // Another exercise (not the same one edited and applied): its hints start hidden and its
   // tab comes to the front, since the statement is what the student reads first.
   const ExerciseSpec& next = r.scenario.exercise;
@@ -70,6 +176,7 @@ LoadOutcome App::load(const std::string& name_or_text) {
   }
   seed_ = r.scenario.seed;
   plot_focus = PlotFocus{};  // its indices were the last scenario's
+  trace_tenant = std::clamp(trace_tenant, 0, std::max(0, static_cast<int>(r.scenario.tenants.size()) - 1));
   start(r.scenario, text, name);
   return out;
 }
@@ -109,26 +216,171 @@ LoadOutcome App::open_solution() {
 }
 
 void App::load_from_user(const std::string& text, const std::string& file_name) {
-  // A YAML file is a Prometheus rule file; anything else is a scenario.
-  auto ends_with = [&](const char* suffix) {
-    const std::string s(suffix);
-    return file_name.size() >= s.size() && file_name.compare(file_name.size() - s.size(), s.size(), s) == 0;
+  const LoadOutcome out = load_from_user(std::vector<NamedFile>{{file_name, text}});
+  (void)out;  // files_notice and the editor say what happened
+}
+
+LoadOutcome App::load_from_user(const std::vector<NamedFile>& files) {
+  files_notice.clear();
+  files_notice_error = false;
+  LoadOutcome out;
+  auto fail = [&](const std::string& why) {
+    files_notice = why;
+    files_notice_error = true;
+    out.ok = false;
+    out.error = why;
+    return out;
   };
-  if (ends_with(".yml") || ends_with(".yaml")) {
-    add_rule_file(text, file_name);
-    tab_focus_ = "Alerts";
-    return;
+  std::vector<const NamedFile*> scenarios, others;
+  std::vector<FileRole> roles;
+  for (const NamedFile& f : files) {
+    const FileRole role = classify_file(f.name, f.text);
+    if (role == FileRole::scenario) {
+      scenarios.push_back(&f);
+    } else {
+      others.push_back(&f);
+      roles.push_back(role);
+    }
   }
-  const LoadOutcome out = load(text);
-  if (out.ok) scenario_name_ = file_name;
-  editor_->focus_request = !out.ok;  // a broken file opens the editor at its errors
+  if (scenarios.size() > 1) {
+    std::vector<std::string> names;
+    for (const NamedFile* f : scenarios) names.push_back(f->name);
+    return fail("Nothing opened: " + join_names(names) + " are each a scenario; give one scenario at a time, with the "
+                "files it names");
+  }
+  std::vector<std::string> given;
+  for (const NamedFile* f : others) {
+    user_files_.put({f->name, f->text, false});
+    given.push_back(f->name);
+  }
+  // What became of a load, in the notice: what it read, what it still needs.
+  auto report = [&](const std::string& what) {
+    if (out.ok) {
+      std::vector<std::string> read;
+      for (const NamedFile& r : file_use_.read) read.push_back(r.name);
+      files_notice = "Opened " + what + (read.empty() ? "" : " with " + join_names(read));
+      std::vector<std::string> unused;
+      for (const std::string& g : given)
+        if (std::find(file_use_.user_files_used.begin(), file_use_.user_files_used.end(), g) ==
+            file_use_.user_files_used.end())
+          unused.push_back(g);
+      if (!unused.empty()) files_notice += "; it does not name " + join_names(unused) + " (kept in Files)";
+    } else if (!missing_files_.empty()) {
+      files_notice = what + " names " + join_names(missing_files_) + ", not given yet: " +
+                     (platform_.can_pick_file() ? "drop or pick " : "open ") +
+                     (missing_files_.size() == 1 ? "it" : "them") + " and it opens with " +
+                     (missing_files_.size() == 1 ? "it" : "them") + " (the Scenario tab has the errors)";
+      files_notice_error = true;
+    } else {
+      files_notice = what + " has errors; the Scenario tab shows them";
+      files_notice_error = true;
+    }
+    editor_->focus_request = !out.ok;  // a broken file opens the editor at its errors
+    return out;
+  };
+
+  if (scenarios.size() == 1) {
+    const NamedFile& f = *scenarios.front();
+    out = load_text(f.text, f.name, Origin{folder_of(f.name), true, false});
+    return report(f.name);
+  }
+  if (pending_) {
+    const Pending p = *pending_;
+    out = load_text(p.text, p.name, p.origin);
+    return report(p.name);
+  }
+  // A new version of a file the running scenario reads: the scenario again, with it.
+  for (const NamedFile* f : others)
+    for (const NamedFile& read : file_use_.read)
+      if (read.name == f->name || base_name(read.name) == base_name(f->name)) {
+        out = load_text(scenario_text_, scenario_name_, origin_);
+        return report(scenario_name_ + " again");
+      }
+  // Each file alone, by what it is.
+  std::vector<std::string> kept;
+  bool traced = false;
+  out.ok = true;
+  for (std::size_t i = 0; i < others.size(); ++i) {
+    const NamedFile& f = *others[i];
+    if (roles[i] == FileRole::rules) {
+      user_files_.remove(f.name);  // add_rule_file keeps it only if it reads
+      if (!add_rule_file(f.text, f.name)) {
+        tab_focus_ = "Alerts";
+        return fail("The rule file " + f.name + " has errors (Alerts tab):\n" + rule_file_error);
+      }
+      files_notice += (files_notice.empty() ? "" : "; ") + f.name + "'s rules join every run (Alerts tab)";
+    } else if (roles[i] == FileRole::trace && !traced) {
+      std::string text, done, why;
+      if (!put_trace_in_load(scenario_text_, static_cast<std::size_t>(std::max(0, trace_tenant)), f.name, f.text, text,
+                             done, why))
+        return fail(f.name + " is a traffic trace, but " + why);
+      out = load_text(text, scenario_name_, origin_);
+      if (!out.ok) return fail(f.name + " as a load: " + out.error);
+      traced = true;
+      files_notice += (files_notice.empty() ? "" : "; ") + done + "; the Scenario tab shows the change";
+    } else {
+      kept.push_back(f.name + " (" + role_name(roles[i]) + ")");
+    }
+  }
+  if (!kept.empty())
+    files_notice += (files_notice.empty() ? "" : "; ") + std::string("Kept ") + join_names(kept) +
+                    " in Files: the running scenario does not name " + (kept.size() == 1 ? "it" : "them") +
+                    "; a scenario that does finds " + (kept.size() == 1 ? "it" : "them") + " there";
+  return out;
+}
+
+LoadOutcome App::open_bundle(const std::string& bundle_json) {
+  ShareBundle bundle;
+  std::string why;
+  if (!read_bundle(bundle_json, bundle, why)) {
+    files_notice = "The link's bundle is not readable: " + why;
+    files_notice_error = true;
+    return LoadOutcome{false, files_notice};
+  }
+  // The scenario is the link's own member, whatever classify_file would make of a broken one.
+  for (const NamedFile& f : bundle.files) user_files_.put({f.name, f.text, false});
+  files_notice.clear();
+  files_notice_error = false;
+  LoadOutcome out = load_text(bundle.scenario, "shared-link.json", Origin{});
+  if (out.ok) {
+    files_notice = "Opened the shared scenario" + std::string(bundle.files.empty() ? "" : " with its files");
+  } else {
+    files_notice = "The shared scenario does not load; the Scenario tab shows why";
+    files_notice_error = true;
+    editor_->focus_request = true;
+  }
+  return out;
+}
+
+ShareOutcome App::share_link() {
+  ShareOutcome out;
+  if (!platform_.can_share_link()) {
+    out.error = "no share links here";
+    return out;
+  }
+  if (file_use_.read.empty()) {
+    out.link = platform_.share_link("scenario", scenario_text_);
+  } else {
+    ShareBundle bundle{scenario_text_, file_use_.read};
+    out.link = platform_.share_link("bundle", write_bundle(bundle));
+  }
+  if (out.link.size() > kMaxShareLinkChars) {
+    std::vector<std::string> names;
+    for (const NamedFile& f : file_use_.read) names.push_back(f.name);
+    out.error = "No link made: the scenario" + (names.empty() ? "" : " with " + join_names(names)) + " makes a link of " +
+                std::to_string((out.link.size() + 1023) / 1024) + " KiB, over the " +
+                std::to_string(kMaxShareLinkChars / 1024) +
+                " KiB a link may carry. Download the scenario and send it with its files instead.";
+    out.link.clear();
+  }
+  return out;
 }
 
 bool App::add_rule_file(const std::string& text, const std::string& file_name) {
-  std::vector<RuleFileText> files = rule_files_;
-  files.erase(std::remove_if(files.begin(), files.end(), [&](const RuleFileText& f) { return f.name == file_name; }),
-              files.end());
-  files.push_back({file_name, text});
+  UserFiles trial_files = user_files_;
+  trial_files.put({file_name, text, true});
+  std::vector<RuleFileText> files = scenario_rule_files_;
+  for (const RuleFileText& f : trial_files.rule_files()) files.push_back(f);
   Scenario trial = scenario_;
   std::vector<RuleFileError> errors;
   if (!attach_rule_files(trial, files, errors)) {
@@ -137,29 +389,70 @@ bool App::add_rule_file(const std::string& text, const std::string& file_name) {
     return false;
   }
   rule_file_error.clear();
-  rule_files_ = std::move(files);
+  user_files_ = std::move(trial_files);
   reset();
   tab_focus_ = "Alerts";
   return true;
 }
 
 void App::clear_rule_files() {
-  rule_files_.clear();
+  for (const RuleFileText& f : user_files_.rule_files()) user_files_.remove(f.name);
   rule_file_error.clear();
   reset();
+}
+
+void App::remove_user_file(const std::string& name) {
+  UserFile* f = user_files_.find_exact(name);
+  const bool joined = f && f->joins_every_run;
+  user_files_.remove(name);
+  if (joined) reset();  // its rules leave the run now, as Remove all rule files does
+}
+
+void App::clear_user_files() {
+  const bool joined = !user_files_.rule_files().empty();
+  user_files_.clear();
+  pending_.reset();
+  if (joined) reset();
+}
+
+std::string App::files_json() const {
+  std::string s = "{\"files\": [";
+  for (std::size_t i = 0; i < user_files_.all().size(); ++i) {
+    const UserFile& f = user_files_.all()[i];
+    s += std::string(i ? ", " : "") + "{\"name\": " + json::quote(f.name) + ", \"bytes\": " + std::to_string(f.text.size()) +
+         ", \"joins_every_run\": " + (f.joins_every_run ? "true" : "false") + "}";
+  }
+  auto list = [](const std::vector<std::string>& names) {
+    std::string l = "[";
+    for (std::size_t i = 0; i < names.size(); ++i) l += (i ? ", " : "") + json::quote(names[i]);
+    return l + "]";
+  };
+  std::vector<std::string> read, examples;
+  for (const NamedFile& f : file_use_.read) read.push_back(f.name);
+  for (const LibraryEntry& e : examples_) examples.push_back(e.name);
+  return s + "], \"read\": " + list(read) + ", \"missing\": " + list(missing_files_) +
+         ", \"notice\": " + json::quote(files_notice) + ", \"notice_error\": " + (files_notice_error ? "true" : "false") +
+         ", \"examples\": " + list(examples) + "}";
 }
 
 void App::start(const Scenario& scenario, const std::string& text, const std::string& name) {
   scenario_ = scenario;
   scenario_text_ = text;
   scenario_name_ = name;
-  // The user's rule files join whatever scenario runs (a scenario whose scrape interval
-  // they do not fit runs without them, and the Alerts tab says why).
+  // The rule files the scenario names, then the user's that join every run, as the runner
+  // attaches its own then --rules'. The scenario's were checked when it loaded; the user's
+  // may not fit it (a scrape interval), and then it runs without them and the Alerts tab
+  // says why.
   Scenario with_rules = scenario_;
-  if (!rule_files_.empty()) {
+  const std::vector<RuleFileText> joining = user_files_.rule_files();
+  if (!scenario_rule_files_.empty() || !joining.empty()) {
+    std::vector<RuleFileText> files = scenario_rule_files_;
+    files.insert(files.end(), joining.begin(), joining.end());
     std::vector<RuleFileError> errors;
-    if (!attach_rule_files(with_rules, rule_files_, errors)) {
+    if (!attach_rule_files(with_rules, files, errors)) {
       with_rules = scenario_;
+      std::vector<RuleFileError> own;
+      if (!scenario_rule_files_.empty()) attach_rule_files(with_rules, scenario_rule_files_, own);
       rule_file_error = "the rule files do not fit this scenario; it runs without them:\n";
       for (const RuleFileError& e : errors) rule_file_error += format_diagnostic(e.diagnostic, e.file, "error") + "\n";
     }
@@ -181,7 +474,9 @@ LoadOutcome App::compare_with(const std::string& name_or_text) {
     text = b->text;
     name = b->name;
   }
-  const LoadResult r = load_scenario(text);
+  // B's files are found as A's are (the user's, then A's folder).
+  FileUse use;
+  const LoadResult r = load_scenario(text, user_files_.reader(folder_reader(origin_), use));
   LoadOutcome out;
   out.ok = r.ok;
   if (!r.ok) {
@@ -355,6 +650,7 @@ void App::draw() {
   ImGui::Begin("opsim", nullptr, host);
   draw_menu(*this);
   draw_toolbar(*this);
+  draw_files_notice(*this);
   ImGui::Separator();
   const float left_w = std::max(320.0f, ImGui::GetContentRegionAvail().x * 0.30f);
   ImGui::BeginChild("left", ImVec2(left_w, 0), false);
@@ -406,6 +702,7 @@ void App::draw() {
       ImGui::EndTabItem();
     }
     editor_->focus_request = false;
+    tab("Files", draw_files);
     tab("Library", draw_library);
     ImGui::EndTabBar();
   }

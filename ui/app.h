@@ -20,6 +20,7 @@
 #include "report/grade.h"
 #include "scenario/loader.h"
 #include "sim/simulation.h"
+#include "user_files.h"
 
 namespace opsim::ui {
 
@@ -32,26 +33,41 @@ struct Platform {
   virtual const char* name() const = 0;  // "web" or "desktop"
   // Offer text as a file to save (browser: a download; desktop: written next to the program).
   virtual void save_file(const std::string& file_name, const std::string& text) = 0;
-  // A link that opens the page with this scenario (only where can_share_link()).
-  virtual std::string share_link(const std::string& scenario_text) = 0;
+  // A link that opens the page with `payload` under the fragment key `key` ("scenario" for
+  // a scenario's text, "bundle" for a scenario with its files): only where can_share_link().
+  virtual std::string share_link(const std::string& key, const std::string& payload) = 0;
   virtual bool can_share_link() const = 0;
   // Ask the user for a file; the platform later calls App::load_from_user(text, name).
   virtual void pick_file() = 0;
   virtual bool can_pick_file() const = 0;
   // Read a file by path (desktop); false where paths mean nothing (browser).
   virtual bool read_path(const std::string& path, std::string& text) = 0;
+  // Whether a scenario's folder means anything here (the files it names are read beside it).
+  virtual bool can_read_path() const = 0;
 };
 
 // A built-in scenario as the library lists it.
 struct LibraryEntry {
   std::string name, title, description;
   std::vector<std::string> tags;
+  std::vector<std::string> files;  // a bundled example's files, as the scenario names them
 };
 
 struct LoadOutcome {
   bool ok = false;
   std::string error;  // every diagnostic, one per line, "LINE:COL: PATH: MESSAGE"
 };
+
+// A share link, or why there is none (then `link` is empty).
+struct ShareOutcome {
+  std::string link, error;
+};
+
+// Above this a share link is refused with the reason rather than made: browsers open links of
+// a few megabytes, but chat and mail clients cut long ones, and a cut link opens nothing.
+// 256 KiB carries every built-in scenario (the largest, large-50-tenants, makes a 90 KB link)
+// and the bundled examples with their traces (scenario-prometheus: 36 KB).
+constexpr std::size_t kMaxShareLinkChars = 256 * 1024;
 
 // What the Plots tab shows above the overview plots: one service's, agent's or call edge's
 // plots (the Graph tab's click), or nothing.
@@ -65,25 +81,64 @@ class App {
   explicit App(Platform& platform);
   ~App();
 
-  // A built-in scenario's name, or scenario JSON text. On failure the running simulation
-  // is left as it was and the editor shows the errors.
+  // A built-in scenario's name, a bundled example's ("examples/traces/scenario-csv", read
+  // with its files), or scenario JSON text (the files it names are read as the current
+  // scenario's are: the user's files, then its folder). On failure the running simulation
+  // is left as it was and the editor shows the errors; a file the scenario names that
+  // cannot be found is listed in missing_files(), and the scenario waits for it: giving
+  // the file later (a drop, the picker) loads it.
   LoadOutcome load(const std::string& name_or_text);
-  // A file the user picked or dropped.
-  void load_from_user(const std::string& text, const std::string& file_name);
+  // Files the user gave at once, in any order (dropped together, picked together):
+  //   - one scenario among them: the others join the user's files and it loads with them;
+  //   - no scenario: they join the user's files; then a scenario waiting for files loads,
+  //     or else the current one reloads if it names one of them (its new version), or else
+  //     each is used by what it is: a rule file joins every run (add_rule_file), a trace
+  //     drives tenant `trace_tenant`'s first load (put_trace_in_load), and anything else is
+  //     kept for a scenario that will name it.
+  // files_notice says what was done, in a sentence.
+  LoadOutcome load_from_user(const std::vector<NamedFile>& files);
+  void load_from_user(const std::string& text, const std::string& file_name);  // one file
+  // A #bundle= link's payload (user_files.h, write_bundle): its files join the user's files
+  // and its scenario loads with them.
+  LoadOutcome open_bundle(const std::string& bundle_json);
+  // A link to the running scenario with the files it read (#bundle=), or its text alone
+  // (#scenario=); refused, with the reason, past kMaxShareLinkChars.
+  ShareOutcome share_link();
   // Opens the loaded exercise's reference solution (its `exercise.solution`) and plays it: a
   // built-in exercise's is the built-in beside it ("exercises/solutions/NAME"); one opened
   // from a path is read beside that path; an edited copy (the Scenario tab's Apply) falls
   // back on the built-in exercises' folder. On failure nothing changes.
   LoadOutcome open_solution();
 
-  // A Prometheus rule file (pasted on the Alerts tab, or dropped on the page): its groups
-  // join every run from now on, as `opsim run --rules` adds them, and the run restarts with
-  // them. A file of the same name is replaced. On errors nothing changes and
-  // rule_file_error says why (file, line:column, what was expected and found).
+  // A Prometheus rule file (pasted on the Alerts tab, or dropped on the page): one of the
+  // user's files, whose groups join every run from now on, as `opsim run --rules` adds them;
+  // the run restarts with them. A file of the same name is replaced. On errors nothing
+  // changes and rule_file_error says why (file, line:column, what was expected and found).
   bool add_rule_file(const std::string& text, const std::string& file_name);
   void clear_rule_files();
-  const std::vector<RuleFileText>& rule_files() const { return rule_files_; }
+  std::vector<RuleFileText> rule_files() const { return user_files_.rule_files(); }
   std::string rule_file_error;
+
+  // The user's files (user_files.h): what the page was given besides scenarios.
+  const UserFiles& user_files() const { return user_files_; }
+  // Removing a file the running scenario reads changes nothing until it is loaded again.
+  void remove_user_file(const std::string& name);
+  void clear_user_files();
+  // What the running scenario read (its files, by the path it writes), and what the last
+  // load could not find.
+  const FileUse& file_use() const { return file_use_; }
+  const std::vector<std::string>& missing_files() const { return missing_files_; }
+  // The last thing done with files (opened, waiting for, turned into a load), and whether
+  // it went wrong; the notice under the toolbar shows it.
+  std::string files_notice;
+  bool files_notice_error = false;
+  // The tenant (index) whose first load a trace dropped alone drives.
+  int trace_tenant = 0;
+  // The bundled examples of examples/ that are scenarios, with the files each names.
+  const std::vector<LibraryEntry>& examples() const { return examples_; }
+  // {"files": [{"name", "bytes", "joins_every_run"}], "read": [PATH], "missing": [PATH],
+  //  "notice": TEXT, "notice_error": bool, "examples": [NAME]}: for the script hook.
+  std::string files_json() const;
 
   void play() { playing_ = true; }
   void pause() { playing_ = false; }
@@ -194,6 +249,14 @@ class App {
   std::string solution_error;
 
  private:
+  // Where the files a scenario names are read when the user has not given them: its folder
+  // on disk (the desktop), or a bundled example's folder; nowhere for a built-in or a text.
+  struct Origin {
+    std::string folder;  // "examples/traces/"; "" with from_disk means the working directory
+    bool from_disk = false, bundled = false;
+  };
+  LoadOutcome load_text(const std::string& text, const std::string& name, const Origin& origin);
+  FolderReader folder_reader(const Origin& origin);
   void start(const Scenario& scenario, const std::string& text, const std::string& name);
   // Variant B: its own scenario, simulation and plot history.
   struct Variant {
@@ -223,7 +286,19 @@ class App {
   std::unique_ptr<EditorState> editor_;
   std::vector<LibraryEntry> library_;
   std::string tab_focus_;  // a tab to select in the next frame ("Exercise" when one is opened)
-  std::vector<RuleFileText> rule_files_;
+  UserFiles user_files_;
+  Origin origin_;  // the running scenario's
+  FileUse file_use_;  // what the running scenario read
+  // The rule files the running scenario names (monitoring.rule_files), as read.
+  std::vector<RuleFileText> scenario_rule_files_;
+  std::vector<std::string> missing_files_;
+  // A scenario that could not load for want of files, loaded when files are given next.
+  struct Pending {
+    std::string text, name;
+    Origin origin;
+  };
+  std::unique_ptr<Pending> pending_;
+  std::vector<LibraryEntry> examples_;
 };
 
 // When a panel last derived its figures from the simulation: they are derived again only

@@ -102,19 +102,14 @@ void draw_rule_files(App& app) {
   ImGui::Separator();
   const PromRules* rules = app.sim().prometheus_rules();
   ImGui::Text("Rule files (PromQL): %zu rule(s)", rules ? rules->rule_count() : std::size_t{0});
-  // The page has no files beside the scenario: the rule files it names must be given.
+  // The rule files the scenario names were read when it loaded (a missing one stops the
+  // load, as in the runner); those below join every run on top of them.
   const std::vector<std::string>& named = app.sim().scenario().monitoring.rule_files;
-  std::size_t missing = 0;
-  for (const std::string& name : named) {
-    bool given = false;
-    for (const RuleFileText& f : app.rule_files()) given = given || f.name == name;
-    missing += given ? 0 : 1;
+  if (!named.empty()) {
+    std::string names;
+    for (const std::string& n : named) names += (names.empty() ? "" : ", ") + n;
+    ImGui::TextDisabled("From the scenario's monitoring.rule_files: %s", names.c_str());
   }
-  if (missing > 0)
-    ImGui::TextColored(ImVec4(0.9f, 0.8f, 0.3f, 1),
-                       "This scenario names %zu rule file(s) (monitoring.rule_files) that are not loaded: add each below "
-                       "or drop it on the page under its name.",
-                       missing);
   if (rules) {
     for (std::size_t i = 0; i < rules->rule_count(); ++i) {
       const PromRuleView& v = rules->rule_view(i);

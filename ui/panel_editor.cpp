@@ -53,6 +53,18 @@ void draw_editor(App& app) {
   else
     ImGui::TextDisabled("%zu warning(s)", ed.warnings.size());
 
+  // A file the scenario names and nobody gave: say how to give it (the error names it).
+  if (!ed.errors.empty() && !app.missing_files().empty()) {
+    std::string names;
+    for (const std::string& m : app.missing_files()) names += (names.empty() ? "" : ", ") + m;
+    ImGui::TextColored(ImVec4(0.9f, 0.8f, 0.3f, 1), "%s",
+                       (app.platform().can_pick_file()
+                            ? "Missing: " + names + ". Drop it on the page (or pick it with Scenario > Open files...): "
+                              "the scenario then opens with it."
+                            : "Missing: " + names + ". Put it beside the scenario's file, then Apply.")
+                           .c_str());
+    app.remember_widget("missing-files");
+  }
   const float list_h = ed.errors.empty() && ed.warnings.empty() ? 0.0f : 140.0f;
   const float gutter_w = 44;
   const ImVec2 box(ImGui::GetContentRegionAvail().x - gutter_w, ImGui::GetContentRegionAvail().y - list_h);

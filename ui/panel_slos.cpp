@@ -25,7 +25,9 @@ namespace {
 std::string rule_label(const BurnRateAlertSpec& r) {
   char factor[32];
   std::snprintf(factor, sizeof factor, "%gx ", r.factor);
-  return factor + format_duration(r.long_window) + "/" + format_duration(r.short_window);
+  // A rule of a named alert (a Sloth spec's) says which: its pairs fire one alert.
+  return (r.alert.empty() ? "" : r.alert + ": ") + factor + format_duration(r.long_window) + "/" +
+         format_duration(r.short_window);
 }
 
 // "2.5 s", "800 ms", "1m": a latency threshold as people write it.
@@ -108,7 +110,11 @@ void derive(const Simulation& sim, Derived& d) {
     row.id = spec.id;
     row.service = spec.service;
     row.latency = spec.indicator == SloSpec::Indicator::latency;
-    row.indicator = row.latency ? "latency <= " + threshold_text(spec.threshold) : "availability";
+    row.indicator = row.latency ? "latency <= " + threshold_text(spec.threshold)
+                    : spec.indicator == SloSpec::Indicator::query
+                        ? std::string("PromQL") + (spec.file.empty() ? "" : " (" + spec.file_format + ": " + spec.file + ")")
+                        : "availability";
+    if (const std::string& why = sim.slo_accounting().query_error(k); !why.empty()) row.indicator += " - last error: " + why;
     row.target_percent = spec.target_percent;
     row.window = spec.window;
     const std::string prefix = "slo." + spec.id + ".";

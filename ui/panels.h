@@ -30,6 +30,10 @@ void draw_deployments(App& app);  // panel_deployments.cpp: rollouts, canary ana
 void draw_chaos(App& app);  // panel_chaos.cpp: experiments, probes, a new experiment, faults injected now
 void draw_context(App& app);  // panel_context.cpp: providers, caches, what a user receives
 void draw_editor(App& app);  // panel_editor.cpp: the scenario's JSON with errors at their lines
-void draw_library(App& app);  // panel_library.cpp: built-in scenarios
+void draw_library(App& app);  // panel_library.cpp: the bundled examples with their files, built-in scenarios
+// panel_files.cpp: the running scenario's files, the user's files, a lone trace's tenant;
+// and the notice under the toolbar of what the last files did.
+void draw_files(App& app);
+void draw_files_notice(App& app);
 
 }  // namespace opsim::ui

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "app.h"
 #include "imgui.h"
@@ -156,6 +157,47 @@ EMSCRIPTEN_KEEPALIVE const char* opsim_widget_rect(const char* id) {
 // A file the user picked or dropped, or a scenario from a #scenario= link.
 EMSCRIPTEN_KEEPALIVE void opsim_deliver_file(const char* file_name, const char* text) {
   g_app->load_from_user(text, file_name);
+}
+
+// Files given at once (a drop or a pick of several), as JSON [{"name": .., "text": ..}]:
+// App::load_from_user sorts out which is the scenario. {"ok", "error", "notice"}.
+EMSCRIPTEN_KEEPALIVE const char* opsim_deliver_files(const char* files_json) {
+  opsim::json::Value list;
+  opsim::json::ParseError error;
+  std::vector<opsim::NamedFile> files;
+  bool readable = opsim::json::parse(files_json, list, error) && list.type == opsim::json::Type::array;
+  for (std::size_t i = 0; readable && i < list.items.size(); ++i) {
+    const opsim::json::Value* name = list.items[i].find("name");
+    const opsim::json::Value* text = list.items[i].find("text");
+    readable = name && text && name->type == opsim::json::Type::string && text->type == opsim::json::Type::string;
+    if (readable) files.push_back({name->text, text->text});
+  }
+  opsim::ui::LoadOutcome outcome;
+  if (readable) outcome = g_app->load_from_user(files);
+  else outcome.error = "opsim_deliver_files: expected a JSON array of {\"name\": TEXT, \"text\": TEXT}";
+  g_result = std::string("{\"ok\":") + (outcome.ok ? "true" : "false") + ",\"error\":" + opsim::json::quote(outcome.error) +
+             ",\"notice\":" + opsim::json::quote(g_app->files_notice) + "}";
+  return g_result.c_str();
+}
+
+// A #bundle= link's payload (decoded): a scenario with its files. Same answer as opsim_load.
+EMSCRIPTEN_KEEPALIVE const char* opsim_open_bundle(const char* bundle_json) {
+  g_result = outcome_json(g_app->open_bundle(bundle_json));
+  return g_result.c_str();
+}
+
+// {"link": .., "error": ..}: the running scenario's share link, with its files, or why none.
+EMSCRIPTEN_KEEPALIVE const char* opsim_share_link() {
+  const opsim::ui::ShareOutcome share = g_app->share_link();
+  g_result = "{\"link\":" + opsim::json::quote(share.link) + ",\"error\":" + opsim::json::quote(share.error) + "}";
+  return g_result.c_str();
+}
+
+// The user's files, what the running scenario read and missed, the last notice, the
+// bundled examples (App::files_json).
+EMSCRIPTEN_KEEPALIVE const char* opsim_files() {
+  g_result = g_app->files_json();
+  return g_result.c_str();
 }
 
 // Measures for the curious and for tests: frames per second, and the milliseconds a frame

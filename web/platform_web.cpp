@@ -57,10 +57,10 @@ void WebPlatform::save_file(const std::string& file_name, const std::string& tex
   opsim_js_save_file(file_name.c_str(), text.data(), static_cast<int>(text.size()));
 }
 
-std::string WebPlatform::share_link(const std::string& scenario_text) {
+std::string WebPlatform::share_link(const std::string& key, const std::string& payload) {
   // The returned buffer belongs to Emscripten and is reused: copy it at once.
   std::string base = emscripten_run_script_string("location.origin + location.pathname");
-  return base + "#scenario=" + base64url(scenario_text);
+  return base + "#" + key + "=" + base64url(payload);
 }
 
 void WebPlatform::pick_file() { opsim_js_pick_file(); }

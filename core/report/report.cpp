@@ -54,7 +54,7 @@ std::string slos_json(const Simulation& sim) {
     w.field("id", spec.id);
     if (spec.service.empty()) w.raw("service", "null");
     else w.field("service", spec.service);
-    w.field("indicator", spec.indicator == SloSpec::Indicator::latency ? "latency" : "availability");
+    w.field("indicator", slo_indicator_name(spec.indicator));
     if (spec.indicator == SloSpec::Indicator::latency) w.field("threshold_ms", to_seconds(spec.threshold) * 1000.0);
     w.field("target_percent", spec.target_percent)
         .field("window_s", to_seconds(spec.window))

@@ -107,7 +107,7 @@ std::vector<SreSloRow> slos(const Simulation& sim, SimTime at) {
     row.id = spec.id;
     row.service = spec.service;
     const bool latency = spec.indicator == SloSpec::Indicator::latency;
-    row.indicator = latency ? "latency" : "availability";
+    row.indicator = slo_indicator_name(spec.indicator);
     if (latency) row.threshold_ms = to_seconds(spec.threshold) * 1000.0;
     row.target_percent = spec.target_percent;
     row.window = spec.window;

@@ -31,6 +31,7 @@ using json::Value;
 
 class Loader : public json::Reader {
   friend class HpaManifest;  // loader_kubernetes.cpp: reads a manifest with the scenario read so far
+  friend class SpecReader;   // loader_slo_files.cpp: Sloth and OpenSLO specs, likewise
 
  public:
   Loader(LoadResult& r, const FileReader& files) : json::Reader(r.errors, &r.warnings), r_(r), s_(r.scenario), files_(files) {}
@@ -89,6 +90,11 @@ class Loader : public json::Reader {
   // file, read into the target_tracking policy it is equivalent to.
   void kubernetes_policy(const Value& v, const std::string& path, const ScalingSpec& sc, ScalingPolicySpec& sp);
   void slos(const Value& root);
+  // {"file": PATH} in slos[] (loader_slo_files.cpp): a Sloth prometheus/v1 or OpenSLO v1
+  // document, whose SLOs join the scenario's.
+  void slo_file(const Value& v, const std::string& path);
+  // A list of burn-rate rules ({long, short, factor, severity, alert}) at obj[key].
+  void burn_rate_rules(const Value& obj, const std::string& path, std::vector<BurnRateAlertSpec>& out);
   void alerting(const Value& root);
   void incidents(const Value& root);
   bool fault_body(const Value& v, const std::string& path, FaultSpec& f, bool needs_time);
@@ -118,5 +124,10 @@ class Loader : public json::Reader {
   std::vector<std::string> agent_paths_;
   std::vector<std::vector<CallEdge>> call_edges_;
 };
+
+// An SLO's PromQL query (slos[].good, bad, total; a spec's queries): an expression of a
+// scalar or an instant vector, whose only template is {{.window}}. Its errors go to `into`
+// at the query's value. False when it is not one.
+bool check_slo_query(json::Reader& into, const Value& v, const std::string& path);
 
 }  // namespace opsim::detail

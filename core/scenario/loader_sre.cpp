@@ -32,23 +32,83 @@ bool is_solution_file_name(const std::string& name) {
 }  // namespace
 
 void Loader::slos(const Value& root) {
+  // Where each SLO came from, for the check that ids are unique: its item, and for a spec
+  // file's SLOs that file's name.
+  struct Origin {
+    const Value* at;
+    std::string path, file;
+  };
+  std::vector<Origin> origins;
   read_array(root, "$", "slos", false, 0, 200, "kMaxSlos", [&](const Value& v, const std::string& p) {
+    if (v.type == Type::object && v.find("file")) {
+      const std::size_t before = s_.slos.size();
+      slo_file(v, p);
+      for (std::size_t k = before; k < s_.slos.size(); ++k) origins.push_back({v.find("file"), join(p, "file"), s_.slos[k].file});
+      return;
+    }
     SloSpec s;
-    if (!object(v, p, {"id", "service", "indicator", "threshold", "target_percent", "window"})) return;
+    if (!object(v, p, {"id", "service", "indicator", "threshold", "good", "bad", "total", "target_percent", "window",
+                       "burn_rate"}))
+      return;
     read_id(v, p, "id", s.id);
     if (read_string(v, p, "service", s.service, false))
       s.service_index = resolve(v, p, "service", s.service, service_ids_, "service");
-    read_enum(v, p, "indicator", s.indicator, {"availability", "latency"}, true);
+    read_enum(v, p, "indicator", s.indicator, {"availability", "latency", "query"}, true);
     if (s.indicator == SloSpec::Indicator::latency)
       read_duration(v, p, "threshold", s.threshold, kMicrosPerMilli, kMicrosPerHour, true);
     else if (v.find("threshold"))
       error(v.find("threshold"), join(p, "threshold"), "expected no threshold for an availability SLO, found " +
                                                           json::describe(*v.find("threshold")));
+    if (s.indicator == SloSpec::Indicator::query) {
+      // Good or bad events over total, as OpenSLO's ratioMetric has them.
+      const Value* good = v.find("good");
+      const Value* bad = v.find("bad");
+      if (good && bad) error(bad, join(p, "bad"), "expected good or bad, not both: the other is total less it");
+      else if (!good && !bad) error(&v, join(p, "good"), "expected good (or bad): a PromQL expression of the good (bad) events");
+      if (good && read_string(v, p, "good", s.good_query, true)) check_slo_query(*this, *good, join(p, "good"));
+      if (bad && read_string(v, p, "bad", s.bad_query, true)) check_slo_query(*this, *bad, join(p, "bad"));
+      if (read_string(v, p, "total", s.total_query, true)) check_slo_query(*this, *v.find("total"), join(p, "total"));
+    } else {
+      for (const char* key : {"good", "bad", "total"})
+        if (const Value* q = v.find(key))
+          error(q, join(p, key), std::string("expected no ") + key +
+                                     " here: queries define the events of an SLO whose indicator is \"query\"");
+    }
     read_number(v, p, "target_percent", s.target_percent, 50, 99.9999, true);
     read_duration(v, p, "window", s.window, kMicrosPerHour, 90 * kMicrosPerDay);
+    if (v.find("burn_rate")) {
+      s.own_burn_rate = true;
+      burn_rate_rules(v, p, s.burn_rate);
+    }
+    origins.push_back({v.find("id"), join(p, "id"), ""});
     s_.slos.push_back(s);
   });
-  check_unique(root.find("slos"), "$.slos", "SLO");
+  // Ids are unique across the scenario's SLOs and those its spec files bring.
+  for (std::size_t k = 0; k < s_.slos.size() && k < origins.size(); ++k)
+    for (std::size_t j = 0; j < k && !s_.slos[k].id.empty(); ++j)  // a missing id has its own error
+      if (s_.slos[j].id == s_.slos[k].id) {
+        const Origin& o = origins[k];
+        error(o.at, o.path,
+              "duplicate SLO id \"" + s_.slos[k].id + "\"" + (o.file.empty() ? "" : " (an SLO of " + o.file + ")") +
+                  (origins[j].file.empty() ? "" : ", also an SLO of " + origins[j].file));
+        break;
+      }
+}
+
+void Loader::burn_rate_rules(const Value& obj, const std::string& path, std::vector<BurnRateAlertSpec>& out) {
+  read_array(obj, path, "burn_rate", false, 0, 20, "kMaxBurnRateAlerts", [&](const Value& bv, const std::string& bp) {
+    BurnRateAlertSpec b;
+    if (!object(bv, bp, {"long", "short", "factor", "severity", "alert"})) return;
+    read_duration(bv, bp, "long", b.long_window, kMicrosPerMinute, 90 * kMicrosPerDay, true);
+    read_duration(bv, bp, "short", b.short_window, kMicrosPerMinute, 90 * kMicrosPerDay, true);
+    read_number(bv, bp, "factor", b.factor, 0.01, 1e6, true);
+    read_string(bv, bp, "severity", b.severity, false);
+    if (read_string(bv, bp, "alert", b.alert, false) && b.alert.empty())
+      expected(*bv.find("alert"), join(bp, "alert"), "an alert's name");
+    if (b.short_window >= b.long_window && bv.find("short"))
+      expected(*bv.find("short"), join(bp, "short"), "a window shorter than \"long\" (" + format_duration(b.long_window) + ")");
+    out.push_back(b);
+  });
 }
 
 void Loader::alerting(const Value& root) {
@@ -62,17 +122,7 @@ void Loader::alerting(const Value& root) {
   if (!object(*v, "$.alerting", {"burn_rate"})) return;
   a.given = true;
   if (v->find("burn_rate")) a.burn_rate.clear();
-  read_array(*v, "$.alerting", "burn_rate", false, 0, 20, "kMaxBurnRateAlerts", [&](const Value& bv, const std::string& bp) {
-    BurnRateAlertSpec b;
-    if (!object(bv, bp, {"long", "short", "factor", "severity"})) return;
-    read_duration(bv, bp, "long", b.long_window, kMicrosPerMinute, 90 * kMicrosPerDay, true);
-    read_duration(bv, bp, "short", b.short_window, kMicrosPerMinute, 90 * kMicrosPerDay, true);
-    read_number(bv, bp, "factor", b.factor, 0.01, 1e6, true);
-    read_string(bv, bp, "severity", b.severity, false);
-    if (b.short_window >= b.long_window && bv.find("short"))
-      expected(*bv.find("short"), join(bp, "short"), "a window shorter than \"long\" (" + format_duration(b.long_window) + ")");
-    a.burn_rate.push_back(b);
-  });
+  burn_rate_rules(*v, "$.alerting", a.burn_rate);
 }
 
 void Loader::incidents(const Value& root) {

@@ -91,4 +91,46 @@ const char* target_type_name(ScalingPolicySpec::TargetType t) {
   return names[static_cast<int>(t)];
 }
 
+
+const char* slo_indicator_name(SloSpec::Indicator i) {
+  switch (i) {
+    case SloSpec::Indicator::availability: return "availability";
+    case SloSpec::Indicator::latency: return "latency";
+    case SloSpec::Indicator::query: return "query";
+  }
+  return "availability";
+}
+
+SloQueryTemplate slo_query_window_at(const std::string& query) {
+  SloQueryTemplate found;
+  for (std::size_t i = query.find("{{"); i != std::string::npos; i = query.find("{{", i + 2)) {
+    std::size_t k = i + 2;
+    auto spaces = [&] {
+      while (k < query.size() && query[k] == ' ') ++k;
+    };
+    spaces();
+    const bool window = query.compare(k, 7, ".window") == 0;
+    if (window) k += 7;
+    spaces();
+    if (window && query.compare(k, 2, "}}") == 0) {
+      if (found.at == std::string::npos) {
+        found.at = i;
+        found.length = k + 2 - i;
+      }
+    } else {
+      found.other = true;
+    }
+  }
+  return found;
+}
+
+std::string slo_query_with_window(const std::string& query, SimDuration window) {
+  // Milliseconds: a duration PromQL reads whatever the window (Prometheus keeps milliseconds).
+  const std::string duration = std::to_string(window / kMicrosPerMilli) + "ms";
+  std::string out = query;
+  for (SloQueryTemplate t = slo_query_window_at(out); t.at != std::string::npos; t = slo_query_window_at(out))
+    out.replace(t.at, t.length, duration);
+  return out;
+}
+
 }  // namespace opsim

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/random.h"
@@ -417,20 +418,51 @@ struct ScalingSpec {
   PredictiveSpec predictive;
 };
 
-struct SloSpec {
-  std::string id, service;  // service empty = every service
-  int service_index = -1;
-  enum class Indicator { availability, latency } indicator = Indicator::availability;
-  SimDuration threshold = 0;  // latency indicator
-  double target_percent = 99.9;
-  SimDuration window = 30 * kMicrosPerDay;
-};
-
 struct BurnRateAlertSpec {
   SimDuration long_window = kMicrosPerHour, short_window = 5 * kMicrosPerMinute;
   double factor = 14.4;
   std::string severity = "page";
+  // The alert the rule belongs to. Rules of one SLO with the same name and severity are one
+  // alert that holds while any of them does, as Sloth writes a page (or ticket) alert as the
+  // `or` of its two window pairs. Empty: the rule is an alert of its own.
+  std::string alert;
+  // What the alert carries to its events, as Prometheus would (a Sloth spec's labels and
+  // annotations; sorted by name).
+  std::vector<std::pair<std::string, std::string>> labels, annotations;
 };
+
+struct SloSpec {
+  std::string id, service;  // service empty = every service
+  int service_index = -1;
+  // query: good (or bad) and total events are PromQL over the monitoring's series (below).
+  enum class Indicator { availability, latency, query } indicator = Indicator::availability;
+  SimDuration threshold = 0;  // latency indicator
+  // query indicator: exactly one of good and bad, and total. An expression without
+  // {{.window}} is a counter: the events of an interval are its increase since the last
+  // scrape. One with {{.window}} is a per-second rate over that window, as Sloth writes
+  // them: the window becomes the scrape interval, and the events are rate x interval.
+  std::string good_query, bad_query, total_query;
+  double target_percent = 99.9;
+  SimDuration window = 30 * kMicrosPerDay;
+  // The SLO's own burn-rate rules (given, or a spec's), replacing the alerting section's.
+  bool own_burn_rate = false;
+  std::vector<BurnRateAlertSpec> burn_rate;
+  // Where it was read from: a spec file's path and format ("sloth", "openslo"); empty when native.
+  std::string file, file_format;
+};
+
+const char* slo_indicator_name(SloSpec::Indicator i);  // "availability", "latency", "query"
+
+// An SLO query's {{.window}} (Sloth's template variable; spaces inside the braces allowed).
+// slo_query_window_at: where the first template starts and how long it is; npos when the
+// query has none. A "{{" that starts anything else sets `other` (false when there is none).
+struct SloQueryTemplate {
+  std::size_t at = std::string::npos, length = 0;
+  bool other = false;
+};
+SloQueryTemplate slo_query_window_at(const std::string& query);
+// The query with every {{.window}} replaced by the window, as a PromQL duration.
+std::string slo_query_with_window(const std::string& query, SimDuration window);
 
 struct AlertingSpec {
   bool given = false;

@@ -84,7 +84,10 @@ void Simulation::on_scrape() {
   requests_.log_refusals();
   requests_.log_episode_ends();
   incidents_.on_scrape(scaling_.cooldown_blocked());
-  slos_.on_scrape();
+  // The scrape's counters and histograms first: an SLO's PromQL counts its events from them.
+  // The catalogue's gauges join the store with the row, below.
+  prom_series_.scrape(unix_ms(now), registry_, fleet_, prom_storage_);
+  slos_.on_scrape(prom_storage_, unix_ms(now));
   chaos_.check_abort();
   registry_.sample_and_close(now - last_scrape_, row_);
   last_scrape_ = now;
@@ -92,7 +95,6 @@ void Simulation::on_scrape() {
   requests_.reseed_window_maxima();
   series_.push(now, row_);
   if (archive_) archive_->push(now, row_);
-  prom_series_.scrape(unix_ms(now), registry_, fleet_, prom_storage_);
   if (invariants_) invariants_->check(*this);
   log_.sample(now, row_);
   alerting_.evaluate(row_);

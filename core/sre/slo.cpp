@@ -151,28 +151,68 @@ EventFields BurnRateTransition::fields() const {
       .add("short", format_duration(short_window))
       .add("factor", factor)
       .add("long_burn_rate", long_burn_rate)
-      .add("short_burn_rate", short_burn_rate)
-      .add("reason", reason);
+      .add("short_burn_rate", short_burn_rate);
+  // As a Prometheus alert's event has them: "name=value" in name order.
+  auto pairs = [](const std::vector<std::pair<std::string, std::string>>& items) {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : items) out.push_back(name + "=" + value);
+    return out;
+  };
+  if (labels && !labels->empty()) f.add("labels", pairs(*labels));
+  if (annotations && !annotations->empty()) f.add("annotations", pairs(*annotations));
+  f.add("reason", reason);
   return f;
 }
 
 BurnRateAlerts::BurnRateAlerts(std::vector<BurnRateAlertSpec> rules)
-    : rules_(std::move(rules)), states_(rules_.size()) {}
+    : rules_(std::move(rules)), states_(rules_.size()), leader_(rules_.size()) {
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    leader_[i] = i;
+    if (rules_[i].alert.empty()) continue;
+    for (std::size_t j = 0; j < i; ++j)
+      if (rules_[j].alert == rules_[i].alert && rules_[j].severity == rules_[i].severity) {
+        leader_[i] = j;
+        break;
+      }
+  }
+}
+
+bool BurnRateAlerts::firing(std::size_t i) const { return states_[leader_[i]].firing && states_[i].holds; }
+
+SimTime BurnRateAlerts::fired_at(std::size_t i) const { return firing(i) ? states_[leader_[i]].since : -1; }
 
 void BurnRateAlerts::evaluate(SimTime now, const SloTracker& slo, std::vector<BurnRateTransition>& out) {
+  burns_.resize(rules_.size());
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const BurnRateAlertSpec& r = rules_[i];
-    RuleState& st = states_[i];
-    const double long_burn = slo.burn_rate(now, r.long_window);
-    const double short_burn = slo.burn_rate(now, r.short_window);
-    const bool holds = long_burn > r.factor && short_burn > r.factor;
+    burns_[i] = {slo.burn_rate(now, r.long_window), slo.burn_rate(now, r.short_window)};
+    states_[i].holds = burns_[i].first > r.factor && burns_[i].second > r.factor;
+  }
+  for (std::size_t a = 0; a < rules_.size(); ++a) {
+    if (leader_[a] != a) continue;
+    // The alert holds while any of its rules does; the first that holds is its cause.
+    std::size_t cause = a;
+    bool holds = false;
+    for (std::size_t j = a; j < rules_.size() && !holds; ++j)
+      if (leader_[j] == a && states_[j].holds) {
+        holds = true;
+        cause = j;
+      }
+    RuleState& st = states_[a];
     if (holds == st.firing) continue;  // de-duplicated: no news while the state stays
+    // A resolution is told in the terms of the rule that fired the alert.
+    const std::size_t i = holds ? cause : st.fired_by;
+    const BurnRateAlertSpec& r = rules_[i];
+    const double long_burn = burns_[i].first, short_burn = burns_[i].second;
 
     BurnRateTransition t;
-    t.rule_index = static_cast<int>(i);
+    t.rule_index = static_cast<int>(a);
     t.slo_id = slo.id();
-    t.rule = slo.id() + ":burn_rate:" + format_duration(r.long_window) + "/" + format_duration(r.short_window);
+    t.rule = r.alert.empty() ? slo.id() + ":burn_rate:" + format_duration(r.long_window) + "/" + format_duration(r.short_window)
+                             : r.alert;
     t.severity = r.severity;
+    t.labels = &r.labels;
+    t.annotations = &r.annotations;
     t.time = now;
     t.long_window = r.long_window;
     t.short_window = r.short_window;
@@ -185,7 +225,8 @@ void BurnRateAlerts::evaluate(SimTime now, const SloTracker& slo, std::vector<Bu
     if (holds) {
       st.firing = true;
       st.since = now;
-      ++st.fired;
+      st.fired_by = i;
+      ++states_[i].fired;
       ++fired_total_;
       t.state = AlertState::firing;
       // At the long window's rate the whole window's budget lasts window / burn.
@@ -196,7 +237,8 @@ void BurnRateAlerts::evaluate(SimTime now, const SloTracker& slo, std::vector<Bu
     } else {
       st.firing = false;
       t.state = AlertState::resolved;
-      t.reason = burns + ", no longer both above " + format_number(r.factor) + "x.";
+      t.reason = burns + ", no longer both above " + format_number(r.factor) + "x" +
+                 (r.alert.empty() ? "" : ", nor does any other window pair of " + r.alert) + ".";
     }
     t.active_since = st.since;
     out.push_back(std::move(t));

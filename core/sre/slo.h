@@ -47,6 +47,10 @@
 // the condition no longer holds, and a later breach fires a new alert. De-duplication: a
 // rule that keeps holding produces no further transition. Transitions of one evaluation
 // come out in rule order, with the AlertState of monitoring/alert_rules.h.
+// Rules with the same `alert` name and severity are one alert, as Sloth writes its page
+// alert as (1h and 5m above 14.4x) or (6h and 30m above 6x): it fires when any of its rules
+// holds (told with the first that does) and resolves when none does (told with the one
+// that fired it).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -117,7 +121,10 @@ class SloTracker {
 
 struct BurnRateTransition {
   int rule_index = -1;
-  std::string slo_id, rule, severity;  // rule: "<slo>:burn_rate:<long>/<short>"
+  std::string slo_id, rule, severity;  // rule: the alert's name, or "<slo>:burn_rate:<long>/<short>"
+  // The rule's labels and annotations (a spec's; empty for most), owned by the rules.
+  const std::vector<std::pair<std::string, std::string>>* labels = nullptr;
+  const std::vector<std::pair<std::string, std::string>>* annotations = nullptr;
   AlertState state = AlertState::firing;  // firing or resolved
   SimTime time = 0;  // evaluation time
   SimTime active_since = 0;  // when the alert fired
@@ -127,7 +134,7 @@ struct BurnRateTransition {
   std::string reason;  // one sentence with the numbers
 
   // rule, slo, state, severity, metric (slo.<id>.burn_rate), long, short, factor,
-  // long_burn_rate, short_burn_rate, reason
+  // long_burn_rate, short_burn_rate, labels and annotations when the rule has them, reason
   EventFields fields() const;
 };
 
@@ -140,19 +147,25 @@ class BurnRateAlerts {
 
   const std::vector<BurnRateAlertSpec>& rules() const { return rules_; }
   std::size_t size() const { return rules_.size(); }
-  bool firing(std::size_t i) const { return states_[i].firing; }
-  SimTime fired_at(std::size_t i) const { return states_[i].firing ? states_[i].since : -1; }
-  std::uint64_t fired_count(std::size_t i) const { return states_[i].fired; }
+  // Whether rule i holds and its alert fires (rules of one alert: only those that hold).
+  bool firing(std::size_t i) const;
+  SimTime fired_at(std::size_t i) const;  // when its alert fired; -1 when firing(i) is false
+  std::uint64_t fired_count(std::size_t i) const { return states_[i].fired; }  // alerts rule i fired
   std::uint64_t fired_total() const { return fired_total_; }
 
  private:
   struct RuleState {
+    bool holds = false;  // at the last evaluation
+    // The alert's state, kept by the first rule of the alert.
     bool firing = false;
     SimTime since = 0;
-    std::uint64_t fired = 0;
+    std::size_t fired_by = 0;  // the rule that fired it
+    std::uint64_t fired = 0;  // alerts this rule fired
   };
   std::vector<BurnRateAlertSpec> rules_;
   std::vector<RuleState> states_;
+  std::vector<std::size_t> leader_;  // per rule: the first rule of its alert
+  std::vector<std::pair<double, double>> burns_;  // per rule: long and short burn rates of this evaluation
   std::uint64_t fired_total_ = 0;
 };
 

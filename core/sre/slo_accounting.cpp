@@ -1,29 +1,85 @@
 #include "sre/slo_accounting.h"
 
+#include <cmath>
+#include <stdexcept>
 #include <string>
 
+#include "promql/parser.h"
 #include "sim/invariants.h"
 
 namespace opsim {
 
+namespace {
+
+const std::vector<BurnRateAlertSpec>& rules_of(const Scenario& s, const SloSpec& slo) {
+  return slo.own_burn_rate ? slo.burn_rate : s.alerting.burn_rate;
+}
+
+}  // namespace
+
 SloAccounting::SloAccounting(const Engine& engine, const Scenario& scenario, MetricRegistry& registry, EventLog& log,
                              Alerting& alerting, IncidentSignals& incidents)
     : engine_(engine), scenario_(scenario), registry_(registry), log_(log), alerting_(alerting), incidents_(incidents) {
-  const SimDuration longest = sre::longest_alert_window(scenario_.alerting.burn_rate);
   fast_.assign(scenario_.slos.size(), 0);
+  query_of_.assign(scenario_.slos.size(), -1);
+  const SimDuration interval = scenario_.monitoring.scrape_interval;
   for (std::size_t k = 0; k < scenario_.slos.size(); ++k) {
     const SloSpec& slo = scenario_.slos[k];
-    slos_.emplace_back(slo, scenario_.monitoring.scrape_interval, longest);
-    alerts_.emplace_back(scenario_.alerting.burn_rate);
+    const std::vector<BurnRateAlertSpec>& rules = rules_of(scenario_, slo);
+    slos_.emplace_back(slo, interval, sre::longest_alert_window(rules));
+    first_rule_.push_back(k == 0 ? 0 : first_rule_.back() + alerts_.back().size());
+    alerts_.emplace_back(rules);
     if (slo.indicator == SloSpec::Indicator::latency) latency_slos_.push_back(static_cast<int>(k));
+    if (slo.indicator != SloSpec::Indicator::query) continue;
+    QuerySlo q;
+    q.slo = static_cast<int>(k);
+    q.counts_bad = !slo.bad_query.empty();
+    // The loader has parsed them with a window in place of the template: they parse.
+    auto parse = [&](const std::string& text, Query& out) {
+      out.rate = slo_query_window_at(text).at != std::string::npos;
+      promql::ParseResult r = promql::parse(slo_query_with_window(text, interval));
+      if (!r.ok()) throw std::invalid_argument("SLO " + slo.id + ": " + promql::format_error(r.errors.front()));
+      out.expr = std::move(r.expr);
+    };
+    parse(q.counts_bad ? slo.bad_query : slo.good_query, q.numerator);
+    parse(slo.total_query, q.total);
+    query_of_[k] = static_cast<int>(queries_.size());
+    queries_.push_back(std::move(q));
   }
 }
 
 double SloAccounting::estimated_bytes(const Scenario& s) {
-  const SimDuration longest = sre::longest_alert_window(s.alerting.burn_rate);
   double bytes = 0;
-  for (const SloSpec& slo : s.slos) bytes += sre::SloTracker::estimated_bytes(slo, s.monitoring.scrape_interval, longest);
+  for (const SloSpec& slo : s.slos)
+    bytes += sre::SloTracker::estimated_bytes(slo, s.monitoring.scrape_interval,
+                                              sre::longest_alert_window(rules_of(s, slo)));
   return bytes;
+}
+
+const std::string& SloAccounting::query_error(std::size_t slo) const {
+  static const std::string kNone;
+  return query_of_[slo] < 0 ? kNone : queries_[static_cast<std::size_t>(query_of_[slo])].error;
+}
+
+std::uint64_t SloAccounting::events(Query& q, const promql::Storage& storage, std::int64_t t_ms, std::string& error) {
+  const promql::EvalResult r = promql::evaluate(*q.expr, t_ms, storage, {}, &cache_);
+  if (!r.ok()) {
+    error = r.error;
+    return 0;
+  }
+  double value = 0;
+  if (r.value.type == promql::ValueType::scalar) value = r.value.scalar;
+  else
+    for (const promql::Sample& s : r.value.vector) value += s.v;
+  if (!std::isfinite(value)) value = 0;
+  double count = 0;
+  if (q.rate) {
+    count = value * to_seconds(scenario_.monitoring.scrape_interval);
+  } else {
+    count = value >= q.last ? value - q.last : value;
+    q.last = value;
+  }
+  return count > 0 ? static_cast<std::uint64_t>(std::llround(count)) : 0;
 }
 
 void SloAccounting::on_outcome(const RequestOutcome& o) {
@@ -36,26 +92,35 @@ void SloAccounting::on_outcome(const RequestOutcome& o) {
   }
 }
 
-void SloAccounting::on_scrape() {
+void SloAccounting::on_scrape(const promql::Storage& storage, std::int64_t t_ms) {
   // The interval's events: its service's window (or every tenant's), before it closes.
   const SimTime now = engine_.now();
   for (std::size_t k = 0; k < slos_.size(); ++k) {
     const SloSpec& slo = scenario_.slos[k];
-    std::uint64_t succeeded = 0, failed = 0;
-    if (slo.service_index >= 0) {
-      const WindowCounters& w = registry_.service(slo.service_index).window;
-      succeeded = w.succeeded;
-      failed = w.failed;
-    } else {
-      for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) {
-        const WindowCounters& w = registry_.tenant(static_cast<int>(t)).window;
-        succeeded += w.succeeded;
-        failed += w.failed;
-      }
-    }
     sre::SloTracker& tracker = slos_[k];
-    if (slo.indicator == SloSpec::Indicator::latency) tracker.record(now, fast_[k], succeeded);
-    else tracker.record(now, succeeded, succeeded + failed);
+    if (query_of_[k] >= 0) {
+      QuerySlo& q = queries_[static_cast<std::size_t>(query_of_[k])];
+      q.error.clear();
+      const std::uint64_t counted = events(q.numerator, storage, t_ms, q.error);
+      const std::uint64_t total = events(q.total, storage, t_ms, q.error);
+      const std::uint64_t good = q.counts_bad ? (counted < total ? total - counted : 0) : counted;
+      tracker.record(now, good, total);
+    } else {
+      std::uint64_t succeeded = 0, failed = 0;
+      if (slo.service_index >= 0) {
+        const WindowCounters& w = registry_.service(slo.service_index).window;
+        succeeded = w.succeeded;
+        failed = w.failed;
+      } else {
+        for (std::size_t t = 0; t < scenario_.tenants.size(); ++t) {
+          const WindowCounters& w = registry_.tenant(static_cast<int>(t)).window;
+          succeeded += w.succeeded;
+          failed += w.failed;
+        }
+      }
+      if (slo.indicator == SloSpec::Indicator::latency) tracker.record(now, fast_[k], succeeded);
+      else tracker.record(now, succeeded, succeeded + failed);
+    }
     fast_[k] = 0;
     tracker.advance(now);
     ScopeStats& st = registry_.slo(static_cast<int>(k));
@@ -71,7 +136,7 @@ void SloAccounting::on_scrape() {
       incidents_.on_alert(sre::alert_info(t, slo.service));
       // Routed like any alert; burn-rate rules are numbered after the monitoring rules.
       AlertTransition a;
-      a.rule_index = static_cast<int>(alerting_.rule_count() + k * alerts_[k].size()) + t.rule_index;
+      a.rule_index = static_cast<int>(alerting_.rule_count() + first_rule_[k]) + t.rule_index;
       a.rule = t.rule;
       a.severity = t.severity;
       a.metric = "slo." + slo.id + ".burn_rate";

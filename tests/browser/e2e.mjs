@@ -3,7 +3,7 @@
 // driven through the page's window.opsim hook (SPEC.md section 6) with playwright-core.
 //
 //   node tests/browser/e2e.mjs [--web DIR] [--opsim NATIVE_OPSIM] [--source REPO] [--shot FILE.png]
-//                              [--chromium PATH]
+//                              [--chromium PATH] [--only files]
 //
 // Serves DIR on 127.0.0.1 (a free port), opens it at 1280x800 and checks: no console errors
 // and no page errors; scenarios() lists every scenario file; a broken scenario is refused
@@ -31,14 +31,16 @@
 // is not blank (saved as graph-shot.png beside --shot), draws the open call red and the
 // healthy caller green, and a scripted click on an agent opens its plots in the Plots tab;
 // a scripted click on the Pause button (window.opsim.widgetRect) stops the clock and one on
-// Play starts it again. Prints "N passed, M failed"; exit code 0
-// only when nothing failed. Every wait is bounded.
+// Play starts it again; and the page's files (files.mjs: several dropped at once, a missing
+// one, the #bundle= share link, the bundled examples; --only files runs those alone). Prints
+// "N passed, M failed"; exit code 0 only when nothing failed. Every wait is bounded.
 import {execFileSync} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
+import {checkFilesInPage} from './files.mjs';
 import {checkNotBlank, decodePng} from './image.mjs';
 import {kChromiumArgs, serve} from './serve.mjs';
 
@@ -49,6 +51,7 @@ const opts = {
   opsim: null,
   shot: null,
   chromium: '/usr/bin/chromium',
+  only: null,  // "files": the page's files alone (files.mjs), for working on them
 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
@@ -56,7 +59,8 @@ for (let i = 2; i < process.argv.length; i++) {
   if (a.startsWith('--') && key in opts && i + 1 < process.argv.length) {
     opts[key] = process.argv[++i];
   } else {
-    console.error(`usage: node e2e.mjs [--web DIR] [--opsim BIN] [--source REPO] [--shot FILE.png] [--chromium PATH]\n` +
+    console.error(`usage: node e2e.mjs [--web DIR] [--opsim BIN] [--source REPO] [--shot FILE.png] [--chromium PATH] ` +
+                  `[--only files]\n` +
                   `unknown argument: ${a}`);
     process.exit(2);
   }
@@ -246,9 +250,20 @@ async function checkTab(page, label, panel) {
   await clickWidget(page, 'tab:Plots');
 }
 
+// The last checks, whatever ran: what the page asked for, and what it complained of.
+function finalChecks() {
+  check('every file the page asked for was there', notFound.length === 0, notFound.join(', '));
+  check('no console errors and no page errors', problems.length === 0, problems.slice(0, 10).join(' | '));
+}
+const kOnlyFilesDone = Symbol('--only files: done');
+
 try {
   const page = await openPage(url);
   check('the page loads and defines window.opsim', true);
+
+  // The page's files, on pages of their own (files.mjs).
+  await checkFilesInPage({url, opts, check, openPage, waitFor, clickWidget, nativeSummary, differences, sleep});
+  if (opts.only === 'files') throw kOnlyFilesDone;
   check('window.opsim has scenarios, load, advance, state, pause, play, widgetRect',
         await page.evaluate(() => ['scenarios', 'load', 'advance', 'state', 'pause', 'play', 'widgetRect']
                                      .every((f) => typeof window.opsim[f] === 'function')));
@@ -871,10 +886,10 @@ try {
     }
   }
 
-  check('every file the page asked for was there', notFound.length === 0, notFound.join(', '));
-  check('no console errors and no page errors', problems.length === 0, problems.slice(0, 10).join(' | '));
+  finalChecks();
 } catch (e) {
-  check('the test ran to its end', false, e.stack ?? String(e));
+  if (e === kOnlyFilesDone) finalChecks();
+  else check('the test ran to its end', false, e.stack ?? String(e));
 } finally {
   clearTimeout(watchdog);
   await browser.close().catch(() => {});

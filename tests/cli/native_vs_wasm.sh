@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Native and WebAssembly runners must write byte-identical summary.json, events.jsonl,
-# timeseries.csv and metrics.om for every scenario in scenarios/, and for runs with rule
-# files. Usage: native_vs_wasm.sh OPSIM OPSIM_JS SOURCE_DIR
+# timeseries.csv and metrics.om for every scenario in scenarios/, for runs with rule files,
+# and for the examples that name files. Usage: native_vs_wasm.sh OPSIM OPSIM_JS SOURCE_DIR
 # A scenario tagged "large" (the speed showcase: a month of 50 tenants) is compared over its
 # first two days; its full run is measured in bench/.
 set -uo pipefail
@@ -40,5 +40,9 @@ done < <(find "$src/scenarios" -name '*.json' ! -name opsim.schema.json | sort)
 # Rule files: the YAML reader, the PromQL evaluator and the templates give the same bytes too.
 compare "retry-storm with the oracle's rules" retry-storm --until 3h --rules "$src/tests/prometheus/oracle_rules.yml"
 compare "default with the burn-rate rules" default --until 12h --rules "$src/examples/rules/slo-burn-rate.yml"
-compare "everything.json and its rule file" "$src/tests/scenarios/valid/everything.json"
+compare "everything.json and its files" "$src/tests/scenarios/valid/everything.json"
+# The examples' files: manifests, SLO specs (Sloth's rate queries, OpenSLO's counters) and traces.
+for f in "$src"/examples/*/scenario*.json; do
+  compare "${f#"$src/"}" "$f"
+done
 report

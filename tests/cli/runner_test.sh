@@ -83,6 +83,13 @@ rm "$work/files/hpa.yaml"
 expect_exit "a missing manifest exits 2" 2 "$opsim" validate "$work/files/scenario.json"
 grep -qF "\$.scaling.policies[0].manifest: cannot read \"hpa.yaml\": no such file: $work/files/hpa.yaml" "$work/err"
 check "a missing manifest is named with where it was looked for" $?
+# run --manifest: the pool's recommendation as a manifest, which the scenario reads back.
+expect_exit "run --manifest prints the recommended HPA" 0 "$opsim" run "$src/examples/kubernetes/scenario.json" --until 6h --manifest api --quiet
+grep -q '^kind: HorizontalPodAutoscaler$' "$work/out" && grep -q '^  minReplicas: [0-9]' "$work/out"; check "the recommendation is a manifest" $?
+cp "$work/out" "$work/files/hpa.yaml"
+expect_exit "the recommended manifest loads back as the pool's policy" 0 "$opsim" validate "$work/files/scenario.json"
+expect_exit "run --manifest of an unknown service exits 2" 2 "$opsim" run "$src/examples/kubernetes/scenario.json" --manifest nope
+grep -qF -- '--manifest expects a service of the scenario (api), found "nope"' "$work/err"; check "an unknown --manifest service is named" $?
 expect_exit "--format json exits 0" 0 "$opsim" run default --until 1h --format json --quiet
 grep -q '"metrics": {' "$work/out" && grep -q '"tenant.acme.latency_p95_ms":' "$work/out"; check "json summary has scoped metrics" $?
 

@@ -124,7 +124,7 @@ const Exemption kStructural[] = {
     {"$.scaling[*].policies[*].trigger", "selects thresholds, a custom metric or a schedule"},
     {"$.scaling[*].policies[*].direction", "selects instance counts or size_factors"},
     {"$.scaling[*].policies[*].size_factors[0]", "the factor 1, the instance as written, which the sizes must include"},
-    {"$.slos[*].indicator", "selects whether a latency threshold applies"},
+    {"$.slos[*].indicator", "selects whether a latency threshold or queries apply"},
     {"$.faults[*].type", "selects the fault's fields"},
     {"$.chaos[*].method[*].fault.type", "selects the fault's fields"},
     {"$.deployments[*].strategy", "selects whether canary settings and auto_rollback apply"},
@@ -141,6 +141,10 @@ const Exemption kStructural[] = {
     {"$.tenants[*].load[*].patterns[*].column",
      "which of the file's columns holds the rates: reading another is reading other rows (trace_file_test.cpp reads a "
      "named column)",
+     false},
+    {"$.slos[*].file",
+     "the spec whose SLOs join the scenario: another file is other SLOs (slo_spec_test.cpp checks a Sloth spec's and "
+     "an OpenSLO spec's mapping, and that a spec's SLO keeps the budget of the native SLO it is equivalent to)",
      false},
     {"$.monitoring.rule_files[*]",
      "a rule file's name: the platform (the runner, the page) reads the file before the simulation, and this walk "
