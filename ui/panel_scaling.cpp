@@ -16,6 +16,7 @@
 #include "panels.h"
 #include "style.h"
 #include "report/analysis.h"
+#include "report/hpa_manifest.h"
 #include "scaling/decision.h"
 
 namespace opsim::ui {
@@ -129,8 +130,19 @@ struct WhatIf {
   std::string message;
 };
 
+// The recommended manifests, worked out only while their section is open.
+struct Manifests {
+  DerivedStamp stamp;
+  struct Entry {
+    std::string service, why, yaml;  // why: when there is no recommendation yet
+    HpaRecommendation r;
+  };
+  std::vector<Entry> entries;
+};
+
 struct PanelState {
   Derived derived;
+  Manifests manifests;
   WhatIf what_if;
   std::vector<PlotView> forecast_views;  // per scaler
   std::uint64_t views_run_id = ~std::uint64_t{0};
@@ -464,6 +476,40 @@ void draw_what_if(App& app, WhatIf& w) {
 
 }  // namespace
 
+// The report's recommendation for each scaled service's pool as the autoscaling/v2 manifest
+// `opsim run --manifest SERVICE` prints (report/hpa_manifest.h), to read or save.
+void draw_manifests(App& app, const Derived& d, Manifests& m) {
+  if (m.stamp.stale(app)) {
+    m.entries.clear();
+    for (const ScalingReport::Service& s : d.report.services) {
+      if (!s.scaled) continue;
+      Manifests::Entry e;
+      e.service = s.id;
+      if (recommend_hpa(app.sim(), s.id, e.r, e.why)) e.yaml = hpa_manifest_yaml(e.r);
+      m.entries.push_back(std::move(e));
+    }
+  }
+  ImGui::TextDisabled("each pool's replicas and target from the run so far, as a manifest opsim reads back");
+  for (const Manifests::Entry& e : m.entries) {
+    ImGui::PushID(e.service.c_str());
+    if (e.yaml.empty()) {
+      ImGui::TextDisabled("%s: %s", e.service.c_str(), e.why.c_str());
+    } else {
+      ImGui::Text("%s: %d to %d replicas at %g %% CPU", e.service.c_str(), e.r.min_replicas, e.r.max_replicas,
+                  e.r.target_percent);
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Save")) app.platform().save_file("hpa-" + e.service + ".yaml", e.yaml);
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(e.yaml.c_str());
+      if (ImGui::TreeNode("manifest")) {
+        ImGui::TextUnformatted(e.yaml.c_str());
+        ImGui::TreePop();
+      }
+    }
+    ImGui::PopID();
+  }
+}
+
 void draw_scaling(App& app) {
   const Simulation& sim = app.sim();
   PanelState& st = state();
@@ -481,6 +527,7 @@ void draw_scaling(App& app) {
   draw_decisions(sim);
   ImGui::Spacing();
   if (ImGui::CollapsingHeader("Scaling report", ImGuiTreeNodeFlags_DefaultOpen)) draw_report(d.report);
+  if (ImGui::CollapsingHeader("Recommended HPA manifests")) draw_manifests(app, d, st.manifests);
   if (sim.scaler_count() > 0 && ImGui::CollapsingHeader("Last evaluation per pool")) {
     for (std::size_t i = 0; i < d.notes.size(); ++i) {
       ImGui::TextDisabled("%s:", pool_name(sim, sim.scaler_view(i).pool).c_str());
