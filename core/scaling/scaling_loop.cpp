@@ -1,14 +1,19 @@
 #include "scaling/scaling_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <stdexcept>
 
+#include "promql/eval.h"
+#include "promql/parser.h"
 #include "scaling/decision.h"
 
 namespace opsim {
 
 ScalingLoop::ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, RequestPath& requests, const Rollouts& rollouts,
-                         IncidentSignals& incidents, MetricRegistry& registry, EventLog& log, const std::vector<double>& row)
+                         IncidentSignals& incidents, MetricRegistry& registry, EventLog& log, const std::vector<double>& row,
+                         const promql::Storage& storage, std::int64_t start_unix_ms)
     : engine_(engine),
       id_(engine.add(this)),
       scenario_(scenario),
@@ -18,7 +23,21 @@ ScalingLoop::ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, Reque
       incidents_(incidents),
       registry_(registry),
       log_(log),
-      row_(row) {
+      row_(row),
+      storage_(storage),
+      start_unix_ms_(start_unix_ms) {
+  // The policies' series, parsed once (the loader has checked that they parse).
+  for (const ScalingSpec& spec : scenario_.scaling)
+    for (const ScalingPolicySpec& p : spec.policies) {
+      std::vector<std::string> texts{p.series};
+      for (const ScalingPolicySpec::TrackedMetric& t : p.more_metrics) texts.push_back(t.series);
+      for (const std::string& text : texts) {
+        if (text.empty() || series_.count(text)) continue;
+        promql::ParseResult parsed = promql::parse(text);
+        if (!parsed.ok()) throw std::invalid_argument("scaling series " + text + ": " + parsed.errors.front().message);
+        series_[text] = std::move(parsed.expr);
+      }
+    }
   pool_stats_.resize(fleet_.pool_count());
   eval_since_.assign(fleet_.pool_count(), 0);
   rate_windows_.resize(fleet_.pool_count());
@@ -163,10 +182,20 @@ void ScalingLoop::evaluate(std::uint32_t index) {
   if (next <= engine_.end()) engine_.schedule(next, id_, kEvaluate, index);
 }
 
-std::optional<scaling::HpaMetric> ScalingLoop::measure(const std::string& metric, ScalingPolicySpec::TargetType type,
-                                                       int current, int ready, const scaling::MetricValues& values) const {
+std::optional<scaling::HpaMetric> ScalingLoop::measure(const std::string& metric, const std::string& series,
+                                                       ScalingPolicySpec::TargetType type, int current, int ready,
+                                                       const scaling::MetricValues& values) const {
   using scaling::HpaMetric;
   using scaling::HpaPods;
+  if (!series.empty()) {
+    const promql::EvalResult r =
+        promql::evaluate(*series_.at(series), start_unix_ms_ + engine_.now() / kMicrosPerMilli, storage_);
+    if (!r.ok() || (r.value.type == promql::ValueType::instant_vector && r.value.vector.empty())) return std::nullopt;
+    double total = r.value.type == promql::ValueType::scalar ? r.value.scalar : 0;
+    for (const promql::Sample& s : r.value.vector) total += s.v;
+    if (!std::isfinite(total)) return std::nullopt;
+    return HpaMetric::average_value(HpaPods::pool_total(ready, total, current - ready));
+  }
   // Resource metrics: the average utilisation over the ready instances (starting ones report
   // nothing: Kubernetes' missing pods).
   if (metric == "cpu_utilization" || metric == "memory_utilization") {
@@ -192,7 +221,7 @@ std::optional<scaling::HpaMetric> ScalingLoop::measure(const std::string& metric
 std::optional<scaling::HpaDecision> ScalingLoop::track(scaling::HpaController& hpa, SimTime now, int current, int ready,
                                                         const scaling::MetricValues& values) const {
   const ScalingPolicySpec& p = hpa.spec();
-  std::optional<scaling::HpaMetric> first = measure(p.metric, p.target_type, current, ready, values);
+  std::optional<scaling::HpaMetric> first = measure(p.metric, p.series, p.target_type, current, ready, values);
   if (p.more_metrics.empty()) {
     if (!first) return std::nullopt;
     return hpa.recommend(now, current, *first);
@@ -207,7 +236,7 @@ std::optional<scaling::HpaDecision> ScalingLoop::track(scaling::HpaController& h
   };
   add(std::move(first), p.metric, p.target);
   for (const ScalingPolicySpec::TrackedMetric& t : p.more_metrics)
-    add(measure(t.metric, t.target_type, current, ready, values), t.metric, t.target);
+    add(measure(t.metric, t.series, t.target_type, current, ready, values), t.metric, t.target);
   return hpa.recommend(now, current, all);
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@
 
 #include "engine/engine.h"
 #include "fleet/fleet.h"
+#include "promql/ast.h"
+#include "promql/storage.h"
 #include "metrics/registry.h"
 #include "scaling/hpa.h"
 #include "scaling/predictive.h"
@@ -33,8 +36,11 @@ namespace opsim {
 class ScalingLoop : public Component {
  public:
   // `row` is the last scrape's time-series row (custom metrics are read from it).
+  // `storage` holds the monitoring's series, for policies on a PromQL series (their
+  // `series`), evaluated at the Unix time start_unix_ms + the simulated time.
   ScalingLoop(Engine& engine, Scenario& scenario, Fleet& fleet, RequestPath& requests, const Rollouts& rollouts,
-              IncidentSignals& incidents, MetricRegistry& registry, EventLog& log, const std::vector<double>& row);
+              IncidentSignals& incidents, MetricRegistry& registry, EventLog& log, const std::vector<double>& row,
+              const promql::Storage& storage, std::int64_t start_unix_ms);
   // Schedules each scaler's first evaluation.
   void start();
   void on_event(std::uint16_t kind, std::uint32_t target) override;
@@ -99,8 +105,13 @@ class ScalingLoop : public Component {
   std::optional<scaling::HpaDecision> track(scaling::HpaController& hpa, SimTime now, int current, int ready,
                                             const scaling::MetricValues& values) const;
   // One metric's measure for the controller, as above; none without a value.
-  std::optional<scaling::HpaMetric> measure(const std::string& metric, ScalingPolicySpec::TargetType type, int current,
-                                            int ready, const scaling::MetricValues& values) const;
+  // A series (ScalingPolicySpec::series, non-empty) is evaluated over the storage: its sum
+  // is the pool's total, per ready instance as a Pods metric is; none when it returns
+  // nothing or fails. (A service's series are the service's: each of its pools divides the
+  // service's total by its own instances.)
+  std::optional<scaling::HpaMetric> measure(const std::string& metric, const std::string& series,
+                                            ScalingPolicySpec::TargetType type, int current, int ready,
+                                            const scaling::MetricValues& values) const;
   void record(int pool, EventKind kind, double from, double to, const std::string& policy, const std::string& reason);
 
   Engine& engine_;
@@ -113,6 +124,9 @@ class ScalingLoop : public Component {
   MetricRegistry& registry_;
   EventLog& log_;
   const std::vector<double>& row_;
+  const promql::Storage& storage_;
+  std::int64_t start_unix_ms_;
+  std::map<std::string, std::unique_ptr<promql::Expr>> series_;  // parsed, by text
   std::vector<PoolScaler> scalers_;
   std::deque<Record> records_;
   std::vector<PoolStats> pool_stats_;  // per pool

@@ -129,5 +129,8 @@ class Loader : public json::Reader {
 // scalar or an instant vector, whose only template is {{.window}}. Its errors go to `into`
 // at the query's value. False when it is not one.
 bool check_slo_query(json::Reader& into, const Value& v, const std::string& path);
+// A scaling policy's series (a Pods metric on a PromQL series): an expression of a scalar
+// or an instant vector, without templates. Errors go to `into` at the value.
+bool check_series(const Value& v, const std::string& path, json::Reader& into);
 
 }  // namespace opsim::detail

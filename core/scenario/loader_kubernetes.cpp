@@ -12,16 +12,19 @@
 //   Resource cpu / memory, AverageValue     the same, the quantity as a percent of the
 //                                           service's instance (cpu_cores, memory_mb MiB)
 //   Pods request_rate / queue_depth         that metric per ready instance (AverageValue)
+//   Pods, any other name                    the PromQL series NAME{service="<id>", matchLabels...},
+//                                           summed, per ready instance (AverageValue)
 //   Object, describedObject a Service,      service.<name>.<metric> (a Namespace: tenant.<name>.<metric>),
 //     Deployment or StatefulSet              Value or AverageValue
 //   External, selector {tenant|service|agent: id}   <scope>.<id>.<metric> (none: the global
 //                                           metric), Value or AverageValue
 //   minReplicas, maxReplicas                the policy's bounds, within the service's
 //   several metrics                         each proposes a count, the largest is followed
-// Refused with their path: what opsim cannot honour (ContainerResource metrics, a Pods
-// metric's selector, matchExpressions) and what Kubernetes' own
+// Refused with their path: what opsim cannot honour (ContainerResource metrics, a selector
+// on request_rate or queue_depth, matchExpressions) and what Kubernetes' own
 // validation refuses. metadata is the object's identity; status, what a cluster observed,
 // is set aside with a warning.
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -72,6 +75,28 @@ bool parse_quantity(const Value& v, double& out) {
 }
 
 constexpr const char* kQuantity = "a quantity such as 2, \"500m\", \"1.5\" or \"512Mi\"";
+
+bool is_metric_name(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':') return false;
+  return true;
+}
+
+bool is_label_name(const std::string& s) {
+  return !s.empty() && s.find(':') == std::string::npos && is_metric_name(s);
+}
+
+// A PromQL string literal: double quotes, with backslashes and quotes escaped.
+std::string promql_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out + "\"";
+}
 
 }  // namespace
 
@@ -142,6 +167,7 @@ class HpaManifest : public json::Reader {
     sp_.metric = metrics[0].metric;
     sp_.target = metrics[0].target;
     sp_.target_type = metrics[0].target_type;
+    sp_.series = metrics[0].series;
     sp_.more_metrics.assign(metrics.begin() + 1, metrics.end());
     if (const Value* b = member(v, p, "behavior", false, "an object: {scaleUp, scaleDown}")) {
       const std::string bp = join(p, "behavior");
@@ -242,13 +268,47 @@ class HpaManifest : public json::Reader {
       if (!mv) return;
       const std::string mp = join(sp, "metric");
       if (!object(*mv, mp, {"name", "selector"})) return;
-      if (const Value* sel = mv->find("selector"))
-        expected(*sel, join(mp, "selector"), "no selector: an opsim instance's metrics have no labels to select on");
-      int name = 0;
-      if (read_enum(*mv, mp, "name", name, {"request_rate", "queue_depth"}, true))
-        out.metric = name == 0 ? "request_rate" : "queue_depth";
       out.target_type = ScalingPolicySpec::TargetType::average_value;
       target(*src, sp, false, false, out.target, target_kind);
+      std::string name;
+      if (!read_string(*mv, mp, "name", name, true)) return;
+      if (name == "request_rate" || name == "queue_depth") {
+        // opsim's own figures per instance.
+        out.metric = name;
+        if (const Value* sel = mv->find("selector"))
+          expected(*sel, join(mp, "selector"), "no selector for " + name + ": it is the pool's own figure, with no labels");
+        return;
+      }
+      // Any other name is a PromQL series (a recording rule's, or opsim's own), the
+      // service's: NAME{service="<id>"} and the selector's labels.
+      if (!is_metric_name(name)) {
+        expected(*mv->find("name"), join(mp, "name"),
+                 "request_rate, queue_depth or a Prometheus series name (letters, digits, '_' and ':'), found " +
+                     json::quote(name));
+        return;
+      }
+      std::string matchers = "service=" + promql_string(section_.service);
+      if (const Value* sel = mv->find("selector")) {
+        const std::string selp = join(mp, "selector");
+        if (!object(*sel, selp, {"matchLabels", "matchExpressions"})) return;
+        if (const Value* e = sel->find("matchExpressions"))
+          expected(*e, join(selp, "matchExpressions"), "no matchExpressions: a series is selected by matchLabels");
+        if (const Value* ml = member(*sel, selp, "matchLabels", false, "an object of label names to values")) {
+          const std::string mlp = join(selp, "matchLabels");
+          if (ml->type != Type::object) return (void)expected(*ml, mlp, "an object of label names to values");
+          for (const auto& [label, value] : ml->members) {
+            if (label == "service" || !is_label_name(label) || value.type != Type::string) {
+              expected(value, join(mlp, label),
+                       label == "service" ? "no service label: the series is the scaling section's service's"
+                                          : "a label name (letters, digits and '_') and a string value");
+              continue;
+            }
+            matchers += "," + label + "=" + promql_string(value.text);
+          }
+        }
+      }
+      out.series = name + "{" + matchers + "}";
+      out.metric = out.series;
       return;
     }
     // Object and External: a metric of the scenario, scoped by the object or the selector.

@@ -431,11 +431,21 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
       read_int(pv, pp, "evaluation_periods", sp.evaluation_periods, 1, 1000);
       read_int(pv, pp, "scale_increment", sp.scale_increment, 1, ScenarioLimits::kMaxInstancesPerService);
     } else {
-      if (!object(pv, pp, {"id", "kind", "metric", "target", "target_type", "tolerance", "behavior"})) return;
+      if (!object(pv, pp, {"id", "kind", "metric", "series", "target", "target_type", "tolerance", "behavior"})) return;
       read_id(pv, pp, "id", sp.id);
-      if (read_string(pv, pp, "metric", sp.metric, true)) check_metric(pv, pp, "metric", sp.metric);
-      sp.target_type = default_target_type(sp.metric);
-      if (const Value* tv = pv.find("target_type")) {
+      if (const Value* series = pv.find("series")) {
+        // A Pods metric on a PromQL series: the pool's total per ready instance.
+        if (pv.find("metric")) error(pv.find("metric"), join(pp, "metric"), "expected metric or series, not both");
+        if (read_string(pv, pp, "series", sp.series, true)) check_series(*series, join(pp, "series"), *this);
+        sp.metric = sp.series;
+        sp.target_type = ScalingPolicySpec::TargetType::average_value;
+        if (const Value* tv = pv.find("target_type"))
+          expected(*tv, join(pp, "target_type"), "no target_type for a series (its target is always average_value)");
+      } else if (read_string(pv, pp, "metric", sp.metric, true)) {
+        check_metric(pv, pp, "metric", sp.metric);
+        sp.target_type = default_target_type(sp.metric);
+      }
+      if (const Value* tv = pv.find("target_type"); tv && sp.series.empty()) {
         const std::string tp = join(pp, "target_type");
         if (sp.target_type != ScalingPolicySpec::TargetType::value) {
           expected(*tv, tp, "no target_type for " + json::quote(sp.metric) +

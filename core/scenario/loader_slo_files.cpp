@@ -59,6 +59,24 @@ bool check_slo_query(json::Reader& into, const Value& v, const std::string& path
   return true;
 }
 
+bool check_series(const Value& v, const std::string& path, json::Reader& into) {
+  if (v.type != Type::string || v.text.empty())
+    return into.expected(v, path, "a PromQL expression, such as queue_per_pod{service=\"api\"}");
+  const promql::ParseResult parsed = promql::parse(v.text);
+  if (!parsed.ok()) {
+    into.error(&v, path, "expected a PromQL expression, found an error at column " +
+                             std::to_string(parsed.errors.front().column) + ": " + parsed.errors.front().message);
+    return false;
+  }
+  const promql::ValueType type = parsed.expr->type();
+  if (type != promql::ValueType::scalar && type != promql::ValueType::instant_vector) {
+    into.error(&v, path, std::string("expected an expression of a scalar or an instant vector (its series are summed), found ") +
+                             promql::value_type_name(type));
+    return false;
+  }
+  return true;
+}
+
 namespace {
 
 bool is_label_name(const std::string& s) {

@@ -377,8 +377,15 @@ struct ScalingPolicySpec {
     std::string metric;
     double target = 0;
     TargetType target_type = TargetType::value;
+    std::string series;  // as `series` below
   };
   std::vector<TrackedMetric> more_metrics;
+  // A Pods metric that names a PromQL series: an expression over the monitoring's series
+  // (a manifest's NAME{service="<id>", matchLabels...}), whose value summed over its
+  // series is the pool's total; the target is that total per ready instance
+  // (average_value), as the HPA averages a Pods metric over the pods. `metric` is then
+  // the expression's text. Empty: `metric` names an opsim metric.
+  std::string series;
   // Its own instance bounds within the service's (a manifest's minReplicas and maxReplicas);
   // -1: the service's.
   int min_instances = -1, max_instances = -1;

@@ -28,7 +28,8 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       faults_(engine_, scenario_, fleet_, requests_, context_, incidents_, log_),
       alerting_(engine_, scenario_, registry_, prom_storage_, log_, incidents_),
       slos_(engine_, scenario_, registry_, log_, alerting_, incidents_),
-      scaling_(engine_, scenario_, fleet_, requests_, rollouts_, incidents_, registry_, log_, row_),
+      scaling_(engine_, scenario_, fleet_, requests_, rollouts_, incidents_, registry_, log_, row_, prom_storage_,
+               unix_ms(0)),
       chaos_(engine_, scenario_, faults_, fleet_, scaling_, slos_, incidents_, registry_, series_, log_),
       request_metrics_(registry_) {
   set_invariant_checks(true);

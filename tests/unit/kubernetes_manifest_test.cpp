@@ -182,6 +182,10 @@ TEST_CASE("A manifest's metrics and behaviour map onto the policy") {
         // Pods: a figure per ready instance.
         {"type: Pods\n    pods: {metric: {name: request_rate}, target: {type: AverageValue, averageValue: \"2.5\"}}",
          "request_rate", 2.5, T::average_value},
+        // Pods on a PromQL series: the service's, and the selector's labels.
+        {"type: Pods\n    pods: {metric: {name: \"queue:per_pod\", selector: {matchLabels: {tier: gold}}},"
+         " target: {type: AverageValue, averageValue: 3}}",
+         "queue:per_pod{service=\"workers\",tier=\"gold\"}", 3, T::average_value},
         // Object: the metric of the object it describes, a service or (a Namespace) a tenant.
         {"type: Object\n    object: {describedObject: {apiVersion: v1, kind: Service, name: workers},"
          " metric: {name: queue_depth}, target: {type: Value, value: 30}}",
@@ -202,6 +206,7 @@ TEST_CASE("A manifest's metrics and behaviour map onto the policy") {
       CHECK(p.metric == c.metric);
       CHECK(p.target == c.target);
       CHECK(p.target_type == c.type);
+      CHECK(p.series == (std::string(c.metric).find('{') != std::string::npos ? c.metric : ""));
     }
   }
   SECTION("YAML merge keys: a direction's rules shared through an anchor, overridden where given") {
@@ -363,4 +368,44 @@ TEST_CASE("A manifest's several metrics: each proposes a count, the largest is f
     CHECK(d.no_metric);
     CHECK(d.desired == 4);
   }
+}
+
+TEST_CASE("A Pods metric on a PromQL series scales like the native policy on that series") {
+  // Busy slots per pod (opsim_busy_slots is the service's gauge): 3 of each instance's 4.
+  const LoadResult from_manifest = load(
+      hpa_tuned_with(R"({"id": "hpa", "kind": "kubernetes", "manifest": "m.yaml"})"),
+      test::named_files({{"m.yaml", manifest("  minReplicas: 2\n  maxReplicas: 40\n  metrics:\n"
+                                             "  - type: Pods\n    pods: {metric: {name: opsim_busy_slots}, target: {type: AverageValue, averageValue: 3}}\n")}}));
+  const LoadResult native = load(
+      hpa_tuned_with(R"({"id": "hpa", "kind": "target_tracking", "series": "opsim_busy_slots{service=\"workers\"}", "target": 3,
+                         "behavior": {"scale_down": {"stabilization_window": "5m"}}})"),
+      {});
+  const ScalingPolicySpec& m = only_policy(from_manifest);
+  const ScalingPolicySpec& n = only_policy(native);
+  CHECK(m.series == "opsim_busy_slots{service=\"workers\"}");
+  CHECK(n.series == m.series);
+  CHECK(n.target_type == ScalingPolicySpec::TargetType::average_value);
+  Scenario bounded = native.scenario;
+  bounded.scaling[0].policies[0].min_instances = 2;
+  bounded.scaling[0].policies[0].max_instances = 40;
+  const SimTime until = 3 * kMicrosPerHour;
+  const Trace x = run(bounded, until);
+  const Trace y = run(from_manifest.scenario, until);
+  CHECK(x.rows == y.rows);
+  CHECK(x.events == y.events);
+  // The series drives the decisions: their reasons quote it, and the fleet moves.
+  const auto scaled = std::count_if(y.events.begin(), y.events.end(), [](const std::string& e) {
+    return e.find("\"policy\":\"hpa\"") != std::string::npos &&
+           e.find("opsim_busy_slots{service=\\\"workers\\\"}") != std::string::npos;
+  });
+  CHECK(scaled > 2);
+
+  // A series that returns nothing is a metric without a value: the HPA holds the fleet.
+  const LoadResult none = load(
+      hpa_tuned_with(R"({"id": "hpa", "kind": "target_tracking", "series": "no_such_series{service=\"workers\"}", "target": 3})"),
+      {});
+  const Trace z = run(only_policy(none).series.empty() ? native.scenario : none.scenario, until);
+  CHECK(std::none_of(z.events.begin(), z.events.end(), [](const std::string& e) {
+    return e.find("\"policy\":\"hpa\"") != std::string::npos;
+  }));
 }

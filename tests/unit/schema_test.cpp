@@ -557,6 +557,11 @@ bool free_form(const Value& doc, const Path& p) {
   for (std::size_t i = 0; i + 1 < p.size(); ++i)
     if (p[i].is_key && p[i].key == "manifest" && p[i + 1].is_key && (p[i + 1].key == "metadata" || p[i + 1].key == "status"))
       return true;
+  // A Pods metric's matchLabels on a series: label names are the series' own.
+  for (std::size_t i = 0; i + 1 < p.size(); ++i)
+    if (p[i].is_key && p[i].key == "selector" && p[i + 1].is_key && p[i + 1].key == "matchLabels" && i >= 2 &&
+        p[i - 2].is_key && p[i - 2].key == "pods")
+      return true;
   // A tenant's security policies are free-form settings.
   if (p.size() >= 3 && p[0].is_key && p[0].key == "tenants" && p[2].is_key && p[2].key == "security_policies") return true;
   const bool in_data = p.size() >= 4 && p[0].is_key && p[0].key == "context" && p[1].is_key && p[1].key == "providers" &&
@@ -726,7 +731,9 @@ TEST_CASE("the schema declares itself and keeps the format's conventions", "[sch
                                               "#/$defs/policy_data/properties/roles", "#/$defs/entries_data",
                                               "#/$defs/tenant/properties/security_policies",
                                               "#/$defs/hpa_manifest/properties/metadata",
-                                              "#/$defs/hpa_manifest/properties/status"};
+                                              "#/$defs/hpa_manifest/properties/status",
+                                              "#/$defs/k8s_metric/oneOf/1/properties/pods/properties/metric/oneOf/1/"
+                                              "properties/selector/properties/matchLabels"};
   std::vector<std::string> problems;
   std::function<void(const Value&, const std::string&)> walk = [&](const Value& s, const std::string& loc) {
     if (s.type != Type::object) return;
