@@ -131,6 +131,6 @@ class Loader : public json::Reader {
 bool check_slo_query(json::Reader& into, const Value& v, const std::string& path);
 // A scaling policy's series (a Pods metric on a PromQL series): an expression of a scalar
 // or an instant vector, without templates. Errors go to `into` at the value.
-bool check_series(const Value& v, const std::string& path, json::Reader& into);
+bool check_series(json::Reader& into, const Value& v, const std::string& path);
 
 }  // namespace opsim::detail

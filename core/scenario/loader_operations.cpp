@@ -436,7 +436,7 @@ void Loader::scaling_one(const Value& v, const std::string& p, ScalingSpec& sc) 
       if (const Value* series = pv.find("series")) {
         // A Pods metric on a PromQL series: the pool's total per ready instance.
         if (pv.find("metric")) error(pv.find("metric"), join(pp, "metric"), "expected metric or series, not both");
-        if (read_string(pv, pp, "series", sp.series, true)) check_series(*series, join(pp, "series"), *this);
+        if (read_string(pv, pp, "series", sp.series, true)) check_series(*this, *series, join(pp, "series"));
         sp.metric = sp.series;
         sp.target_type = ScalingPolicySpec::TargetType::average_value;
         if (const Value* tv = pv.find("target_type"))

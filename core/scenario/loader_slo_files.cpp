@@ -33,21 +33,17 @@
 
 namespace opsim::detail {
 
-bool check_slo_query(json::Reader& into, const Value& v, const std::string& path) {
-  if (v.type != Type::string || v.text.empty())
-    return into.expected(v, path, "a PromQL expression (a counter of events, or a rate over [{{.window}}])");
-  const SloQueryTemplate t = slo_query_window_at(v.text);
-  if (t.other) {
-    into.error(&v, path, "expected no template but {{.window}} (the interval the events are counted over), found " +
-                             json::quote(v.text));
-    return false;
-  }
-  // Parsed as it will run, with a window in place of the template.
-  const promql::ParseResult parsed = promql::parse(slo_query_with_window(v.text, kMicrosPerMinute));
+namespace {
+
+// The part both checks share: `text` (the value's, its templates filled in) must parse as
+// PromQL and give a scalar or an instant vector.
+bool check_expression(json::Reader& into, const Value& v, const std::string& path, const std::string& text,
+                      const char* in) {
+  const promql::ParseResult parsed = promql::parse(text);
   if (!parsed.ok()) {
     const Diagnostic& d = parsed.errors.front();
-    into.error(&v, path, "expected a PromQL expression, found an error at column " + std::to_string(d.column) +
-                             " of the query: " + d.message);
+    into.error(&v, path, "expected a PromQL expression, found an error at column " + std::to_string(d.column) + in +
+                             ": " + d.message);
     return false;
   }
   const promql::ValueType type = parsed.expr->type();
@@ -59,22 +55,24 @@ bool check_slo_query(json::Reader& into, const Value& v, const std::string& path
   return true;
 }
 
-bool check_series(const Value& v, const std::string& path, json::Reader& into) {
+}  // namespace
+
+bool check_slo_query(json::Reader& into, const Value& v, const std::string& path) {
+  if (v.type != Type::string || v.text.empty())
+    return into.expected(v, path, "a PromQL expression (a counter of events, or a rate over [{{.window}}])");
+  if (slo_query_window_at(v.text).other) {
+    into.error(&v, path, "expected no template but {{.window}} (the interval the events are counted over), found " +
+                             json::quote(v.text));
+    return false;
+  }
+  // Parsed as it will run, with a window in place of the template.
+  return check_expression(into, v, path, slo_query_with_window(v.text, kMicrosPerMinute), " of the query");
+}
+
+bool check_series(json::Reader& into, const Value& v, const std::string& path) {
   if (v.type != Type::string || v.text.empty())
     return into.expected(v, path, "a PromQL expression, such as queue_per_pod{service=\"api\"}");
-  const promql::ParseResult parsed = promql::parse(v.text);
-  if (!parsed.ok()) {
-    into.error(&v, path, "expected a PromQL expression, found an error at column " +
-                             std::to_string(parsed.errors.front().column) + ": " + parsed.errors.front().message);
-    return false;
-  }
-  const promql::ValueType type = parsed.expr->type();
-  if (type != promql::ValueType::scalar && type != promql::ValueType::instant_vector) {
-    into.error(&v, path, std::string("expected an expression of a scalar or an instant vector (its series are summed), found ") +
-                             promql::value_type_name(type));
-    return false;
-  }
-  return true;
+  return check_expression(into, v, path, v.text, "");
 }
 
 namespace {

@@ -400,6 +400,17 @@ TEST_CASE("A Pods metric on a PromQL series scales like the native policy on tha
   });
   CHECK(scaled > 2);
 
+  // A series that is not PromQL, or not an instant vector, is refused at its path.
+  const LoadResult broken = load_scenario(
+      hpa_tuned_with(R"~({"id": "hpa", "kind": "target_tracking", "series": "sum(rate(x[5m])", "target": 3})~"));
+  REQUIRE_FALSE(broken.ok);
+  CHECK(broken.errors.front().path == "$.scaling.policies[0].series");
+  CHECK(broken.errors.front().message.find("expected a PromQL expression, found an error at column") == 0);
+  const LoadResult ranged = load_scenario(
+      hpa_tuned_with(R"({"id": "hpa", "kind": "target_tracking", "series": "x[5m]", "target": 3})"));
+  REQUIRE_FALSE(ranged.ok);
+  CHECK(ranged.errors.front().message.find("found range vector") != std::string::npos);
+
   // A series that returns nothing is a metric without a value: the HPA holds the fleet.
   const LoadResult none = load(
       hpa_tuned_with(R"({"id": "hpa", "kind": "target_tracking", "series": "no_such_series{service=\"workers\"}", "target": 3})"),
